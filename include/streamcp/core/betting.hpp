@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <string_view>
+
+#include "streamcp/config.hpp"
+
+STREAMCP_BEGIN_NAMESPACE
+
+/// The betting function of the exchangeability martingale (ML.NET `MartingaleType`).
+enum class martingale_type : std::uint8_t { power = 1, mixture = 2 };
+
+[[nodiscard]] constexpr std::string_view to_string(martingale_type type) noexcept {
+    return type == martingale_type::power ? "power" : "mixture";
+}
+
+/// ln(eps * p^(eps - 1)) (spec A.5).
+[[nodiscard]] inline double log_power_bet(double p, double epsilon) noexcept {
+    return std::log(epsilon) + (epsilon - 1.0) * std::log(p);
+}
+
+/// ln of the power bet integrated over eps in [0, 1] (spec A.5).
+[[nodiscard]] inline double log_mixture_bet(double p) noexcept {
+    const double log_p = std::log(p);
+    return std::log(p * log_p + 1.0 - p) - 2.0 * std::log(-log_p) - log_p;
+}
+
+[[nodiscard]] inline double log_bet(martingale_type type, double p, double epsilon) noexcept {
+    return type == martingale_type::power ? log_power_bet(p, epsilon) : log_mixture_bet(p);
+}
+
+/// The alert threshold T of spec A.6: the martingale value of `history` consecutive
+/// p-values equal to 1 - confidence/100. It is below 1 for confidence under about 92.26,
+/// underflows to 0 for large histories, and is +inf at confidence 100.
+[[nodiscard]] inline double martingale_threshold(martingale_type type, double confidence,
+                                                 std::int64_t history,
+                                                 double epsilon) noexcept {
+    const double a = 1.0 - confidence / 100.0;
+    return std::exp(static_cast<double>(history) * log_bet(type, a, epsilon));
+}
+
+STREAMCP_END_NAMESPACE

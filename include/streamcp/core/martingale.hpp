@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+
+#include "streamcp/config.hpp"
+#include "streamcp/core/ring_buffer.hpp"
+
+STREAMCP_BEGIN_NAMESPACE
+
+/// The windowed log-martingale of spec A.3: L is the running sum of the last `window` log
+/// betting values U. The first value stands in for the whole window ("pretend the window
+/// is already full"), so M = exp(L) is defined from the first event on.
+class windowed_log_martingale {
+public:
+    windowed_log_martingale() = default;
+    explicit windowed_log_martingale(std::size_t window) : bets_(window) {}
+
+    /// Adds one log betting value and returns the new log-martingale L.
+    double push(double log_bet) {
+        if (bets_.empty()) {
+            for (std::size_t i = 0; i < bets_.capacity(); ++i) {
+                bets_.push_back(log_bet);
+            }
+            log_value_ += static_cast<double>(bets_.capacity()) * log_bet;
+        } else {
+            log_value_ += log_bet;  // two roundings in this order, as ML.NET
+            log_value_ -= bets_.front();
+            bets_.push_back(log_bet);
+        }
+        return log_value_;
+    }
+
+    [[nodiscard]] double log_value() const noexcept { return log_value_; }
+    [[nodiscard]] double value() const noexcept { return std::exp(log_value_); }
+    [[nodiscard]] const ring_buffer<double>& bets() const noexcept { return bets_; }
+
+    /// Replaces the state; used by snapshot decoding, which has validated the sizes.
+    void assign(const ring_buffer<double>& bets, double log_value) {
+        bets_ = bets;
+        log_value_ = log_value;
+    }
+
+private:
+    ring_buffer<double> bets_;
+    double log_value_ = 0.0;
+};
+
+/// After an alert the next `window - 1` events cannot alert (spec A.3). The counter is
+/// advanced on every event once the history is full, alert or not.
+class alert_cooldown {
+public:
+    /// Returns whether a raw alert survives the cooldown, and advances the counter.
+    bool admit(bool raw_alert, int window) noexcept {
+        bool alert = raw_alert;
+        if (alert) {
+            if (remaining_ > 0) {
+                alert = false;
+            } else {
+                remaining_ = window;
+            }
+        }
+        remaining_ = remaining_ > 0 ? remaining_ - 1 : 0;
+        return alert;
+    }
+
+    [[nodiscard]] int remaining() const noexcept { return remaining_; }
+    void assign(int remaining) noexcept { remaining_ = remaining; }
+
+private:
+    int remaining_ = 0;
+};
+
+STREAMCP_END_NAMESPACE

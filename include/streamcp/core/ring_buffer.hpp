@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "streamcp/config.hpp"
+
+STREAMCP_BEGIN_NAMESPACE
+
+/// A FIFO of at most `capacity()` elements; pushing onto a full buffer overwrites the oldest.
+/// Mirrors ML.NET's `FixedSizeQueue`: index 0 is the oldest element. Storage grows with the
+/// contents (never beyond the capacity), so an idle partition with a large history costs
+/// only what it holds.
+template <class T>
+class ring_buffer {
+public:
+    ring_buffer() = default;
+
+    /// Precondition: `capacity > 0`.
+    explicit ring_buffer(std::size_t capacity) : capacity_(capacity) {}
+
+    [[nodiscard]] std::size_t size() const noexcept { return data_.size(); }
+    [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
+    [[nodiscard]] bool empty() const noexcept { return data_.empty(); }
+    [[nodiscard]] bool full() const noexcept { return data_.size() == capacity_; }
+
+    /// Element `i` counted from the oldest. Precondition: `i < size()`.
+    [[nodiscard]] const T& operator[](std::size_t i) const noexcept {
+        const std::size_t j = head_ + i;
+        return data_[j < data_.size() ? j : j - data_.size()];
+    }
+
+    [[nodiscard]] const T& front() const noexcept { return data_[head_]; }
+
+    /// Appends `value`, evicting the oldest element when full.
+    void push_back(const T& value) {
+        if (data_.size() < capacity_) {
+            data_.push_back(value);
+            return;
+        }
+        data_[head_] = value;
+        head_ = head_ + 1 == capacity_ ? 0 : head_ + 1;
+    }
+
+    void clear() noexcept {
+        data_.clear();
+        head_ = 0;
+    }
+
+    /// The contents as two contiguous runs, oldest first: `first` then `second`.
+    /// Loops over both visit the elements in FIFO order without a modulo per element.
+    [[nodiscard]] std::pair<std::span<const T>, std::span<const T>> segments() const noexcept {
+        const std::span<const T> all{data_};
+        return {all.subspan(head_), all.first(head_)};
+    }
+
+private:
+    std::vector<T> data_;
+    std::size_t capacity_ = 0;
+    std::size_t head_ = 0;  // index of the oldest element once the buffer has wrapped
+};
+
+STREAMCP_END_NAMESPACE

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "streamcp/config.hpp"
+
+STREAMCP_BEGIN_NAMESPACE
+namespace detail {
+
+/// Formats a double the way a user typed it (shortest form that reads back the same).
+[[nodiscard]] inline std::string format_number(double v) {
+    std::ostringstream out;
+    out.precision(17);
+    out << v;
+    std::string s = out.str();
+    // Prefer the short form when it round-trips, so "80" is not shown as "80.000000000000000".
+    for (int digits = 1; digits < 17; ++digits) {
+        std::ostringstream shorter;
+        shorter.precision(digits);
+        shorter << v;
+        if (std::stod(shorter.str()) == v) {
+            return shorter.str();
+        }
+    }
+    return s;
+}
+
+[[noreturn]] inline void throw_out_of_range(std::string_view name, const std::string& value,
+                                            std::string_view allowed) {
+    throw std::invalid_argument(std::string(name) + " = " + value + " is out of range: " +
+                                std::string(allowed));
+}
+
+/// Checks `low <= value <= high` (NaN fails), naming the argument in the error.
+inline void check_closed(std::string_view name, double value, double low, double high) {
+    if (!(value >= low && value <= high)) {
+        throw_out_of_range(name, format_number(value),
+                           "allowed [" + format_number(low) + ", " + format_number(high) + "]");
+    }
+}
+
+inline void check_open(std::string_view name, double value, double low, double high) {
+    if (!(value > low && value < high)) {
+        throw_out_of_range(name, format_number(value),
+                           "allowed (" + format_number(low) + ", " + format_number(high) + ")");
+    }
+}
+
+/// The largest history a model accepts: ML.NET's window is an `int`.
+inline constexpr std::int64_t max_history = 2147483647;
+
+inline void check_history(std::int64_t history) {
+    if (history < 1 || history > max_history) {
+        throw_out_of_range("history", std::to_string(history),
+                           "allowed [1, " + std::to_string(max_history) + "]");
+    }
+}
+
+/// Doubles at or beyond this magnitude round to infinity when converted to float32
+/// (2^128 - 2^103: halfway between FLT_MAX and 2^128, which rounds up to even).
+inline constexpr double float32_overflow_bound = 0x1.ffffffp+127;
+
+/// Converts an input value to float32 as the model stores it (spec A.7). ±infinity and
+/// finite values beyond float32's range are rejected (spec B.7.4); NaN passes through.
+[[nodiscard]] inline float to_model_value(double value) {
+    if (std::isinf(value) || std::abs(value) >= float32_overflow_bound) {
+        throw std::invalid_argument("value = " + format_number(value) +
+                                    " is out of range: allowed a finite number within float32 "
+                                    "range (|value| <= 3.4028235e38) or NaN");
+    }
+    return static_cast<float>(value);
+}
+
+}  // namespace detail
+STREAMCP_END_NAMESPACE

@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "streamcp/config.hpp"
+#include "streamcp/detail/validate.hpp"
+#include "streamcp/function/event_time.hpp"
+#include "streamcp/model/change_point_detector.hpp"
+#include "streamcp/model/spike_and_dip_detector.hpp"
+#include "streamcp/state/byte_codec.hpp"
+#include "streamcp/state/key_codec.hpp"
+#include "streamcp/state/snapshot.hpp"
+
+STREAMCP_BEGIN_NAMESPACE
+
+/// The function's output for one event: ASA's `{IsAnomaly, Score}` record.
+struct record {
+    /// ASA's `Score`; empty (NULL) when the model produced NaN (a NaN input).
+    std::optional<double> score;
+    /// ASA's `IsAnomaly` (BIGINT 0/1).
+    bool is_anomaly = false;
+
+    friend bool operator==(const record&, const record&) = default;
+};
+
+[[nodiscard]] inline record to_record(const change_point_result& r) noexcept {
+    return {std::isnan(r.score) ? std::nullopt : std::optional<double>{r.score}, r.is_anomaly};
+}
+
+[[nodiscard]] inline record to_record(const spike_and_dip_result& r) noexcept {
+    return {std::isnan(r.p_value) ? std::nullopt : std::optional<double>{r.p_value},
+            r.is_anomaly};
+}
+
+/// Options of the ASA functions beyond ASA's own arguments.
+struct function_options {
+    /// Keep a fractional confidence as given instead of truncating it to an integer as ASA's
+    /// 2020 runtime does (spec B.7.6).
+    bool fractional_confidence = false;
+    /// Forget a partition whose last event is older than this, in event time, than the
+    /// newest event seen; its key then starts afresh. Zero (the default) never forgets, as
+    /// ASA never does.
+    std::chrono::nanoseconds idle_ttl{0};
+
+    friend bool operator==(const function_options&, const function_options&) = default;
+};
+
+/// The largest LIMIT DURATION ASA accepts.
+inline constexpr std::chrono::nanoseconds max_limit_duration = std::chrono::days{7};
+
+/// What `anomaly_detection_change_point` and `anomaly_detection_spike_and_dip` share
+/// (spec B.3, B.4, B.7): one model per partition key, created on the key's first included
+/// event; LIMIT DURATION imputation; the WHEN / NULL / NaN rules; event-time order.
+template <class Model, class Key, class Hash, class KeyEqual>
+class partitioned_function {
+public:
+    using key_type = Key;
+    using model_type = Model;
+    using model_options = std::remove_cvref_t<decltype(std::declval<Model>().options())>;
+
+    /// Scores one event of partition `key`. Returns NULL (empty) when `when` is false or
+    /// `value` is NULL; such events change nothing. A NaN value gives {NULL, 0}, leaves the
+    /// model alone and advances the partition's clock (B.7.3).
+    ///
+    /// Throws `std::invalid_argument`, changing nothing, when the value is ±inf or beyond
+    /// float32's range (B.7.4) or when `time` is earlier than the partition's last event
+    /// (B.7.9; time is compared in whole 100 ns ticks).
+    std::optional<record> evaluate(const Key& key, event_time time, std::optional<double> value,
+                                   bool when = true) {
+        if (!when || !value) {
+            return std::nullopt;
+        }
+        const float x = detail::to_model_value(*value);
+        const dotnet_ticks ticks = to_dotnet_ticks(time);
+        auto it = partitions_.find(key);
+        if (it != partitions_.end()) {
+            check_order(ticks, it->second.last_ticks);
+        }
+        return step(it, key, ticks, x);
+    }
+
+    /// Scores events in order into `out`, as repeated `evaluate` calls. `when` may be empty
+    /// (all true) or as long as the others; `nullopt` values are NULL. The whole batch is
+    /// validated first: when any event would throw, nothing changes.
+    void evaluate_many(std::span<const Key> keys, std::span<const event_time> times,
+                       std::span<const std::optional<double>> values, std::span<const bool> when,
+                       std::span<std::optional<record>> out) {
+        const std::size_t n = keys.size();
+        check_size("times", times.size(), n);
+        check_size("values", values.size(), n);
+        check_size("out", out.size(), n);
+        if (!when.empty()) {
+            check_size("when", when.size(), n);
+        }
+        std::unordered_map<Key, dotnet_ticks, Hash, KeyEqual> last_seen;
+        for (std::size_t i = 0; i < n; ++i) {
+            if ((!when.empty() && !when[i]) || !values[i]) {
+                continue;
+            }
+            try {
+                (void)detail::to_model_value(*values[i]);
+                const dotnet_ticks ticks = to_dotnet_ticks(times[i]);
+                auto seen = last_seen.find(keys[i]);
+                if (seen == last_seen.end()) {
+                    const auto it = partitions_.find(keys[i]);
+                    if (it != partitions_.end()) {
+                        check_order(ticks, it->second.last_ticks);
+                    }
+                    last_seen.emplace(keys[i], ticks);
+                } else {
+                    check_order(ticks, seen->second);
+                    seen->second = ticks;
+                }
+            } catch (const std::invalid_argument& e) {
+                throw std::invalid_argument("event " + std::to_string(i) + ": " + e.what());
+            }
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+            out[i] = (!when.empty() && !when[i]) || !values[i]
+                         ? std::nullopt
+                         : step(partitions_.find(keys[i]), keys[i], to_dotnet_ticks(times[i]),
+                                static_cast<float>(*values[i]));
+        }
+    }
+
+    void evaluate_many(std::span<const Key> keys, std::span<const event_time> times,
+                       std::span<const std::optional<double>> values,
+                       std::span<std::optional<record>> out) {
+        evaluate_many(keys, times, values, {}, out);
+    }
+
+    /// Partitions currently held.
+    [[nodiscard]] std::size_t partition_count() const noexcept { return partitions_.size(); }
+
+    /// The model of partition `key`, or nullptr when the partition does not exist.
+    [[nodiscard]] const Model* find(const Key& key) const {
+        const auto it = partitions_.find(key);
+        return it == partitions_.end() ? nullptr : &it->second.model;
+    }
+
+    /// Removes partitions whose last event is more than `max_idle` before `now` and returns
+    /// how many. Their keys start afresh on their next event.
+    std::size_t evict_idle(event_time now, std::chrono::nanoseconds max_idle) {
+        return std::erase_if(partitions_, idle_since(to_dotnet_ticks(now), to_dotnet_ticks(max_idle)));
+    }
+
+    [[nodiscard]] double confidence() const noexcept { return confidence_; }
+    [[nodiscard]] std::int64_t history() const noexcept { return model_options_.history; }
+    [[nodiscard]] std::chrono::nanoseconds duration() const noexcept { return duration_; }
+    [[nodiscard]] const function_options& options() const noexcept { return options_; }
+    /// The options every partition's model gets (confidence after truncation).
+    [[nodiscard]] const model_options& partition_model_options() const noexcept {
+        return model_options_;
+    }
+    /// The expected inter-arrival interval I = durationTicks / history, in ticks (B.4).
+    [[nodiscard]] dotnet_ticks imputation_interval() const noexcept { return interval_; }
+
+    /// Every partition's model and clock plus the parameters, in the snapshot format.
+    [[nodiscard]] std::vector<std::byte> snapshot() const {
+        byte_writer w;
+        write_parameters(w);
+        w.i64(newest_ticks_);
+        w.u64(partitions_.size());
+        for (const auto& [key, part] : partitions_) {
+            key_codec<Key>::encode(w, key);
+            w.i64(part.last_ticks);
+            part.model.save_state(w);
+        }
+        return snapshot_format::seal(kind_, w.bytes());
+    }
+
+    /// Replaces every partition with the snapshot's. Throws `snapshot_error`, changing
+    /// nothing, when the snapshot is damaged, foreign, or recorded with other parameters.
+    void restore(std::span<const std::byte> bytes) {
+        byte_reader r{snapshot_format::open(bytes, kind_)};
+        byte_writer mine;
+        write_parameters(mine);
+        const auto recorded = r.take(mine.size());
+        if (!std::equal(recorded.begin(), recorded.end(), mine.bytes().begin())) {
+            throw snapshot_error("recorded with other parameters (confidence, history, "
+                                 "duration or options) than this function's");
+        }
+        const dotnet_ticks newest = r.i64();
+        // Each partition needs at least its clock and its model's counts: bound the count.
+        const std::size_t count = r.length(sizeof(std::int64_t) * 2);
+        partition_map restored;
+        restored.reserve(count);
+        for (std::size_t i = 0; i < count; ++i) {
+            Key key = key_codec<Key>::decode(r);
+            const dotnet_ticks last = r.i64();
+            Model model{model_options_};
+            model.load_state(r);
+            if (!restored.try_emplace(std::move(key), partition{std::move(model), last}).second) {
+                throw snapshot_error("a partition key appears twice");
+            }
+        }
+        r.expect_end();
+        partitions_ = std::move(restored);
+        newest_ticks_ = newest;
+        next_sweep_ticks_ = newest;
+    }
+
+protected:
+    partitioned_function(double confidence, model_options model, std::chrono::nanoseconds duration,
+                         const function_options& options, snapshot_kind kind)
+        : confidence_(confidence),
+          model_options_(model),
+          duration_(duration),
+          options_(options),
+          kind_(kind) {
+        detail::check_closed("confidence", confidence, 1.0, 100.0);
+        detail::check_history(model.history);
+        if (duration.count() <= 0 || duration > max_limit_duration) {
+            detail::throw_out_of_range("duration", std::to_string(duration.count()) + " ns",
+                                       "allowed (0, 7 days]");
+        }
+        if (options.idle_ttl.count() < 0) {
+            detail::throw_out_of_range("idle_ttl", std::to_string(options.idle_ttl.count()) + " ns",
+                                       "allowed 0 (never evict) or a positive duration");
+        }
+        if (!options.fractional_confidence) {
+            model_options_.confidence = std::trunc(confidence);  // ASA 2020 passes an int
+        }
+        (void)Model{model_options_};  // validates the model's own options up front
+        interval_ = to_dotnet_ticks(duration) / model.history;
+    }
+
+private:
+    struct partition {
+        Model model;
+        dotnet_ticks last_ticks;
+    };
+    using partition_map = std::unordered_map<Key, partition, Hash, KeyEqual>;
+
+    static void check_size(const char* name, std::size_t size, std::size_t expected) {
+        if (size != expected) {
+            throw std::invalid_argument(std::string(name) + " has " + std::to_string(size) +
+                                        " elements; keys has " + std::to_string(expected));
+        }
+    }
+
+    static void check_order(dotnet_ticks ticks, dotnet_ticks last) {
+        if (ticks < last) {
+            throw std::invalid_argument(
+                "time is out of order: " + std::to_string(last - ticks) +
+                " ticks (100 ns) earlier than its partition's last event; each partition's "
+                "events must come in nondecreasing time");
+        }
+    }
+
+    auto idle_since(dotnet_ticks now, dotnet_ticks max_idle) const {
+        return [now, max_idle](const auto& entry) { return now - entry.second.last_ticks > max_idle; };
+    }
+
+    /// Feeds one validated, included event: imputation, then the event itself.
+    record step(typename partition_map::iterator it, const Key& key, dotnet_ticks ticks, float x) {
+        const dotnet_ticks ttl = to_dotnet_ticks(options_.idle_ttl);
+        if (it != partitions_.end() && ttl > 0 && ticks - it->second.last_ticks > ttl) {
+            partitions_.erase(it);  // idle past the TTL: the key starts afresh
+            it = partitions_.end();
+        }
+        record out;
+        if (it == partitions_.end()) {
+            it = partitions_.try_emplace(key, partition{Model{model_options_}, ticks}).first;
+            out = to_record(it->second.model.step(x));  // a first event imputes nothing
+        } else {
+            partition& part = it->second;
+            if (interval_ > 0 && !std::isnan(x)) {
+                const dotnet_ticks gap = ticks / interval_ - part.last_ticks / interval_ - 1;
+                const dotnet_ticks missing = std::clamp<dotnet_ticks>(gap, 0, model_options_.history);
+                for (dotnet_ticks i = 0; i < missing; ++i) {
+                    (void)part.model.step(x);  // newest observation carried back (B.4)
+                }
+            }
+            out = to_record(part.model.step(x));
+            part.last_ticks = ticks;
+        }
+        sweep_idle(ticks);
+        return out;
+    }
+
+    /// Amortised TTL sweep: at most once per TTL of event time, so memory stays bounded
+    /// without a scan per event.
+    void sweep_idle(dotnet_ticks ticks) {
+        newest_ticks_ = std::max(newest_ticks_, ticks);
+        const dotnet_ticks ttl = to_dotnet_ticks(options_.idle_ttl);
+        if (ttl <= 0 || newest_ticks_ < next_sweep_ticks_) {
+            return;
+        }
+        std::erase_if(partitions_, idle_since(newest_ticks_, ttl));
+        next_sweep_ticks_ = newest_ticks_ + ttl;
+    }
+
+    void write_parameters(byte_writer& w) const {
+        w.f64(confidence_);
+        w.i64(duration_.count());
+        w.u8(options_.fractional_confidence ? 1 : 0);
+        w.i64(options_.idle_ttl.count());
+        Model{model_options_}.write_options(w);
+    }
+
+    double confidence_;
+    model_options model_options_;
+    std::chrono::nanoseconds duration_;
+    function_options options_;
+    snapshot_kind kind_;
+    dotnet_ticks interval_ = 0;
+    dotnet_ticks newest_ticks_ = 0;
+    dotnet_ticks next_sweep_ticks_ = 0;
+    partition_map partitions_;
+};
+
+STREAMCP_END_NAMESPACE

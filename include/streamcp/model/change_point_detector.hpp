@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "streamcp/config.hpp"
+#include "streamcp/core/betting.hpp"
+#include "streamcp/core/kde_pvalue.hpp"
+#include "streamcp/core/martingale.hpp"
+#include "streamcp/core/ring_buffer.hpp"
+#include "streamcp/detail/validate.hpp"
+#include "streamcp/state/byte_codec.hpp"
+#include "streamcp/state/snapshot.hpp"
+
+STREAMCP_BEGIN_NAMESPACE
+
+/// Parameters of `change_point_detector`, with ML.NET's defaults.
+struct change_point_options {
+    /// Percent in [0, 100]; used as given (ML.NET's `double` overload, spec B.7.12).
+    double confidence = 95.0;
+    /// W: the KDE sample size, the martingale window and the warm-up, in events, >= 1.
+    std::int64_t history = 20;
+    martingale_type martingale = martingale_type::power;
+    /// The power martingale's epsilon, in (0, 1). Unused by the mixture martingale.
+    double epsilon = 0.1;
+
+    friend bool operator==(const change_point_options&, const change_point_options&) = default;
+};
+
+/// One event's output: ML.NET's [Alert, Raw Score, P-Value Score, Martingale Score] less
+/// the raw score, which is the input itself.
+struct change_point_result {
+    /// The windowed martingale M = exp(L): ASA's `Score`. NaN for a NaN input; may be +inf.
+    double score;
+    /// The two-sided KDE p-value clamped to [1e-8, 1 - 1e-8]. NaN for a NaN input.
+    double p_value;
+    bool is_anomaly;
+};
+
+/// Clamps a p-value into ML.NET's safe range; NaN passes through unchanged.
+[[nodiscard]] inline double clamp_p_value(double p) noexcept {
+    constexpr double min_p = 1e-8;
+    constexpr double max_p = 1.0 - min_p;
+    if (p < min_p) {
+        return min_p;
+    }
+    if (p > max_p) {
+        return max_p;
+    }
+    return p;
+}
+
+/// ML.NET's `IidChangePointDetector` on one series (spec A.3): a two-sided adaptive-KDE
+/// p-value per event, a windowed exchangeability martingale over the last `history` bets,
+/// an alert when the martingale reaches the threshold once `history` values have been
+/// seen, then a cooldown of `history` events.
+///
+/// Example:
+///
+///     streamcp::change_point_detector det{{.confidence = 95, .history = 4}};
+///     for (double v : {5., 5., 5., 5., 5., 5., 5., 5., 7.}) {
+///         auto r = det.update(v);  // the 7 alerts: r.is_anomaly, r.score == 10298.67...
+///     }
+class change_point_detector {
+public:
+    /// Throws `std::invalid_argument` naming the argument when an option is out of range.
+    explicit change_point_detector(const change_point_options& options)
+        : options_(validated(options)),
+          history_(static_cast<std::size_t>(options.history)),
+          martingale_(static_cast<std::size_t>(options.history)),
+          threshold_(martingale_threshold(options.martingale, options.confidence,
+                                          options.history, options.epsilon)) {}
+
+    /// Scores one value. The value is rounded to float32 first. NaN yields
+    /// {NaN, NaN, false} and changes nothing; ±inf or a value beyond float32's range
+    /// throws `std::invalid_argument` and changes nothing.
+    change_point_result update(double value) { return step(detail::to_model_value(value)); }
+
+    /// Scores a value already in the model's float32 domain.
+    change_point_result step(float x) {
+        constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+        if (std::isnan(x)) {
+            return {nan, nan, false};
+        }
+        double p = kde_pvalue(history_, pairwise_sum_, x);
+        p = clamp_p_value(std::min(p, 1.0 - p));
+        history_.push_back(x);
+        const double log_m =
+            martingale_.push(log_bet(options_.martingale, p, options_.epsilon));
+        const double m = std::exp(log_m);
+        bool alert = false;
+        if (history_.full()) {
+            alert = cooldown_.admit(m >= threshold_, static_cast<int>(options_.history));
+        }
+        return {m, p, alert};
+    }
+
+    /// Scores `values` in order into `out` (same length), as repeated `update` calls.
+    /// The values are validated first, so a bad value changes nothing.
+    void update_many(std::span<const double> values, std::span<change_point_result> out) {
+        check_batch(values, out.size());
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            out[i] = step(static_cast<float>(values[i]));
+        }
+    }
+
+    [[nodiscard]] const change_point_options& options() const noexcept { return options_; }
+    /// The alert threshold T (spec A.6).
+    [[nodiscard]] double threshold() const noexcept { return threshold_; }
+    /// Values fed so far, capped at `history`: the detector can alert once this equals it.
+    [[nodiscard]] std::size_t fill() const noexcept { return history_.size(); }
+
+    /// The whole state and the options, in the versioned snapshot format.
+    [[nodiscard]] std::vector<std::byte> snapshot() const {
+        byte_writer w;
+        write_options(w);
+        save_state(w);
+        return snapshot_format::seal(snapshot_kind::change_point_detector, w.bytes());
+    }
+
+    /// Replaces the state with a snapshot's. Throws `snapshot_error`, leaving this detector
+    /// untouched, when the snapshot is damaged, foreign or was taken with other options.
+    void restore(std::span<const std::byte> bytes) {
+        byte_reader r{snapshot_format::open(bytes, snapshot_kind::change_point_detector)};
+        const change_point_options recorded = read_options(r);
+        if (recorded != options_) {
+            throw snapshot_error("recorded with other options than this detector's");
+        }
+        change_point_detector copy{options_};
+        copy.load_state(r);
+        r.expect_end();
+        *this = std::move(copy);
+    }
+
+    /// Builds a detector from a snapshot, with the options it records.
+    [[nodiscard]] static change_point_detector from_snapshot(std::span<const std::byte> bytes) {
+        byte_reader r{snapshot_format::open(bytes, snapshot_kind::change_point_detector)};
+        change_point_detector det{read_options(r)};
+        det.load_state(r);
+        r.expect_end();
+        return det;
+    }
+
+    /// Writes ML.NET's state fields (spec A.8: U, R, L, S, cooldown); no envelope.
+    void save_state(byte_writer& w) const {
+        const auto& bets = martingale_.bets();
+        w.u64(bets.size());
+        for (std::size_t i = 0; i < bets.size(); ++i) {
+            w.f64(bets[i]);
+        }
+        w.u64(history_.size());
+        for (std::size_t i = 0; i < history_.size(); ++i) {
+            w.f32(history_[i]);
+        }
+        w.f64(martingale_.log_value());
+        w.f64(pairwise_sum_);
+        w.i32(cooldown_.remaining());
+    }
+
+    /// Reads what `save_state` wrote, validating it against this detector's options.
+    void load_state(byte_reader& r) {
+        const auto window = static_cast<std::size_t>(options_.history);
+        const std::size_t n_bets = r.length(sizeof(double));
+        if (n_bets != 0 && n_bets != window) {
+            throw snapshot_error("martingale window holds " + std::to_string(n_bets) +
+                                 " values; expected 0 or " + std::to_string(window));
+        }
+        ring_buffer<double> bets{window};
+        for (std::size_t i = 0; i < n_bets; ++i) {
+            bets.push_back(r.f64());
+        }
+        const std::size_t n_values = r.length(sizeof(float));
+        if (n_values > window || (n_values == 0) != (n_bets == 0)) {
+            throw snapshot_error("history holds " + std::to_string(n_values) +
+                                 " values, inconsistent with a window of " +
+                                 std::to_string(window));
+        }
+        ring_buffer<float> values{window};
+        for (std::size_t i = 0; i < n_values; ++i) {
+            const float v = r.f32();
+            if (!std::isfinite(v)) {
+                throw snapshot_error("history holds a non-finite value");
+            }
+            values.push_back(v);
+        }
+        const double log_value = r.f64();
+        const double pairwise_sum = r.f64();
+        const std::int32_t cooldown = r.i32();
+        if (cooldown < 0 || cooldown > options_.history) {
+            throw snapshot_error("cooldown " + std::to_string(cooldown) + " outside [0, " +
+                                 std::to_string(options_.history) + "]");
+        }
+        martingale_.assign(bets, log_value);
+        history_ = std::move(values);
+        pairwise_sum_ = pairwise_sum;
+        cooldown_.assign(cooldown);
+    }
+
+    void write_options(byte_writer& w) const {
+        w.f64(options_.confidence);
+        w.i64(options_.history);
+        w.u8(static_cast<std::uint8_t>(options_.martingale));
+        w.f64(options_.epsilon);
+    }
+
+    static change_point_options read_options(byte_reader& r) {
+        change_point_options o;
+        o.confidence = r.f64();
+        o.history = r.i64();
+        const std::uint8_t type = r.u8();
+        if (type != static_cast<std::uint8_t>(martingale_type::power) &&
+            type != static_cast<std::uint8_t>(martingale_type::mixture)) {
+            throw snapshot_error("unknown martingale type " + std::to_string(type));
+        }
+        o.martingale = static_cast<martingale_type>(type);
+        o.epsilon = r.f64();
+        try {
+            return validated(o);
+        } catch (const std::invalid_argument& e) {
+            throw snapshot_error(std::string("invalid options: ") + e.what());
+        }
+    }
+
+    /// Throws unless every value can be scored and `out_size` matches.
+    static void check_batch(std::span<const double> values, std::size_t out_size) {
+        if (out_size != values.size()) {
+            throw std::invalid_argument("out has " + std::to_string(out_size) +
+                                        " elements; values has " +
+                                        std::to_string(values.size()));
+        }
+        for (const double v : values) {
+            (void)detail::to_model_value(v);
+        }
+    }
+
+private:
+    static change_point_options validated(const change_point_options& o) {
+        detail::check_closed("confidence", o.confidence, 0.0, 100.0);
+        detail::check_history(o.history);
+        if (o.martingale != martingale_type::power && o.martingale != martingale_type::mixture) {
+            throw std::invalid_argument("martingale is out of range: allowed power or mixture");
+        }
+        detail::check_open("epsilon", o.epsilon, 0.0, 1.0);
+        return o;
+    }
+
+    change_point_options options_;
+    ring_buffer<float> history_;  // R: the KDE sample, float32 as in ML.NET
+    double pairwise_sum_ = 0.0;   // S: sum of squared pairwise distances within R
+    windowed_log_martingale martingale_;
+    alert_cooldown cooldown_;
+    double threshold_;
+};
+
+STREAMCP_END_NAMESPACE

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "streamcp/config.hpp"
+#include "streamcp/core/kde_pvalue.hpp"
+#include "streamcp/core/ring_buffer.hpp"
+#include "streamcp/detail/validate.hpp"
+#include "streamcp/model/change_point_detector.hpp"
+#include "streamcp/state/byte_codec.hpp"
+#include "streamcp/state/snapshot.hpp"
+
+STREAMCP_BEGIN_NAMESPACE
+
+/// Which side of the distribution alerts (ASA's `mode`; ML.NET's `AnomalySide`).
+enum class spike_mode : std::uint8_t {
+    spikes = 1,          ///< Positive: unusually high values
+    dips = 2,            ///< Negative: unusually low values
+    spikes_and_dips = 3  ///< TwoSided
+};
+
+[[nodiscard]] constexpr std::string_view to_string(spike_mode mode) noexcept {
+    switch (mode) {
+        case spike_mode::spikes:
+            return "spikes";
+        case spike_mode::dips:
+            return "dips";
+        case spike_mode::spikes_and_dips:
+            return "spikesanddips";
+    }
+    return "unknown";
+}
+
+/// Parses ASA's mode names `spikes`, `dips`, `spikesanddips` (case-insensitive).
+[[nodiscard]] inline spike_mode parse_spike_mode(std::string_view text) {
+    std::string lower(text);
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (lower == "spikes") {
+        return spike_mode::spikes;
+    }
+    if (lower == "dips") {
+        return spike_mode::dips;
+    }
+    if (lower == "spikesanddips" || lower == "spikes_and_dips") {
+        return spike_mode::spikes_and_dips;
+    }
+    throw std::invalid_argument("mode = \"" + std::string(text) +
+                                "\" is out of range: allowed spikes, dips or spikesanddips");
+}
+
+struct spike_and_dip_options {
+    /// Percent in [0, 100]; alert when p <= 1 - confidence/100.
+    double confidence = 99.0;
+    /// The KDE sample size and the warm-up, in events, >= 1.
+    std::int64_t history = 20;
+    spike_mode mode = spike_mode::spikes_and_dips;
+
+    friend bool operator==(const spike_and_dip_options&, const spike_and_dip_options&) = default;
+};
+
+struct spike_and_dip_result {
+    /// The one- or two-sided p-value, clamped to [1e-8, 1 - 1e-8]: ASA's `Score`.
+    double p_value;
+    bool is_anomaly;
+};
+
+/// ML.NET's `IidSpikeDetector` on one series (spec A.4, B.8): the same KDE p-value as the
+/// change-point detector, no martingale, no cooldown.
+class spike_and_dip_detector {
+public:
+    explicit spike_and_dip_detector(const spike_and_dip_options& options)
+        : options_(validated(options)),
+          history_(static_cast<std::size_t>(options.history)),
+          threshold_(1.0 - options.confidence / 100.0) {}
+
+    /// Scores one value (rounded to float32). NaN yields {NaN, false} and changes nothing;
+    /// ±inf or a value beyond float32's range throws and changes nothing.
+    spike_and_dip_result update(double value) { return step(detail::to_model_value(value)); }
+
+    spike_and_dip_result step(float x) {
+        if (std::isnan(x)) {
+            return {std::numeric_limits<double>::quiet_NaN(), false};
+        }
+        double p = kde_pvalue(history_, pairwise_sum_, x);
+        if (options_.mode == spike_mode::dips) {
+            p = 1.0 - p;
+        } else if (options_.mode == spike_mode::spikes_and_dips) {
+            p = std::min(p, 1.0 - p);
+        }
+        p = clamp_p_value(p);
+        history_.push_back(x);
+        return {p, history_.full() && p <= threshold_};
+    }
+
+    void update_many(std::span<const double> values, std::span<spike_and_dip_result> out) {
+        change_point_detector::check_batch(values, out.size());
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            out[i] = step(static_cast<float>(values[i]));
+        }
+    }
+
+    [[nodiscard]] const spike_and_dip_options& options() const noexcept { return options_; }
+    /// Alerts fire at p-values at or below this: 1 - confidence/100.
+    [[nodiscard]] double threshold() const noexcept { return threshold_; }
+    [[nodiscard]] std::size_t fill() const noexcept { return history_.size(); }
+
+    [[nodiscard]] std::vector<std::byte> snapshot() const {
+        byte_writer w;
+        write_options(w);
+        save_state(w);
+        return snapshot_format::seal(snapshot_kind::spike_and_dip_detector, w.bytes());
+    }
+
+    void restore(std::span<const std::byte> bytes) {
+        byte_reader r{snapshot_format::open(bytes, snapshot_kind::spike_and_dip_detector)};
+        if (read_options(r) != options_) {
+            throw snapshot_error("recorded with other options than this detector's");
+        }
+        spike_and_dip_detector copy{options_};
+        copy.load_state(r);
+        r.expect_end();
+        *this = std::move(copy);
+    }
+
+    [[nodiscard]] static spike_and_dip_detector from_snapshot(std::span<const std::byte> bytes) {
+        byte_reader r{snapshot_format::open(bytes, snapshot_kind::spike_and_dip_detector)};
+        spike_and_dip_detector det{read_options(r)};
+        det.load_state(r);
+        r.expect_end();
+        return det;
+    }
+
+    void save_state(byte_writer& w) const {
+        w.u64(history_.size());
+        for (std::size_t i = 0; i < history_.size(); ++i) {
+            w.f32(history_[i]);
+        }
+        w.f64(pairwise_sum_);
+    }
+
+    void load_state(byte_reader& r) {
+        const auto window = static_cast<std::size_t>(options_.history);
+        const std::size_t n = r.length(sizeof(float));
+        if (n > window) {
+            throw snapshot_error("history holds " + std::to_string(n) +
+                                 " values, more than the window of " + std::to_string(window));
+        }
+        ring_buffer<float> values{window};
+        for (std::size_t i = 0; i < n; ++i) {
+            const float v = r.f32();
+            if (!std::isfinite(v)) {
+                throw snapshot_error("history holds a non-finite value");
+            }
+            values.push_back(v);
+        }
+        pairwise_sum_ = r.f64();
+        history_ = std::move(values);
+    }
+
+    void write_options(byte_writer& w) const {
+        w.f64(options_.confidence);
+        w.i64(options_.history);
+        w.u8(static_cast<std::uint8_t>(options_.mode));
+    }
+
+    static spike_and_dip_options read_options(byte_reader& r) {
+        spike_and_dip_options o;
+        o.confidence = r.f64();
+        o.history = r.i64();
+        const std::uint8_t mode = r.u8();
+        if (mode < 1 || mode > 3) {
+            throw snapshot_error("unknown spike mode " + std::to_string(mode));
+        }
+        o.mode = static_cast<spike_mode>(mode);
+        try {
+            return validated(o);
+        } catch (const std::invalid_argument& e) {
+            throw snapshot_error(std::string("invalid options: ") + e.what());
+        }
+    }
+
+private:
+    static spike_and_dip_options validated(const spike_and_dip_options& o) {
+        detail::check_closed("confidence", o.confidence, 0.0, 100.0);
+        detail::check_history(o.history);
+        if (o.mode != spike_mode::spikes && o.mode != spike_mode::dips &&
+            o.mode != spike_mode::spikes_and_dips) {
+            throw std::invalid_argument("mode is out of range: allowed spikes, dips or spikesanddips");
+        }
+        return o;
+    }
+
+    spike_and_dip_options options_;
+    ring_buffer<float> history_;
+    double pairwise_sum_ = 0.0;
+    double threshold_;
+};
+
+STREAMCP_END_NAMESPACE
