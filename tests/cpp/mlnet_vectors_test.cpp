@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 // ML.NET's own vectors (spec C): alerts exact everywhere, float32-printed sets exact after
 // rounding to float32, `directapi_changedetection` bit for bit, the rest by their own rule.
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <string>
 
+#include <gtest/gtest.h>
+
 #include "streamcp/streamcp.hpp"
+
 #include "test_data.hpp"
 
 namespace {
@@ -53,26 +54,25 @@ TEST_P(MlnetVectors, EveryRowMatches) {
 
     std::vector<std::vector<double>> rows;  // alert, raw, p[, martingale]
     if (set.kind == "iid_spike") {
-        streamcp::spike_and_dip_detector det{
-            {.confidence = set.confidence,
-             .history = set.history,
-             .mode = set.side == "positive" ? streamcp::spike_mode::spikes
-                                            : streamcp::spike_mode::dips}};
+        streamcp::spike_and_dip_detector det{{.confidence = set.confidence,
+                                              .history = set.history,
+                                              .mode = set.side == "positive"
+                                                          ? streamcp::spike_mode::spikes
+                                                          : streamcp::spike_mode::dips}};
         for (const double x : set.inputs) {
             const auto r = det.update(x);
             rows.push_back({r.is_anomaly ? 1.0 : 0.0, static_cast<float>(x), r.p_value});
         }
     } else {
-        streamcp::change_point_detector det{
-            {.confidence = set.confidence,
-             .history = set.history,
-             .martingale = set.martingale == "power" ? streamcp::martingale_type::power
-                                                     : streamcp::martingale_type::mixture,
-             .epsilon = set.eps}};
+        streamcp::change_point_detector det{{.confidence = set.confidence,
+                                             .history = set.history,
+                                             .martingale = set.martingale == "power"
+                                                               ? streamcp::martingale_type::power
+                                                               : streamcp::martingale_type::mixture,
+                                             .epsilon = set.eps}};
         for (const double x : set.inputs) {
             const auto r = det.update(x);
-            rows.push_back(
-                {r.is_anomaly ? 1.0 : 0.0, static_cast<float>(x), r.p_value, r.score});
+            rows.push_back({r.is_anomaly ? 1.0 : 0.0, static_cast<float>(x), r.p_value, r.score});
         }
     }
 
@@ -90,15 +90,13 @@ TEST_P(MlnetVectors, EveryRowMatches) {
     EXPECT_EQ(bad, 0) << set.id << ": cells out of tolerance";
 }
 
-INSTANTIATE_TEST_SUITE_P(AllSets, MlnetVectors,
-                         ::testing::Values("directapi_changedetection", "savepipe_real11_power",
-                                           "savepipe_real11_mixture", "sample_batch_5to7",
-                                           "ssa_layer_directapi_netcore",
-                                           "ssa_layer_directapi_netfx",
-                                           "ssa_layer_prediction_engine",
-                                           "savepipe_spike_real1_positive",
-                                           "savepipe_spike_real1_negative"),
-                         [](const auto& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(
+    AllSets, MlnetVectors,
+    ::testing::Values("directapi_changedetection", "savepipe_real11_power",
+                      "savepipe_real11_mixture", "sample_batch_5to7", "ssa_layer_directapi_netcore",
+                      "ssa_layer_directapi_netfx", "ssa_layer_prediction_engine",
+                      "savepipe_spike_real1_positive", "savepipe_spike_real1_negative"),
+    [](const auto& param_info) { return param_info.param; });
 
 TEST(MlnetVectorsFile, HoldsTheNineSets) { EXPECT_EQ(all_sets().size(), 9U); }
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <simdjson.h>
-
 #include <string>
 #include <vector>
+
+#include <simdjson.h>
 
 #ifndef STREAMCP_TEST_DATA_DIR
 #error "STREAMCP_TEST_DATA_DIR must name tests/data"

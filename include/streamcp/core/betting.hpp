@@ -35,8 +35,7 @@ enum class martingale_type : std::uint8_t { power = 1, mixture = 2 };
 /// p-values equal to 1 - confidence/100. It is below 1 for confidence under about 92.26,
 /// underflows to 0 for large histories, and is +inf at confidence 100.
 [[nodiscard]] inline double martingale_threshold(martingale_type type, double confidence,
-                                                 std::int64_t history,
-                                                 double epsilon) noexcept {
+                                                 std::int64_t history, double epsilon) noexcept {
     const double a = 1.0 - confidence / 100.0;
     return std::exp(static_cast<double>(history) * log_bet(type, a, epsilon));
 }

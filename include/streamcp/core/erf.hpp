@@ -20,8 +20,7 @@ STREAMCP_BEGIN_NAMESPACE
     }
     const double t = 1.0 / (1.0 + 0.3275911 * std::abs(x));
     const double poly =
-        ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t +
-         0.254829592);
+        ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592);
     const double ev = 1.0 - poly * t * std::exp(-(x * x));
     return x >= 0 ? ev : -ev;  // -0.0 >= 0 holds, as in ML.NET
 }

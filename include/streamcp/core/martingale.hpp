@@ -13,7 +13,7 @@ STREAMCP_BEGIN_NAMESPACE
 /// betting values U. The first value stands in for the whole window ("pretend the window
 /// is already full"), so M = exp(L) is defined from the first event on.
 class windowed_log_martingale {
-public:
+  public:
     windowed_log_martingale() = default;
     explicit windowed_log_martingale(std::size_t window) : bets_(window) {}
 
@@ -42,7 +42,7 @@ public:
         log_value_ = log_value;
     }
 
-private:
+  private:
     ring_buffer<double> bets_;
     double log_value_ = 0.0;
 };
@@ -50,7 +50,7 @@ private:
 /// After an alert the next `window - 1` events cannot alert (spec A.3). The counter is
 /// advanced on every event once the history is full, alert or not.
 class alert_cooldown {
-public:
+  public:
     /// Returns whether a raw alert survives the cooldown, and advances the counter.
     bool admit(bool raw_alert, int window) noexcept {
         bool alert = raw_alert;
@@ -68,7 +68,7 @@ public:
     [[nodiscard]] int remaining() const noexcept { return remaining_; }
     void assign(int remaining) noexcept { remaining_ = remaining; }
 
-private:
+  private:
     int remaining_ = 0;
 };
 

@@ -16,7 +16,7 @@ STREAMCP_BEGIN_NAMESPACE
 /// only what it holds.
 template <class T>
 class ring_buffer {
-public:
+  public:
     ring_buffer() = default;
 
     /// Precondition: `capacity > 0`.
@@ -57,7 +57,7 @@ public:
         return {all.subspan(head_), all.first(head_)};
     }
 
-private:
+  private:
     std::vector<T> data_;
     std::size_t capacity_ = 0;
     std::size_t head_ = 0;  // index of the oldest element once the buffer has wrapped

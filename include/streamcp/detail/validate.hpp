@@ -33,8 +33,8 @@ namespace detail {
 
 [[noreturn]] inline void throw_out_of_range(std::string_view name, const std::string& value,
                                             std::string_view allowed) {
-    throw std::invalid_argument(std::string(name) + " = " + value + " is out of range: " +
-                                std::string(allowed));
+    throw std::invalid_argument(std::string(name) + " = " + value +
+                                " is out of range: " + std::string(allowed));
 }
 
 /// Checks `low <= value <= high` (NaN fails), naming the argument in the error.

@@ -26,7 +26,7 @@ STREAMCP_BEGIN_NAMESPACE
 template <class Key, class Hash = std::hash<Key>, class KeyEqual = std::equal_to<Key>>
 class anomaly_detection_change_point
     : public partitioned_function<change_point_detector, Key, Hash, KeyEqual> {
-public:
+  public:
     anomaly_detection_change_point(double confidence, std::int64_t history,
                                    std::chrono::nanoseconds duration,
                                    const function_options& options = {})

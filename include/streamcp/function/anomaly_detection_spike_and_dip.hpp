@@ -18,7 +18,7 @@ STREAMCP_BEGIN_NAMESPACE
 template <class Key, class Hash = std::hash<Key>, class KeyEqual = std::equal_to<Key>>
 class anomaly_detection_spike_and_dip
     : public partitioned_function<spike_and_dip_detector, Key, Hash, KeyEqual> {
-public:
+  public:
     anomaly_detection_spike_and_dip(double confidence, std::int64_t history, spike_mode mode,
                                     std::chrono::nanoseconds duration,
                                     const function_options& options = {})

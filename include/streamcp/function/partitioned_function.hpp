@@ -41,8 +41,7 @@ struct record {
 }
 
 [[nodiscard]] inline record to_record(const spike_and_dip_result& r) noexcept {
-    return {std::isnan(r.p_value) ? std::nullopt : std::optional<double>{r.p_value},
-            r.is_anomaly};
+    return {std::isnan(r.p_value) ? std::nullopt : std::optional<double>{r.p_value}, r.is_anomaly};
 }
 
 /// Options of the ASA functions beyond ASA's own arguments.
@@ -66,7 +65,7 @@ inline constexpr std::chrono::nanoseconds max_limit_duration = std::chrono::days
 /// event; LIMIT DURATION imputation; the WHEN / NULL / NaN rules; event-time order.
 template <class Model, class Key, class Hash, class KeyEqual>
 class partitioned_function {
-public:
+  public:
     using key_type = Key;
     using model_type = Model;
     using model_options = std::remove_cvref_t<decltype(std::declval<Model>().options())>;
@@ -154,7 +153,8 @@ public:
     /// Removes partitions whose last event is more than `max_idle` before `now` and returns
     /// how many. Their keys start afresh on their next event.
     std::size_t evict_idle(event_time now, std::chrono::nanoseconds max_idle) {
-        return std::erase_if(partitions_, idle_since(to_dotnet_ticks(now), to_dotnet_ticks(max_idle)));
+        return std::erase_if(partitions_,
+                             idle_since(to_dotnet_ticks(now), to_dotnet_ticks(max_idle)));
     }
 
     [[nodiscard]] double confidence() const noexcept { return confidence_; }
@@ -190,8 +190,9 @@ public:
         write_parameters(mine);
         const auto recorded = r.take(mine.size());
         if (!std::equal(recorded.begin(), recorded.end(), mine.bytes().begin())) {
-            throw snapshot_error("recorded with other parameters (confidence, history, "
-                                 "duration or options) than this function's");
+            throw snapshot_error(
+                "recorded with other parameters (confidence, history, "
+                "duration or options) than this function's");
         }
         const dotnet_ticks newest = r.i64();
         // Each partition needs at least its clock and its model's counts: bound the count.
@@ -213,7 +214,7 @@ public:
         next_sweep_ticks_ = newest;
     }
 
-protected:
+  protected:
     partitioned_function(double confidence, model_options model, std::chrono::nanoseconds duration,
                          const function_options& options, snapshot_kind kind)
         : confidence_(confidence),
@@ -238,7 +239,7 @@ protected:
         interval_ = to_dotnet_ticks(duration) / model.history;
     }
 
-private:
+  private:
     struct partition {
         Model model;
         dotnet_ticks last_ticks;
@@ -262,7 +263,8 @@ private:
     }
 
     auto idle_since(dotnet_ticks now, dotnet_ticks max_idle) const {
-        return [now, max_idle](const auto& entry) { return now - entry.second.last_ticks > max_idle; };
+        return
+            [now, max_idle](const auto& entry) { return now - entry.second.last_ticks > max_idle; };
     }
 
     /// Feeds one validated, included event: imputation, then the event itself.
@@ -280,7 +282,8 @@ private:
             partition& part = it->second;
             if (interval_ > 0 && !std::isnan(x)) {
                 const dotnet_ticks gap = ticks / interval_ - part.last_ticks / interval_ - 1;
-                const dotnet_ticks missing = std::clamp<dotnet_ticks>(gap, 0, model_options_.history);
+                const dotnet_ticks missing =
+                    std::clamp<dotnet_ticks>(gap, 0, model_options_.history);
                 for (dotnet_ticks i = 0; i < missing; ++i) {
                     (void)part.model.step(x);  // newest observation carried back (B.4)
                 }

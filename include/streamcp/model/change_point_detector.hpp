@@ -69,14 +69,14 @@ struct change_point_result {
 ///         auto r = det.update(v);  // the 7 alerts: r.is_anomaly, r.score == 10298.67...
 ///     }
 class change_point_detector {
-public:
+  public:
     /// Throws `std::invalid_argument` naming the argument when an option is out of range.
     explicit change_point_detector(const change_point_options& options)
         : options_(validated(options)),
           history_(static_cast<std::size_t>(options.history)),
           martingale_(static_cast<std::size_t>(options.history)),
-          threshold_(martingale_threshold(options.martingale, options.confidence,
-                                          options.history, options.epsilon)) {}
+          threshold_(martingale_threshold(options.martingale, options.confidence, options.history,
+                                          options.epsilon)) {}
 
     /// Scores one value. The value is rounded to float32 first. NaN yields
     /// {NaN, NaN, false} and changes nothing; ±inf or a value beyond float32's range
@@ -92,8 +92,7 @@ public:
         double p = kde_pvalue(history_, pairwise_sum_, x);
         p = clamp_p_value(std::min(p, 1.0 - p));
         history_.push_back(x);
-        const double log_m =
-            martingale_.push(log_bet(options_.martingale, p, options_.epsilon));
+        const double log_m = martingale_.push(log_bet(options_.martingale, p, options_.epsilon));
         const double m = std::exp(log_m);
         bool alert = false;
         if (history_.full()) {
@@ -232,15 +231,14 @@ public:
     static void check_batch(std::span<const double> values, std::size_t out_size) {
         if (out_size != values.size()) {
             throw std::invalid_argument("out has " + std::to_string(out_size) +
-                                        " elements; values has " +
-                                        std::to_string(values.size()));
+                                        " elements; values has " + std::to_string(values.size()));
         }
         for (const double v : values) {
             (void)detail::to_model_value(v);
         }
     }
 
-private:
+  private:
     static change_point_options validated(const change_point_options& o) {
         detail::check_closed("confidence", o.confidence, 0.0, 100.0);
         detail::check_history(o.history);

@@ -78,7 +78,7 @@ struct spike_and_dip_result {
 /// ML.NET's `IidSpikeDetector` on one series (spec A.4, B.8): the same KDE p-value as the
 /// change-point detector, no martingale, no cooldown.
 class spike_and_dip_detector {
-public:
+  public:
     explicit spike_and_dip_detector(const spike_and_dip_options& options)
         : options_(validated(options)),
           history_(static_cast<std::size_t>(options.history)),
@@ -190,13 +190,14 @@ public:
         }
     }
 
-private:
+  private:
     static spike_and_dip_options validated(const spike_and_dip_options& o) {
         detail::check_closed("confidence", o.confidence, 0.0, 100.0);
         detail::check_history(o.history);
         if (o.mode != spike_mode::spikes && o.mode != spike_mode::dips &&
             o.mode != spike_mode::spikes_and_dips) {
-            throw std::invalid_argument("mode is out of range: allowed spikes, dips or spikesanddips");
+            throw std::invalid_argument(
+                "mode is out of range: allowed spikes, dips or spikesanddips");
         }
         return o;
     }

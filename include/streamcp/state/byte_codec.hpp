@@ -17,7 +17,7 @@ STREAMCP_BEGIN_NAMESPACE
 
 /// Appends little-endian fixed-width values to a byte vector (snapshot format, docs/snapshot.md).
 class byte_writer {
-public:
+  public:
     void u8(std::uint8_t v) { bytes_.push_back(static_cast<std::byte>(v)); }
     void u16(std::uint16_t v) { put_le(v); }
     void u32(std::uint32_t v) { put_le(v); }
@@ -26,7 +26,9 @@ public:
     void i64(std::int64_t v) { put_le(static_cast<std::uint64_t>(v)); }
     void f32(float v) { put_le(std::bit_cast<std::uint32_t>(v)); }
     void f64(double v) { put_le(std::bit_cast<std::uint64_t>(v)); }
-    void raw(std::span<const std::byte> data) { bytes_.insert(bytes_.end(), data.begin(), data.end()); }
+    void raw(std::span<const std::byte> data) {
+        bytes_.insert(bytes_.end(), data.begin(), data.end());
+    }
     void str(std::string_view s) {
         u64(s.size());
         raw(std::as_bytes(std::span{s.data(), s.size()}));
@@ -36,7 +38,7 @@ public:
     [[nodiscard]] std::vector<std::byte>& bytes() noexcept { return bytes_; }
     [[nodiscard]] std::vector<std::byte> take() noexcept { return std::move(bytes_); }
 
-private:
+  private:
     template <class U>
     void put_le(U v) {
         for (std::size_t i = 0; i < sizeof(U); ++i) {
@@ -50,7 +52,7 @@ private:
 /// Reads what `byte_writer` wrote. Every read is bounds-checked: running past the end
 /// throws `snapshot_error`, so a truncated snapshot can never be read out of bounds.
 class byte_reader {
-public:
+  public:
     explicit byte_reader(std::span<const std::byte> data) noexcept : data_(data) {}
 
     std::uint8_t u8() { return static_cast<std::uint8_t>(take(1)[0]); }
@@ -80,9 +82,9 @@ public:
 
     std::span<const std::byte> take(std::size_t n) {
         if (n > remaining()) {
-            throw snapshot_error("truncated: needed " + std::to_string(n) + " more bytes at offset " +
-                                 std::to_string(pos_) + ", " + std::to_string(remaining()) +
-                                 " left");
+            throw snapshot_error("truncated: needed " + std::to_string(n) +
+                                 " more bytes at offset " + std::to_string(pos_) + ", " +
+                                 std::to_string(remaining()) + " left");
         }
         auto out = data_.subspan(pos_, n);
         pos_ += n;
@@ -99,7 +101,7 @@ public:
         }
     }
 
-private:
+  private:
     template <class U>
     U get_le() {
         const auto bytes = take(sizeof(U));

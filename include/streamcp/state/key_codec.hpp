@@ -84,23 +84,25 @@ template <class... Ts>
 struct key_codec<std::variant<Ts...>> {
     static void encode(byte_writer& w, const std::variant<Ts...>& key) {
         w.u8(static_cast<std::uint8_t>(key.index()));
-        std::visit([&w](const auto& alt) { key_codec<std::decay_t<decltype(alt)>>::encode(w, alt); },
-                   key);
+        std::visit(
+            [&w](const auto& alt) { key_codec<std::decay_t<decltype(alt)>>::encode(w, alt); }, key);
     }
     static std::variant<Ts...> decode(byte_reader& r) {
         const std::size_t index = r.u8();
         return decode_at(r, index, std::index_sequence_for<Ts...>{});
     }
 
-private:
+  private:
     template <std::size_t... I>
     static std::variant<Ts...> decode_at(byte_reader& r, std::size_t index,
                                          std::index_sequence<I...> /*unused*/) {
         std::optional<std::variant<Ts...>> out;
-        ((index == I ? (out.emplace(std::in_place_index<I>,
-                                    key_codec<std::variant_alternative_t<I, std::variant<Ts...>>>::decode(r)),
-                        true)
-                     : false) ||
+        ((index == I
+              ? (out.emplace(
+                     std::in_place_index<I>,
+                     key_codec<std::variant_alternative_t<I, std::variant<Ts...>>>::decode(r)),
+                 true)
+              : false) ||
          ...);
         if (!out) {
             throw snapshot_error("bad variant-key index " + std::to_string(index));

@@ -83,8 +83,7 @@ inline constexpr std::size_t trailer_size = 4;
 /// wrong: not a snapshot, another format version, another kind, truncated, or corrupted.
 [[nodiscard]] inline std::span<const std::byte> open(std::span<const std::byte> bytes,
                                                      snapshot_kind expected) {
-    if (bytes.size() < magic.size() ||
-        !std::equal(magic.begin(), magic.end(), bytes.begin())) {
+    if (bytes.size() < magic.size() || !std::equal(magic.begin(), magic.end(), bytes.begin())) {
         throw snapshot_error("not a streamcp snapshot (bad magic number)");
     }
     if (bytes.size() < header_size + trailer_size) {
@@ -102,8 +101,8 @@ inline constexpr std::size_t trailer_size = 4;
                              std::to_string(version) + ")");
     }
     if (length != bytes.size() - header_size - trailer_size) {
-        throw snapshot_error("truncated or padded: the header announces " +
-                             std::to_string(length) + " payload bytes, " +
+        throw snapshot_error("truncated or padded: the header announces " + std::to_string(length) +
+                             " payload bytes, " +
                              std::to_string(bytes.size() - header_size - trailer_size) +
                              " are present");
     }
