@@ -16,5 +16,6 @@
 #include "streamcp/model/change_point_detector.hpp"
 #include "streamcp/model/spike_and_dip_detector.hpp"
 #include "streamcp/state/key_codec.hpp"
+#include "streamcp/state/model_snapshot.hpp"
 #include "streamcp/state/snapshot.hpp"
 #include "streamcp/version.hpp"

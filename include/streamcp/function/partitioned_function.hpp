@@ -49,9 +49,9 @@ struct function_options {
     /// Keep a fractional confidence as given instead of truncating it to an integer as ASA's
     /// 2020 runtime does (spec B.7.6).
     bool fractional_confidence = false;
-    /// Forget a partition whose last event is older than this, in event time, than the
-    /// newest event seen; its key then starts afresh. Zero (the default) never forgets, as
-    /// ASA never does.
+    /// Forget a partition whose last event lies more than this behind the newest event time
+    /// the function has seen (over all partitions); its key then starts afresh. Zero (the
+    /// default) never forgets, as ASA never does.
     std::chrono::nanoseconds idle_ttl{0};
 
     friend bool operator==(const function_options&, const function_options&) = default;
@@ -173,6 +173,7 @@ class partitioned_function {
         byte_writer w;
         write_parameters(w);
         w.i64(newest_ticks_);
+        w.i64(next_sweep_ticks_);
         w.u64(partitions_.size());
         for (const auto& [key, part] : partitions_) {
             key_codec<Key>::encode(w, key);
@@ -195,6 +196,7 @@ class partitioned_function {
                 "duration or options) than this function's");
         }
         const dotnet_ticks newest = r.i64();
+        const dotnet_ticks next_sweep = r.i64();
         // Each partition needs at least its clock and its model's counts: bound the count.
         const std::size_t count = r.length(sizeof(std::int64_t) * 2);
         partition_map restored;
@@ -211,7 +213,7 @@ class partitioned_function {
         r.expect_end();
         partitions_ = std::move(restored);
         newest_ticks_ = newest;
-        next_sweep_ticks_ = newest;
+        next_sweep_ticks_ = next_sweep;
     }
 
   protected:
@@ -269,8 +271,9 @@ class partitioned_function {
 
     /// Feeds one validated, included event: imputation, then the event itself.
     record step(typename partition_map::iterator it, const Key& key, dotnet_ticks ticks, float x) {
+        newest_ticks_ = std::max(newest_ticks_, ticks);
         const dotnet_ticks ttl = to_dotnet_ticks(options_.idle_ttl);
-        if (it != partitions_.end() && ttl > 0 && ticks - it->second.last_ticks > ttl) {
+        if (it != partitions_.end() && ttl > 0 && newest_ticks_ - it->second.last_ticks > ttl) {
             partitions_.erase(it);  // idle past the TTL: the key starts afresh
             it = partitions_.end();
         }
@@ -291,15 +294,13 @@ class partitioned_function {
             out = to_record(part.model.step(x));
             part.last_ticks = ticks;
         }
-        sweep_idle(ticks);
+        sweep_idle(ttl);
         return out;
     }
 
-    /// Amortised TTL sweep: at most once per TTL of event time, so memory stays bounded
-    /// without a scan per event.
-    void sweep_idle(dotnet_ticks ticks) {
-        newest_ticks_ = std::max(newest_ticks_, ticks);
-        const dotnet_ticks ttl = to_dotnet_ticks(options_.idle_ttl);
+    /// Frees partitions idle past the TTL, at most once per TTL of event time. Outputs never
+    /// depend on when this runs: `step` applies the same rule to the partition it touches.
+    void sweep_idle(dotnet_ticks ttl) {
         if (ttl <= 0 || newest_ticks_ < next_sweep_ticks_) {
             return;
         }

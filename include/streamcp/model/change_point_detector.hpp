@@ -17,6 +17,7 @@
 #include "streamcp/core/ring_buffer.hpp"
 #include "streamcp/detail/validate.hpp"
 #include "streamcp/state/byte_codec.hpp"
+#include "streamcp/state/model_snapshot.hpp"
 #include "streamcp/state/snapshot.hpp"
 
 STREAMCP_BEGIN_NAMESPACE
@@ -116,48 +117,25 @@ class change_point_detector {
     /// Values fed so far, capped at `history`: the detector can alert once this equals it.
     [[nodiscard]] std::size_t fill() const noexcept { return history_.size(); }
 
-    /// The whole state and the options, in the versioned snapshot format.
-    [[nodiscard]] std::vector<std::byte> snapshot() const {
-        byte_writer w;
-        write_options(w);
-        save_state(w);
-        return snapshot_format::seal(snapshot_kind::change_point_detector, w.bytes());
-    }
+    /// What `snapshot()` writes into the envelope.
+    static constexpr snapshot_kind kind = snapshot_kind::change_point_detector;
+
+    /// The whole state and the options, in the versioned snapshot format (docs/snapshot.md).
+    [[nodiscard]] std::vector<std::byte> snapshot() const { return detail::snapshot_model(*this); }
 
     /// Replaces the state with a snapshot's. Throws `snapshot_error`, leaving this detector
     /// untouched, when the snapshot is damaged, foreign or was taken with other options.
-    void restore(std::span<const std::byte> bytes) {
-        byte_reader r{snapshot_format::open(bytes, snapshot_kind::change_point_detector)};
-        const change_point_options recorded = read_options(r);
-        if (recorded != options_) {
-            throw snapshot_error("recorded with other options than this detector's");
-        }
-        change_point_detector copy{options_};
-        copy.load_state(r);
-        r.expect_end();
-        *this = std::move(copy);
-    }
+    void restore(std::span<const std::byte> bytes) { detail::restore_model(*this, bytes); }
 
     /// Builds a detector from a snapshot, with the options it records.
     [[nodiscard]] static change_point_detector from_snapshot(std::span<const std::byte> bytes) {
-        byte_reader r{snapshot_format::open(bytes, snapshot_kind::change_point_detector)};
-        change_point_detector det{read_options(r)};
-        det.load_state(r);
-        r.expect_end();
-        return det;
+        return detail::model_from_snapshot<change_point_detector>(bytes);
     }
 
     /// Writes ML.NET's state fields (spec A.8: U, R, L, S, cooldown); no envelope.
     void save_state(byte_writer& w) const {
-        const auto& bets = martingale_.bets();
-        w.u64(bets.size());
-        for (std::size_t i = 0; i < bets.size(); ++i) {
-            w.f64(bets[i]);
-        }
-        w.u64(history_.size());
-        for (std::size_t i = 0; i < history_.size(); ++i) {
-            w.f32(history_[i]);
-        }
+        detail::write_ring(w, martingale_.bets());
+        detail::write_ring(w, history_);
         w.f64(martingale_.log_value());
         w.f64(pairwise_sum_);
         w.i32(cooldown_.remaining());
@@ -175,19 +153,11 @@ class change_point_detector {
         for (std::size_t i = 0; i < n_bets; ++i) {
             bets.push_back(r.f64());
         }
-        const std::size_t n_values = r.length(sizeof(float));
-        if (n_values > window || (n_values == 0) != (n_bets == 0)) {
-            throw snapshot_error("history holds " + std::to_string(n_values) +
-                                 " values, inconsistent with a window of " +
-                                 std::to_string(window));
-        }
-        ring_buffer<float> values{window};
-        for (std::size_t i = 0; i < n_values; ++i) {
-            const float v = r.f32();
-            if (!std::isfinite(v)) {
-                throw snapshot_error("history holds a non-finite value");
-            }
-            values.push_back(v);
+        ring_buffer<float> values = detail::read_history(r, window);
+        if (values.empty() != (n_bets == 0)) {
+            throw snapshot_error(
+                "history and martingale window disagree on whether any event "
+                "was seen");
         }
         const double log_value = r.f64();
         const double pairwise_sum = r.f64();

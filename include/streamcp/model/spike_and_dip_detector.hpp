@@ -18,6 +18,7 @@
 #include "streamcp/detail/validate.hpp"
 #include "streamcp/model/change_point_detector.hpp"
 #include "streamcp/state/byte_codec.hpp"
+#include "streamcp/state/model_snapshot.hpp"
 #include "streamcp/state/snapshot.hpp"
 
 STREAMCP_BEGIN_NAMESPACE
@@ -115,55 +116,27 @@ class spike_and_dip_detector {
     [[nodiscard]] double threshold() const noexcept { return threshold_; }
     [[nodiscard]] std::size_t fill() const noexcept { return history_.size(); }
 
-    [[nodiscard]] std::vector<std::byte> snapshot() const {
-        byte_writer w;
-        write_options(w);
-        save_state(w);
-        return snapshot_format::seal(snapshot_kind::spike_and_dip_detector, w.bytes());
-    }
+    static constexpr snapshot_kind kind = snapshot_kind::spike_and_dip_detector;
 
-    void restore(std::span<const std::byte> bytes) {
-        byte_reader r{snapshot_format::open(bytes, snapshot_kind::spike_and_dip_detector)};
-        if (read_options(r) != options_) {
-            throw snapshot_error("recorded with other options than this detector's");
-        }
-        spike_and_dip_detector copy{options_};
-        copy.load_state(r);
-        r.expect_end();
-        *this = std::move(copy);
-    }
+    /// The whole state and the options, in the versioned snapshot format (docs/snapshot.md).
+    [[nodiscard]] std::vector<std::byte> snapshot() const { return detail::snapshot_model(*this); }
+
+    /// Replaces the state with a snapshot's; throws `snapshot_error` and changes nothing when
+    /// the snapshot is damaged, foreign or was taken with other options.
+    void restore(std::span<const std::byte> bytes) { detail::restore_model(*this, bytes); }
 
     [[nodiscard]] static spike_and_dip_detector from_snapshot(std::span<const std::byte> bytes) {
-        byte_reader r{snapshot_format::open(bytes, snapshot_kind::spike_and_dip_detector)};
-        spike_and_dip_detector det{read_options(r)};
-        det.load_state(r);
-        r.expect_end();
-        return det;
+        return detail::model_from_snapshot<spike_and_dip_detector>(bytes);
     }
 
     void save_state(byte_writer& w) const {
-        w.u64(history_.size());
-        for (std::size_t i = 0; i < history_.size(); ++i) {
-            w.f32(history_[i]);
-        }
+        detail::write_ring(w, history_);
         w.f64(pairwise_sum_);
     }
 
     void load_state(byte_reader& r) {
-        const auto window = static_cast<std::size_t>(options_.history);
-        const std::size_t n = r.length(sizeof(float));
-        if (n > window) {
-            throw snapshot_error("history holds " + std::to_string(n) +
-                                 " values, more than the window of " + std::to_string(window));
-        }
-        ring_buffer<float> values{window};
-        for (std::size_t i = 0; i < n; ++i) {
-            const float v = r.f32();
-            if (!std::isfinite(v)) {
-                throw snapshot_error("history holds a non-finite value");
-            }
-            values.push_back(v);
-        }
+        ring_buffer<float> values =
+            detail::read_history(r, static_cast<std::size_t>(options_.history));
         pairwise_sum_ = r.f64();
         history_ = std::move(values);
     }
