@@ -8,6 +8,7 @@
 #include "streamcp/core/betting.hpp"
 #include "streamcp/core/erf.hpp"
 #include "streamcp/core/kde_pvalue.hpp"
+#include "streamcp/core/kde_pvalue_fast.hpp"
 #include "streamcp/core/martingale.hpp"
 #include "streamcp/core/ring_buffer.hpp"
 #include "streamcp/function/anomaly_detection_change_point.hpp"

@@ -11,7 +11,8 @@ STREAMCP_BEGIN_NAMESPACE
 
 /// The windowed log-martingale of spec A.3: L is the running sum of the last `window` log
 /// betting values U. The first value stands in for the whole window ("pretend the window
-/// is already full"), so M = exp(L) is defined from the first event on.
+/// is already full"), so M = exp(L) is defined from the first event on. The stand-ins are
+/// kept as a count, so memory grows with the events seen, not with the window.
 class windowed_log_martingale {
   public:
     windowed_log_martingale() = default;
@@ -19,14 +20,16 @@ class windowed_log_martingale {
 
     /// Adds one log betting value and returns the new log-martingale L.
     double push(double log_bet) {
-        if (bets_.empty()) {
-            for (std::size_t i = 0; i < bets_.capacity(); ++i) {
-                bets_.push_back(log_bet);
-            }
+        if (standins_ == 0 && bets_.empty()) {
+            standins_ = bets_.capacity();
+            first_bet_ = log_bet;
             log_value_ += static_cast<double>(bets_.capacity()) * log_bet;
         } else {
             log_value_ += log_bet;  // two roundings in this order, as ML.NET
-            log_value_ -= bets_.front();
+            log_value_ -= standins_ > 0 ? first_bet_ : bets_.front();
+            if (standins_ > 0) {
+                --standins_;
+            }
             bets_.push_back(log_bet);
         }
         return log_value_;
@@ -34,16 +37,26 @@ class windowed_log_martingale {
 
     [[nodiscard]] double log_value() const noexcept { return log_value_; }
     [[nodiscard]] double value() const noexcept { return std::exp(log_value_); }
+    [[nodiscard]] std::size_t window() const noexcept { return bets_.capacity(); }
+    /// Copies of the first bet still in the window, ahead of `bets()`.
+    [[nodiscard]] std::size_t standins() const noexcept { return standins_; }
+    [[nodiscard]] double first_bet() const noexcept { return first_bet_; }
+    /// The bets pushed after the first event, oldest first.
     [[nodiscard]] const ring_buffer<double>& bets() const noexcept { return bets_; }
 
     /// Replaces the state; used by snapshot decoding, which has validated the sizes.
-    void assign(const ring_buffer<double>& bets, double log_value) {
+    void assign(std::size_t standins, double first_bet, const ring_buffer<double>& bets,
+                double log_value) {
+        standins_ = standins;
+        first_bet_ = first_bet;
         bets_ = bets;
         log_value_ = log_value;
     }
 
   private:
     ring_buffer<double> bets_;
+    std::size_t standins_ = 0;
+    double first_bet_ = 0.0;
     double log_value_ = 0.0;
 };
 

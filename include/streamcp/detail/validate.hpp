@@ -1,34 +1,25 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <array>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #include "streamcp/config.hpp"
 
 STREAMCP_BEGIN_NAMESPACE
 namespace detail {
 
-/// Formats a double the way a user typed it (shortest form that reads back the same).
+/// Formats a double in its shortest round-trip form ("80", "0.1", "1e+300", "nan").
 [[nodiscard]] inline std::string format_number(double v) {
-    std::ostringstream out;
-    out.precision(17);
-    out << v;
-    std::string s = out.str();
-    // Prefer the short form when it round-trips, so "80" is not shown as "80.000000000000000".
-    for (int digits = 1; digits < 17; ++digits) {
-        std::ostringstream shorter;
-        shorter.precision(digits);
-        shorter << v;
-        if (std::stod(shorter.str()) == v) {
-            return shorter.str();
-        }
-    }
-    return s;
+    std::array<char, 32> buf{};
+    const auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), v);
+    return ec == std::errc{} ? std::string(buf.data(), end) : std::string("?");
 }
 
 [[noreturn]] inline void throw_out_of_range(std::string_view name, const std::string& value,

@@ -53,6 +53,9 @@ struct function_options {
     /// the function has seen (over all partitions); its key then starts afresh. Zero (the
     /// default) never forgets, as ASA never does.
     std::chrono::nanoseconds idle_ttl{0};
+    /// The KDE kernel of every partition's model. Not state: snapshots do not record it, and
+    /// a snapshot restores into a function with either kernel.
+    kernel_path kernel = kernel_path::exact;
 
     friend bool operator==(const function_options&, const function_options&) = default;
 };
@@ -128,10 +131,12 @@ class partitioned_function {
             }
         }
         for (std::size_t i = 0; i < n; ++i) {
-            out[i] = (!when.empty() && !when[i]) || !values[i]
-                         ? std::nullopt
-                         : step(partitions_.find(keys[i]), keys[i], to_dotnet_ticks(times[i]),
-                                static_cast<float>(*values[i]));
+            if ((!when.empty() && !when[i]) || !values[i]) {
+                out[i] = std::nullopt;
+            } else {
+                out[i] = step(partitions_.find(keys[i]), keys[i], to_dotnet_ticks(times[i]),
+                              static_cast<float>(*values[i]));
+            }
         }
     }
 
@@ -204,7 +209,7 @@ class partitioned_function {
         for (std::size_t i = 0; i < count; ++i) {
             Key key = key_codec<Key>::decode(r);
             const dotnet_ticks last = r.i64();
-            Model model{model_options_};
+            Model model{model_options_, options_.kernel};
             model.load_state(r);
             if (!restored.try_emplace(std::move(key), partition{std::move(model), last}).second) {
                 throw snapshot_error("a partition key appears twice");
@@ -279,7 +284,9 @@ class partitioned_function {
         }
         record out;
         if (it == partitions_.end()) {
-            it = partitions_.try_emplace(key, partition{Model{model_options_}, ticks}).first;
+            it = partitions_
+                     .try_emplace(key, partition{Model{model_options_, options_.kernel}, ticks})
+                     .first;
             out = to_record(it->second.model.step(x));  // a first event imputes nothing
         } else {
             partition& part = it->second;

@@ -13,6 +13,7 @@
 #include "streamcp/config.hpp"
 #include "streamcp/core/betting.hpp"
 #include "streamcp/core/kde_pvalue.hpp"
+#include "streamcp/core/kde_pvalue_fast.hpp"
 #include "streamcp/core/martingale.hpp"
 #include "streamcp/core/ring_buffer.hpp"
 #include "streamcp/detail/validate.hpp"
@@ -72,12 +73,15 @@ struct change_point_result {
 class change_point_detector {
   public:
     /// Throws `std::invalid_argument` naming the argument when an option is out of range.
-    explicit change_point_detector(const change_point_options& options)
+    /// `kernel` picks the KDE kernel; it is not state (snapshots neither record nor compare it).
+    explicit change_point_detector(const change_point_options& options,
+                                   kernel_path kernel = kernel_path::exact)
         : options_(validated(options)),
           history_(static_cast<std::size_t>(options.history)),
           martingale_(static_cast<std::size_t>(options.history)),
           threshold_(martingale_threshold(options.martingale, options.confidence, options.history,
-                                          options.epsilon)) {}
+                                          options.epsilon)),
+          kernel_(kernel) {}
 
     /// Scores one value. The value is rounded to float32 first. NaN yields
     /// {NaN, NaN, false} and changes nothing; ±inf or a value beyond float32's range
@@ -90,7 +94,8 @@ class change_point_detector {
         if (std::isnan(x)) {
             return {nan, nan, false};
         }
-        double p = kde_pvalue(history_, pairwise_sum_, x);
+        double p = kernel_ == kernel_path::exact ? kde_pvalue(history_, pairwise_sum_, x)
+                                                 : kde_pvalue_fast(history_, pairwise_sum_, x);
         p = clamp_p_value(std::min(p, 1.0 - p));
         history_.push_back(x);
         const double log_m = martingale_.push(log_bet(options_.martingale, p, options_.epsilon));
@@ -116,6 +121,8 @@ class change_point_detector {
     [[nodiscard]] double threshold() const noexcept { return threshold_; }
     /// Values fed so far, capped at `history`: the detector can alert once this equals it.
     [[nodiscard]] std::size_t fill() const noexcept { return history_.size(); }
+    [[nodiscard]] kernel_path kernel() const noexcept { return kernel_; }
+    void set_kernel(kernel_path kernel) noexcept { kernel_ = kernel; }
 
     /// What `snapshot()` writes into the envelope.
     static constexpr snapshot_kind kind = snapshot_kind::change_point_detector;
@@ -128,12 +135,16 @@ class change_point_detector {
     void restore(std::span<const std::byte> bytes) { detail::restore_model(*this, bytes); }
 
     /// Builds a detector from a snapshot, with the options it records.
-    [[nodiscard]] static change_point_detector from_snapshot(std::span<const std::byte> bytes) {
-        return detail::model_from_snapshot<change_point_detector>(bytes);
+    [[nodiscard]] static change_point_detector from_snapshot(
+        std::span<const std::byte> bytes, kernel_path kernel = kernel_path::exact) {
+        return detail::model_from_snapshot<change_point_detector>(bytes, kernel);
     }
 
-    /// Writes ML.NET's state fields (spec A.8: U, R, L, S, cooldown); no envelope.
+    /// Writes ML.NET's state fields (spec A.8: U, R, L, S, cooldown); no envelope. U is
+    /// written as the count of first-bet stand-ins, the first bet, then the later bets.
     void save_state(byte_writer& w) const {
+        w.u64(martingale_.standins());
+        w.f64(martingale_.first_bet());
         detail::write_ring(w, martingale_.bets());
         detail::write_ring(w, history_);
         w.f64(martingale_.log_value());
@@ -144,17 +155,21 @@ class change_point_detector {
     /// Reads what `save_state` wrote, validating it against this detector's options.
     void load_state(byte_reader& r) {
         const auto window = static_cast<std::size_t>(options_.history);
+        const std::uint64_t standins = r.u64();
+        const double first_bet = r.f64();
         const std::size_t n_bets = r.length(sizeof(double));
-        if (n_bets != 0 && n_bets != window) {
-            throw snapshot_error("martingale window holds " + std::to_string(n_bets) +
-                                 " values; expected 0 or " + std::to_string(window));
+        const bool seen_any = standins != 0 || n_bets != 0;
+        if (standins > window || n_bets > window || (seen_any && standins + n_bets != window)) {
+            throw snapshot_error("martingale window of " + std::to_string(window) + " holds " +
+                                 std::to_string(standins) + " stand-ins and " +
+                                 std::to_string(n_bets) + " bets");
         }
         ring_buffer<double> bets{window};
         for (std::size_t i = 0; i < n_bets; ++i) {
             bets.push_back(r.f64());
         }
         ring_buffer<float> values = detail::read_history(r, window);
-        if (values.empty() != (n_bets == 0)) {
+        if (values.empty() == seen_any) {
             throw snapshot_error(
                 "history and martingale window disagree on whether any event "
                 "was seen");
@@ -166,7 +181,7 @@ class change_point_detector {
             throw snapshot_error("cooldown " + std::to_string(cooldown) + " outside [0, " +
                                  std::to_string(options_.history) + "]");
         }
-        martingale_.assign(bets, log_value);
+        martingale_.assign(static_cast<std::size_t>(standins), first_bet, bets, log_value);
         history_ = std::move(values);
         pairwise_sum_ = pairwise_sum;
         cooldown_.assign(cooldown);
@@ -225,6 +240,7 @@ class change_point_detector {
     windowed_log_martingale martingale_;
     alert_cooldown cooldown_;
     double threshold_;
+    kernel_path kernel_;
 };
 
 STREAMCP_END_NAMESPACE

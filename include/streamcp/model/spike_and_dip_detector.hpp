@@ -14,6 +14,7 @@
 
 #include "streamcp/config.hpp"
 #include "streamcp/core/kde_pvalue.hpp"
+#include "streamcp/core/kde_pvalue_fast.hpp"
 #include "streamcp/core/ring_buffer.hpp"
 #include "streamcp/detail/validate.hpp"
 #include "streamcp/model/change_point_detector.hpp"
@@ -80,10 +81,13 @@ struct spike_and_dip_result {
 /// change-point detector, no martingale, no cooldown.
 class spike_and_dip_detector {
   public:
-    explicit spike_and_dip_detector(const spike_and_dip_options& options)
+    /// `kernel` picks the KDE kernel; it is not state (snapshots neither record nor compare it).
+    explicit spike_and_dip_detector(const spike_and_dip_options& options,
+                                    kernel_path kernel = kernel_path::exact)
         : options_(validated(options)),
           history_(static_cast<std::size_t>(options.history)),
-          threshold_(1.0 - options.confidence / 100.0) {}
+          threshold_(1.0 - options.confidence / 100.0),
+          kernel_(kernel) {}
 
     /// Scores one value (rounded to float32). NaN yields {NaN, false} and changes nothing;
     /// ±inf or a value beyond float32's range throws and changes nothing.
@@ -93,7 +97,8 @@ class spike_and_dip_detector {
         if (std::isnan(x)) {
             return {std::numeric_limits<double>::quiet_NaN(), false};
         }
-        double p = kde_pvalue(history_, pairwise_sum_, x);
+        double p = kernel_ == kernel_path::exact ? kde_pvalue(history_, pairwise_sum_, x)
+                                                 : kde_pvalue_fast(history_, pairwise_sum_, x);
         if (options_.mode == spike_mode::dips) {
             p = 1.0 - p;
         } else if (options_.mode == spike_mode::spikes_and_dips) {
@@ -115,6 +120,8 @@ class spike_and_dip_detector {
     /// Alerts fire at p-values at or below this: 1 - confidence/100.
     [[nodiscard]] double threshold() const noexcept { return threshold_; }
     [[nodiscard]] std::size_t fill() const noexcept { return history_.size(); }
+    [[nodiscard]] kernel_path kernel() const noexcept { return kernel_; }
+    void set_kernel(kernel_path kernel) noexcept { kernel_ = kernel; }
 
     static constexpr snapshot_kind kind = snapshot_kind::spike_and_dip_detector;
 
@@ -125,8 +132,9 @@ class spike_and_dip_detector {
     /// the snapshot is damaged, foreign or was taken with other options.
     void restore(std::span<const std::byte> bytes) { detail::restore_model(*this, bytes); }
 
-    [[nodiscard]] static spike_and_dip_detector from_snapshot(std::span<const std::byte> bytes) {
-        return detail::model_from_snapshot<spike_and_dip_detector>(bytes);
+    [[nodiscard]] static spike_and_dip_detector from_snapshot(
+        std::span<const std::byte> bytes, kernel_path kernel = kernel_path::exact) {
+        return detail::model_from_snapshot<spike_and_dip_detector>(bytes, kernel);
     }
 
     void save_state(byte_writer& w) const {
@@ -179,6 +187,7 @@ class spike_and_dip_detector {
     ring_buffer<float> history_;
     double pairwise_sum_ = 0.0;
     double threshold_;
+    kernel_path kernel_;
 };
 
 STREAMCP_END_NAMESPACE

@@ -42,7 +42,8 @@ class byte_writer {
     template <class U>
     void put_le(U v) {
         for (std::size_t i = 0; i < sizeof(U); ++i) {
-            bytes_.push_back(static_cast<std::byte>((v >> (8 * i)) & 0xFFU));
+            bytes_.push_back(
+                static_cast<std::byte>((static_cast<std::uint64_t>(v) >> (8 * i)) & 0xFFU));
         }
     }
 

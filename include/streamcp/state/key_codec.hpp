@@ -97,13 +97,13 @@ struct key_codec<std::variant<Ts...>> {
     static std::variant<Ts...> decode_at(byte_reader& r, std::size_t index,
                                          std::index_sequence<I...> /*unused*/) {
         std::optional<std::variant<Ts...>> out;
-        ((index == I
-              ? (out.emplace(
-                     std::in_place_index<I>,
-                     key_codec<std::variant_alternative_t<I, std::variant<Ts...>>>::decode(r)),
-                 true)
-              : false) ||
-         ...);
+        const auto decode_if = [&]<std::size_t J>(std::integral_constant<std::size_t, J>) {
+            if (index == J) {
+                using alternative = std::variant_alternative_t<J, std::variant<Ts...>>;
+                out.emplace(std::in_place_index<J>, key_codec<alternative>::decode(r));
+            }
+        };
+        (decode_if(std::integral_constant<std::size_t, I>{}), ...);
         if (!out) {
             throw snapshot_error("bad variant-key index " + std::to_string(index));
         }

@@ -57,10 +57,10 @@ std::vector<std::byte> snapshot_model(const Model& model) {
     return snapshot_format::seal(Model::kind, w.bytes());
 }
 
-template <class Model>
-Model model_from_snapshot(std::span<const std::byte> bytes) {
+template <class Model, class... Extra>
+Model model_from_snapshot(std::span<const std::byte> bytes, Extra... extra) {
     byte_reader r{snapshot_format::open(bytes, Model::kind)};
-    Model model{Model::read_options(r)};
+    Model model{Model::read_options(r), extra...};
     model.load_state(r);
     r.expect_end();
     return model;
@@ -72,6 +72,9 @@ void restore_model(Model& model, std::span<const std::byte> bytes) {
     Model restored = model_from_snapshot<Model>(bytes);
     if (!(restored.options() == model.options())) {
         throw snapshot_error("recorded with other options than this detector's");
+    }
+    if constexpr (requires { model.set_kernel(model.kernel()); }) {
+        restored.set_kernel(model.kernel());  // the kernel is a choice, not state: keep ours
     }
     model = std::move(restored);
 }

@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "streamcp/config.hpp"
+#include "streamcp/core/erf.hpp"
+#include "streamcp/core/ring_buffer.hpp"
+
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define STREAMCP_HAVE_AVX2_KERNEL 1
+#else
+#define STREAMCP_HAVE_AVX2_KERNEL 0
+#endif
+
+STREAMCP_BEGIN_NAMESPACE
+
+/// Which KDE p-value kernel a model uses. `exact` reproduces ML.NET bit for bit (spec A.4,
+/// A.7). `fast` vectorises erf and exp over the stored values and reassociates their sum:
+/// p-values stay within 1e-14 absolute of the exact path. The kernel is not state: it is
+/// never written into snapshots nor compared on restore.
+enum class kernel_path : std::uint8_t { exact = 0, fast = 1 };
+
+[[nodiscard]] constexpr std::string_view to_string(kernel_path k) noexcept {
+    return k == kernel_path::exact ? "exact" : "fast";
+}
+
+namespace detail {
+
+/// The running sum S advanced exactly as `kde_pvalue` does (same terms, same order, one
+/// rounding each): S is carried across events, so any reassociation would drift without bound
+/// from the exact path. It is a serial chain of up to 2n dependent adds, which the vector
+/// loop advances a few terms at a time so that the chain's latency hides the erf work.
+class pairwise_sum_chain {
+  public:
+    pairwise_sum_chain(std::span<const float> older, std::span<const float> newer, bool full,
+                       double sum, double xd) noexcept
+        : older_(older),
+          newer_(newer),
+          n_(older.size() + newer.size()),
+          total_(full ? 2 * n_ : n_),
+          xd_(xd),
+          oldest_(full ? older.front() : 0.0F),  // full: the oldest element opens `older`
+          sum_(sum) {}
+
+    /// Applies the next `m` terms (fewer at the end). Works on locals so that the chain runs
+    /// through a register, not through the member's memory (store-forwarding latency).
+    void advance(std::size_t m) noexcept {
+        std::size_t k = next_;
+        const std::size_t end = std::min(total_, k + m);
+        double sum = sum_;
+        const std::size_t n_old = older_.size();
+        for (; k < end && k < n_; ++k) {
+            const float r = k < n_old ? older_[k] : newer_[k - n_old];
+            const double d = xd_ - static_cast<double>(r);
+            sum += d * d;
+        }
+        for (; k < end && k + 1 < 2 * n_; ++k) {
+            const std::size_t i = k + 1 - n_;
+            const float r = i < n_old ? older_[i] : newer_[i - n_old];
+            const double d = oldest_ - r;  // float32 subtraction, as in C#
+            sum -= d * d;
+        }
+        if (k < end) {
+            const double d = static_cast<double>(oldest_) - xd_;
+            sum -= d * d;
+            ++k;
+        }
+        sum_ = sum;
+        next_ = k;
+    }
+
+    [[nodiscard]] double finish() noexcept {
+        advance(total_);
+        return sum_;
+    }
+
+  private:
+    std::span<const float> older_;
+    std::span<const float> newer_;
+    std::size_t n_;
+    std::size_t total_;
+    std::size_t next_ = 0;
+    double xd_;
+    float oldest_;
+    double sum_;
+};
+
+/// A chain that does nothing: `erf_sum` alone, the floor of the KDE loop.
+struct no_chain {
+    void advance(std::size_t /*m*/) noexcept {}
+};
+
+/// sum over r of erf_mlnet((xd - r) * inv_bw), in any order; the portable fallback.
+[[nodiscard]] inline double erf_sum_scalar(std::span<const float> r, double xd,
+                                           double inv_bw) noexcept {
+    std::array<double, 4> s{};  // independent chains: latency, not order, matters here
+    std::size_t i = 0;
+    for (; i + 4 <= r.size(); i += 4) {
+        for (std::size_t k = 0; k < 4; ++k) {
+            s[k] += erf_mlnet((xd - static_cast<double>(r[i + k])) * inv_bw);
+        }
+    }
+    for (; i < r.size(); ++i) {
+        s[0] += erf_mlnet((xd - static_cast<double>(r[i])) * inv_bw);
+    }
+    return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+#if STREAMCP_HAVE_AVX2_KERNEL
+
+/// exp(y) for y <= 0, four lanes: Cody-Waite reduction to |r| <= ln2/2, then the Taylor
+/// polynomial of degree 13 (truncation below 1e-17 relative); 0 below -700, where erf_mlnet's
+/// term 1 - poly*t*exp(-z^2) is 1 in double anyway.
+__attribute__((target("avx2,fma"))) inline __m256d exp_nonpositive_avx2(__m256d y) noexcept {
+    const __m256d k = _mm256_round_pd(_mm256_mul_pd(y, _mm256_set1_pd(1.4426950408889634)),
+                                      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256d r = _mm256_fmadd_pd(k, _mm256_set1_pd(-6.93147180369123816490e-01), y);
+    r = _mm256_fmadd_pd(k, _mm256_set1_pd(-1.90821492927058770002e-10), r);
+    __m256d p = _mm256_set1_pd(1.0 / 6227020800.0);  // 1/13!
+    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(1.0 / 479001600.0));
+    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(1.0 / 39916800.0));
+    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(1.0 / 3628800.0));
+    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(1.0 / 362880.0));
+    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(1.0 / 40320.0));
+    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(1.0 / 5040.0));
+    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(1.0 / 720.0));
+    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(1.0 / 120.0));
+    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(1.0 / 24.0));
+    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(1.0 / 6.0));
+    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(0.5));
+    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(1.0));
+    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(1.0));
+    // 2^k by adding k to the exponent field; k >= -1010 keeps the result normal.
+    const __m256i kbits =
+        _mm256_castpd_si256(_mm256_add_pd(k, _mm256_set1_pd(6755399441055744.0)));  // 1.5 * 2^52
+    const __m256d scaled =
+        _mm256_castsi256_pd(_mm256_add_epi64(_mm256_castpd_si256(p), _mm256_slli_epi64(kbits, 52)));
+    const __m256d in_range = _mm256_cmp_pd(y, _mm256_set1_pd(-700.0), _CMP_GE_OQ);
+    return _mm256_and_pd(scaled, in_range);
+}
+
+/// erf_mlnet of four lanes (A&S 7.1.26 with the vectorised exp).
+__attribute__((target("avx2,fma"))) inline __m256d erf_mlnet_avx2(__m256d z) noexcept {
+    const __m256d sign_mask = _mm256_set1_pd(-0.0);
+    const __m256d one = _mm256_set1_pd(1.0);
+    const __m256d az = _mm256_andnot_pd(sign_mask, z);
+    const __m256d t = _mm256_div_pd(one, _mm256_fmadd_pd(_mm256_set1_pd(0.3275911), az, one));
+    __m256d poly = _mm256_set1_pd(1.061405429);
+    poly = _mm256_fmadd_pd(poly, t, _mm256_set1_pd(-1.453152027));
+    poly = _mm256_fmadd_pd(poly, t, _mm256_set1_pd(1.421413741));
+    poly = _mm256_fmadd_pd(poly, t, _mm256_set1_pd(-0.284496736));
+    poly = _mm256_fmadd_pd(poly, t, _mm256_set1_pd(0.254829592));
+    const __m256d e = exp_nonpositive_avx2(_mm256_mul_pd(_mm256_xor_pd(z, sign_mask), z));
+    const __m256d ev = _mm256_fnmadd_pd(_mm256_mul_pd(poly, t), e, one);
+    // z is never -0.0 here (x - r rounds to +0), so copying z's sign matches `x >= 0 ? ev : -ev`.
+    return _mm256_or_pd(ev, _mm256_and_pd(z, sign_mask));
+}
+
+[[nodiscard]] __attribute__((target("avx2,fma"))) inline double hsum_avx2(__m256d v) noexcept {
+    const __m128d lo = _mm256_castpd256_pd128(v);
+    const __m128d hi = _mm256_extractf128_pd(v, 1);
+    const __m128d s = _mm_add_pd(lo, hi);
+    return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
+}
+
+/// The AVX2 version of `erf_sum_scalar`: eight values per iteration in two accumulators,
+/// advancing `chain` by `chain_step` terms per iteration.
+template <class Chain>
+[[nodiscard]] __attribute__((target("avx2,fma"))) inline double erf_sum_avx2(
+    std::span<const float> r, double xd, double inv_bw, Chain& chain,
+    std::size_t chain_step) noexcept {
+    const __m256d vx = _mm256_set1_pd(xd);
+    const __m256d vinv = _mm256_set1_pd(inv_bw);
+    __m256d acc0 = _mm256_setzero_pd();
+    __m256d acc1 = _mm256_setzero_pd();
+    const float* p = r.data();
+    const std::size_t n = r.size();
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256d r0 = _mm256_cvtps_pd(_mm_loadu_ps(p + i));
+        const __m256d r1 = _mm256_cvtps_pd(_mm_loadu_ps(p + i + 4));
+        acc0 = _mm256_add_pd(acc0, erf_mlnet_avx2(_mm256_mul_pd(_mm256_sub_pd(vx, r0), vinv)));
+        acc1 = _mm256_add_pd(acc1, erf_mlnet_avx2(_mm256_mul_pd(_mm256_sub_pd(vx, r1), vinv)));
+        chain.advance(chain_step);
+    }
+    if (i + 4 <= n) {
+        const __m256d r0 = _mm256_cvtps_pd(_mm_loadu_ps(p + i));
+        acc0 = _mm256_add_pd(acc0, erf_mlnet_avx2(_mm256_mul_pd(_mm256_sub_pd(vx, r0), vinv)));
+        i += 4;
+    }
+    double sum = hsum_avx2(_mm256_add_pd(acc0, acc1));
+    if (i < n) {
+        // The last 1-3 values: pad with x (d = 0) and drop the padded lanes' erf_mlnet(0).
+        std::array<float, 4> tail{};
+        tail.fill(static_cast<float>(xd));
+        std::copy(p + i, p + n, tail.begin());
+        const __m256d r0 = _mm256_cvtps_pd(_mm_loadu_ps(tail.data()));
+        const __m256d lanes = _mm256_cmp_pd(_mm256_set_pd(3.0, 2.0, 1.0, 0.0),
+                                            _mm256_set1_pd(static_cast<double>(n - i)), _CMP_LT_OQ);
+        sum += hsum_avx2(
+            _mm256_and_pd(lanes, erf_mlnet_avx2(_mm256_mul_pd(_mm256_sub_pd(vx, r0), vinv))));
+    }
+    return sum;
+}
+
+[[nodiscard]] inline bool cpu_has_avx2_fma() noexcept {
+    static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return has;
+}
+
+#endif  // STREAMCP_HAVE_AVX2_KERNEL
+
+/// Whether `erf_sum` runs the AVX2 code on this CPU (else the portable scalar loop).
+[[nodiscard]] inline bool fast_kernel_is_vectorised() noexcept {
+#if STREAMCP_HAVE_AVX2_KERNEL
+    return cpu_has_avx2_fma();
+#else
+    return false;
+#endif
+}
+
+/// sum over r of erf_mlnet((xd - r) * inv_bw): the floor of the KDE loop (one erf and one
+/// exp per stored value), dispatched at run time.
+[[nodiscard]] inline double erf_sum(std::span<const float> r, double xd, double inv_bw) noexcept {
+#if STREAMCP_HAVE_AVX2_KERNEL
+    if (cpu_has_avx2_fma()) {
+        no_chain none;
+        return erf_sum_avx2(r, xd, inv_bw, none, 0);
+    }
+#endif
+    return erf_sum_scalar(r, xd, inv_bw);
+}
+
+/// `erf_sum` over both runs plus S advanced through `chain` (interleaved when vectorised).
+[[nodiscard]] inline double erf_sum_with_chain(std::span<const float> older,
+                                               std::span<const float> newer, double xd,
+                                               double inv_bw, pairwise_sum_chain& chain) noexcept {
+#if STREAMCP_HAVE_AVX2_KERNEL
+    if (cpu_has_avx2_fma()) {
+        // 2n chain terms over about n/8 iterations: 16 per iteration keeps them in step.
+        return erf_sum_avx2(older, xd, inv_bw, chain, 16) +
+               erf_sum_avx2(newer, xd, inv_bw, chain, 16);
+    }
+#endif
+    return erf_sum_scalar(older, xd, inv_bw) + erf_sum_scalar(newer, xd, inv_bw);
+}
+
+}  // namespace detail
+
+/// The KDE p-value of `kde_pvalue` over a history given as its two runs (oldest first), with
+/// erf and exp vectorised and their sum reassociated. S is updated bit for bit as the exact
+/// path does. `full` says whether the history is at capacity (x will evict the oldest).
+[[nodiscard]] inline double kde_pvalue_fast(std::span<const float> older,
+                                            std::span<const float> newer, bool full,
+                                            double& pairwise_sum, float x) noexcept {
+    const std::size_t n = older.size() + newer.size();
+    if (n == 0) {
+        return 0.5;
+    }
+    const double xd = x;
+    double bandwidth =
+        std::sqrt(2.0) *
+        (n == 1 ? 1.0 : std::sqrt(std::max(pairwise_sum, 0.0)) / static_cast<double>(n));
+    bandwidth = std::max(bandwidth, 1e-6);
+    const double inv_bw = 1.0 / bandwidth;
+    detail::pairwise_sum_chain chain{older, newer, full, pairwise_sum, xd};
+    const double erfs = detail::erf_sum_with_chain(older, newer, xd, inv_bw, chain);
+    pairwise_sum = chain.finish();
+    return 0.5 - erfs / static_cast<double>(2 * n);
+}
+
+[[nodiscard]] inline double kde_pvalue_fast(const ring_buffer<float>& history, double& pairwise_sum,
+                                            float x) noexcept {
+    const auto [older, newer] = history.segments();
+    return kde_pvalue_fast(older, newer, history.full(), pairwise_sum, x);
+}
+
+STREAMCP_END_NAMESPACE

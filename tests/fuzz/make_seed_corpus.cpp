@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+// Writes valid snapshots of every kind into the directory argv[1], as a seed corpus for
+// fuzz_snapshot.
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "streamcp/streamcp.hpp"
+
+namespace {
+
+using namespace std::chrono;  // NOLINT
+
+void write(const std::string& dir, const std::string& name, const std::vector<std::byte>& b) {
+    std::ofstream out(dir + "/" + name, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(b.data()),  // NOLINT: byte I/O
+              static_cast<std::streamsize>(b.size()));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 2) {
+        std::fprintf(stderr, "usage: %s OUTPUT_DIR\n", argv[0]);
+        return 2;
+    }
+    const std::string dir = argv[1];
+    const streamcp::event_time t0 = sys_days{year{2024} / 1 / 1};
+    // Parameters match fuzz_snapshot.cpp's functions so the seeds restore there.
+    streamcp::change_point_detector cp{{.confidence = 90, .history = 4}};
+    streamcp::change_point_detector mix{
+        {.confidence = 80, .history = 3, .martingale = streamcp::martingale_type::mixture}};
+    streamcp::spike_and_dip_detector sd{{.confidence = 95, .history = 4}};
+    streamcp::anomaly_detection_change_point<std::string> cpf{90, 4, minutes{4}};
+    streamcp::anomaly_detection_spike_and_dip<std::int64_t> sdf{
+        95, 4, streamcp::spike_mode::spikes_and_dips, minutes{4}};
+    write(dir, "cp_empty", cp.snapshot());
+    write(dir, "sd_empty", sd.snapshot());
+    write(dir, "cpf_empty", cpf.snapshot());
+    write(dir, "sdf_empty", sdf.snapshot());
+    for (int i = 0; i < 7; ++i) {
+        const double v = 1.0 + (i % 3) * 0.5 + (i == 5 ? 10.0 : 0.0);
+        (void)cp.update(v);
+        (void)mix.update(v);
+        (void)sd.update(v);
+        (void)cpf.evaluate(i % 2 == 0 ? "a" : "sensor-b", t0 + minutes{i}, v);
+        (void)sdf.evaluate(i % 3, t0 + minutes{i}, v);
+    }
+    write(dir, "cp", cp.snapshot());
+    write(dir, "cp_mixture", mix.snapshot());
+    write(dir, "sd", sd.snapshot());
+    write(dir, "cpf", cpf.snapshot());
+    write(dir, "sdf", sdf.snapshot());
+    return 0;
+}
