@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+#include "cli/run_reporting.hpp"
+
+#include <chrono>
+#include <cstdio>
+
+#include <unistd.h>
+
+namespace streamcp::cli {
+
+std::function<void(const pipeline::detect_counts&, bool)> make_progress(bool quiet) {
+    if (quiet || ::isatty(STDERR_FILENO) == 0) {
+        return {};
+    }
+    const auto start = std::chrono::steady_clock::now();
+    return [start](const pipeline::detect_counts& counts, bool done) {
+        if (done) {
+            std::fputs("\r\033[K", stderr);  // clear the progress line before the summary
+            return;
+        }
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        std::fprintf(stderr, "\r\033[K%llu events  %.0f events/s  %llu anomalies  %llu rejects",
+                     static_cast<unsigned long long>(counts.read),
+                     seconds > 0 ? static_cast<double>(counts.read) / seconds : 0.0,
+                     static_cast<unsigned long long>(counts.anomalies),
+                     static_cast<unsigned long long>(counts.rejected));
+        std::fflush(stderr);
+    };
+}
+
+void print_summary(std::string_view command, const pipeline::detect_counts& counts) {
+    std::fprintf(stderr,
+                 "streamcp %.*s: read %llu, written %llu, filtered %llu, rejected %llu, "
+                 "anomalies %llu\n",
+                 static_cast<int>(command.size()), command.data(),
+                 static_cast<unsigned long long>(counts.read),
+                 static_cast<unsigned long long>(counts.written),
+                 static_cast<unsigned long long>(counts.filtered),
+                 static_cast<unsigned long long>(counts.rejected),
+                 static_cast<unsigned long long>(counts.anomalies));
+}
+
+}  // namespace streamcp::cli

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct sqlite3;
+
+namespace streamcp::pipeline {
+
+/// One checkpoint: where each stream stood and the job's whole state at that moment.
+struct checkpoint {
+    std::string fingerprint;  ///< the query and input it belongs to
+    std::uint64_t input_offset = 0;
+    std::uint64_t line = 0;  ///< lines read before `input_offset`
+    std::uint64_t output_offset = 0;
+    std::uint64_t rejects_offset = 0;
+    std::uint64_t archive_offset = 0;  ///< reserved for the archive sink
+    std::vector<std::byte> state;
+};
+
+/// Checkpoints in one SQLite file (WAL; one transaction per checkpoint; the newest replaces
+/// the previous one).
+class checkpoint_store {
+  public:
+    /// Opens or creates `path`. Throws `std::runtime_error` naming the path on failure.
+    explicit checkpoint_store(const std::string& path);
+    ~checkpoint_store();
+    checkpoint_store(const checkpoint_store&) = delete;
+    checkpoint_store& operator=(const checkpoint_store&) = delete;
+
+    /// The last committed checkpoint, if any.
+    [[nodiscard]] std::optional<checkpoint> load();
+
+    /// Commits `point` atomically.
+    void save(const checkpoint& point);
+
+  private:
+    void exec(const char* sql);
+
+    std::string path_;
+    sqlite3* db_ = nullptr;
+};
+
+}  // namespace streamcp::pipeline

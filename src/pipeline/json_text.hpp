@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace streamcp::pipeline {
+
+/// Appends `text` as a JSON string literal. Bytes that are not valid UTF-8 are written as
+/// `\u00XX` so that a rejected line of any bytes still yields valid JSON.
+void append_json_string(std::string& out, std::string_view text);
+
+/// Appends `value` in the shortest form that reads back to the same double, or `null` when it
+/// is not finite (JSON cannot carry infinity; spec B.7.11).
+void append_json_number(std::string& out, double value);
+
+/// One top-level member of a JSON object, as byte ranges of the object's text.
+struct json_member {
+    /// The key as written, without its quotes (escapes not decoded).
+    std::string_view key;
+    /// The value's exact text.
+    std::string_view value;
+    /// From the key's opening quote to the value's end.
+    std::string_view whole;
+};
+
+/// Splits the text of a JSON object that a validating parser has already accepted into its
+/// top-level members, in order. Used where output must keep the input's exact bytes.
+void split_json_members(std::string_view object, std::vector<json_member>& members);
+
+/// Trims JSON whitespace (space, tab, CR, LF) from both ends.
+[[nodiscard]] std::string_view trim_json_whitespace(std::string_view text) noexcept;
+
+}  // namespace streamcp::pipeline

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+#include "pipeline/pipeline_config.hpp"
+
+#include <stdexcept>
+
+#include <toml++/toml.h>
+
+#include "pipeline/duration_parse.hpp"
+
+namespace streamcp::pipeline {
+namespace {
+
+[[noreturn]] void bad_setting(const std::string& key, const std::string& why) {
+    throw std::invalid_argument("config: " + key + " " + why);
+}
+
+std::string required_string(const toml::table& table, const std::string& section,
+                            const std::string& key) {
+    const auto value = table[key].value<std::string>();
+    if (!value) {
+        bad_setting(section + "." + key, "is required (a string)");
+    }
+    return *value;
+}
+
+std::string optional_string(const toml::table& table, const std::string& key,
+                            const std::string& fallback) {
+    return table[key].value<std::string>().value_or(fallback);
+}
+
+endpoint_config read_endpoint(const toml::table& table, const std::string& section) {
+    endpoint_config out;
+    out.type = required_string(table, section, "type");
+    if (out.type == "file") {
+        out.path = required_string(table, section, "path");
+    }
+    return out;
+}
+
+const toml::table& required_table(const toml::table& root, const std::string& key) {
+    const toml::table* table = root[key].as_table();
+    if (table == nullptr) {
+        bad_setting("[" + key + "]", "is required");
+    }
+    return *table;
+}
+
+detect_query read_query(const toml::table& table) {
+    detect_query query;
+    query.fields.value = field_path{required_string(table, "query", "value")};
+    query.fields.timestamp = field_path{required_string(table, "query", "timestamp")};
+    query.fields.time_format =
+        parse_timestamp_format(optional_string(table, "timestamp_format", "iso"));
+    if (const auto key = table["partition_by"].value<std::string>()) {
+        query.fields.partition = field_path{*key};
+    }
+    if (const auto when = table["when"].value<std::string>()) {
+        query.fields.when = field_path{*when};
+    }
+    const auto confidence = table["confidence"].value<double>();
+    const auto history = table["history"].value<std::int64_t>();
+    if (!confidence) {
+        bad_setting("query.confidence", "is required (a number in [1, 100])");
+    }
+    if (!history) {
+        bad_setting("query.history", "is required (an integer >= 1)");
+    }
+    query.confidence = *confidence;
+    query.history = *history;
+    query.duration = parse_duration(required_string(table, "query", "duration"));
+    query.fractional_confidence = table["fractional_confidence"].value_or(false);
+    query.out_of_order_tolerance =
+        parse_duration(optional_string(table, "out_of_order_tolerance", "0s"));
+    query.out_of_order =
+        parse_out_of_order_action(optional_string(table, "out_of_order_action", "adjust"));
+    query.shape.only_anomalies = table["only_anomalies"].value_or(false);
+    query.shape.project = table["project"].value_or(false);
+    return query;
+}
+
+}  // namespace
+
+pipeline_config load_pipeline_config(const std::string& path) {
+    toml::table root;
+    try {
+        root = toml::parse_file(path);
+    } catch (const toml::parse_error& error) {
+        const auto& where = error.source().begin;
+        throw std::invalid_argument("config " + path + ":" + std::to_string(where.line) + ":" +
+                                    std::to_string(where.column) + ": " +
+                                    std::string(error.description()));
+    }
+    pipeline_config config;
+    config.source = read_endpoint(required_table(root, "source"), "source");
+    if (config.source.type != "file" && config.source.type != "stdin") {
+        bad_setting("source.type", "'" + config.source.type + "' is unknown: allowed file, stdin");
+    }
+    config.query = read_query(required_table(root, "query"));
+    if (const toml::array* sinks = root["sinks"].as_array()) {
+        for (const toml::node& node : *sinks) {
+            const toml::table* table = node.as_table();
+            if (table == nullptr) {
+                bad_setting("sinks", "must be an array of tables ([[sinks]])");
+            }
+            config.sinks.push_back(read_endpoint(*table, "sinks"));
+            const std::string& type = config.sinks.back().type;
+            if (type != "file" && type != "stdout") {
+                bad_setting("sinks.type", "'" + type + "' is unknown: allowed file, stdout");
+            }
+        }
+    }
+    if (config.sinks.empty()) {
+        config.sinks.push_back({"stdout", ""});
+    }
+    if (const toml::table* rejects = root["rejects"].as_table()) {
+        config.rejects_path = required_string(*rejects, "rejects", "path");
+    }
+    if (const toml::table* checkpoint = root["checkpoint"].as_table()) {
+        checkpoint_policy policy;
+        policy.path = required_string(*checkpoint, "checkpoint", "path");
+        if (const auto every = (*checkpoint)["every"].value<std::int64_t>()) {
+            if (*every < 1) {
+                bad_setting("checkpoint.every", "must be at least 1");
+            }
+            policy.every_events = static_cast<std::uint64_t>(*every);
+        }
+        policy.interval = parse_duration(optional_string(*checkpoint, "interval", "10s"));
+        config.checkpoint = policy;
+    }
+    return config;
+}
+
+}  // namespace streamcp::pipeline

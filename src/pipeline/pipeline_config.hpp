@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pipeline/detect_job.hpp"
+#include "pipeline/detect_runner.hpp"
+
+namespace streamcp::pipeline {
+
+/// A source or sink endpoint from a config file. This issue knows `file` and `stdin` sources
+/// and `file` and `stdout` sinks; broker adapters add types.
+struct endpoint_config {
+    std::string type;
+    std::string path;  ///< for `file`
+};
+
+/// `streamcp run CONFIG.toml`: everything `detect` takes, from a file (docs/cli.md).
+struct pipeline_config {
+    endpoint_config source;
+    detect_query query;
+    std::vector<endpoint_config> sinks;
+    std::optional<std::string> rejects_path;
+    std::optional<checkpoint_policy> checkpoint;
+};
+
+/// Reads a TOML config. Throws `std::invalid_argument` naming the key for a bad or missing
+/// setting, `std::runtime_error` when the file cannot be read.
+[[nodiscard]] pipeline_config load_pipeline_config(const std::string& path);
+
+}  // namespace streamcp::pipeline

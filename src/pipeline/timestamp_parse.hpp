@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <streamcp/function/event_time.hpp>
+
+namespace streamcp::pipeline {
+
+/// How an event's timestamp field is written.
+enum class timestamp_format {
+    /// ISO-8601 text: `2019-11-18T19:11:36Z`, `+hh:mm`, `+hhmm` or `+hh` offsets, fractional
+    /// seconds of any length. Without an offset the time is UTC, as in ASA.
+    iso8601,
+    /// Seconds since the Unix epoch, a JSON number (fractions allowed) or a numeric string.
+    epoch_seconds,
+    /// Milliseconds since the Unix epoch, likewise.
+    epoch_milliseconds,
+};
+
+/// Parses "iso", "epoch-s" or "epoch-ms"; throws `std::invalid_argument` otherwise.
+[[nodiscard]] timestamp_format parse_timestamp_format(std::string_view name);
+
+/// Parses ISO-8601 text to a UTC instant with nanosecond resolution (digits beyond the ninth
+/// are dropped; the library truncates to 100 ns ticks). Empty when the text is not a valid
+/// date-time.
+[[nodiscard]] std::optional<event_time> parse_iso8601_time(std::string_view text) noexcept;
+
+/// An epoch count in the unit of `format` (not iso8601) to an instant; empty when out of range.
+[[nodiscard]] std::optional<event_time> epoch_to_time(double count,
+                                                      timestamp_format format) noexcept;
+[[nodiscard]] std::optional<event_time> epoch_to_time(std::int64_t count,
+                                                      timestamp_format format) noexcept;
+
+/// Formats an instant as `YYYY-MM-DDTHH:MM:SS+0000`, the seed's message shape.
+[[nodiscard]] std::string format_seed_time(event_time time);
+
+}  // namespace streamcp::pipeline

@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""End-to-end tests of the streamcp command: the README pipe, exit codes, counts, rejects,
+checkpoint refusals and `run CONFIG.toml`. Standard library only.
+
+    cli_end_to_end_test.py PATH/TO/streamcp
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+STREAMCP = ""
+SEED_QUERY = ["--value", "temp", "--timestamp", "datetime", "--partition-by", "device",
+              "--confidence", "80", "--history", "12", "--duration", "30m"]
+
+
+def streamcp(*args, stdin=None):
+    return subprocess.run([STREAMCP, *args], input=stdin, capture_output=True, text=True,
+                          timeout=60)
+
+
+def summary(stderr):
+    """The counts of the end-of-run line: read, written, filtered, rejected, anomalies."""
+    line = [l for l in stderr.splitlines() if l.startswith("streamcp ")][-1]
+    fields = line.split(": ", 1)[1].split(", ")
+    return {name: int(value) for name, value in (f.split(" ") for f in fields)}
+
+
+class ReadmePipe(unittest.TestCase):
+    def test_simulate_into_detect_prints_the_seed_shape(self):
+        sim = streamcp("simulate", "--devices", "3", "--length", "2h", "--inject", "3@40m:75-80")
+        self.assertEqual(sim.returncode, 0, sim.stderr)
+        det = streamcp("detect", *SEED_QUERY, "--only-anomalies", "--project", stdin=sim.stdout)
+        self.assertEqual(det.returncode, 0, det.stderr)
+        rows = [json.loads(line) for line in det.stdout.splitlines()]
+        self.assertTrue(rows)
+        for row in rows:
+            self.assertEqual(list(row), ["datetime", "device", "temp", "AnomalyScore"])
+        counts = summary(det.stderr)
+        self.assertEqual(counts["read"], 3 * 720)
+        self.assertEqual(counts["written"], len(rows))
+        self.assertEqual(counts["read"], counts["written"] + counts["filtered"] + counts["rejected"])
+        shifted = sim.stdout.splitlines()[2]
+        device3 = json.loads(shifted)["device"]
+        self.assertIn(device3, {row["device"] for row in rows if row["datetime"] >= "2019-11-18T19:40"})
+
+    def test_simulate_is_deterministic(self):
+        a = streamcp("simulate", "--events", "500", "--seed", "9").stdout
+        b = streamcp("simulate", "--events", "500", "--seed", "9").stdout
+        c = streamcp("simulate", "--events", "500", "--seed", "10").stdout
+        self.assertEqual(a, b)
+        self.assertNotEqual(a, c)
+        self.assertEqual(len(a.splitlines()), 500)
+
+
+class DetectBehaviour(unittest.TestCase):
+    def test_every_line_out_in_order_with_input_bytes_kept(self):
+        lines = ['{"temp":20.50,"datetime":"2019-11-18T19:00:00.5+01:00","extra":{"a":[1,2]}}',
+                 '{"temp":21,"datetime":"2019-11-18T18:00:10Z"}',
+                 'not json',
+                 '{"datetime":"2019-11-18T18:00:20Z"}']
+        det = streamcp("detect", *SEED_QUERY, stdin="\n".join(lines) + "\n")
+        self.assertEqual(det.returncode, 0, det.stderr)
+        out = det.stdout.splitlines()
+        self.assertEqual(len(out), 3)
+        self.assertTrue(out[0].startswith(lines[0][:-1] + ',"Score":'))
+        self.assertTrue(out[2].endswith('"Score":null,"IsAnomaly":null}'))
+        self.assertEqual(summary(det.stderr), {"read": 4, "written": 3, "filtered": 0,
+                                               "rejected": 1, "anomalies": 0})
+
+    def test_epoch_timestamps(self):
+        det = streamcp("detect", "--value", "v", "--timestamp", "t", "--timestamp-format",
+                       "epoch-ms", "--confidence", "80", "--history", "4", "--duration", "1m",
+                       stdin='{"v":1,"t":1574103600000}\n{"v":1,"t":"1574103615000"}\n')
+        self.assertEqual(det.returncode, 0, det.stderr)
+        self.assertEqual(summary(det.stderr)["written"], 2)
+
+    def test_rejects_file(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            rejects = os.path.join(tmp, "rejects.jsonl")
+            det = streamcp("detect", *SEED_QUERY, "--rejects", rejects,
+                           stdin='{"temp":1e39,"datetime":"2019-11-18T19:00:00Z"}\n{oops\n')
+            self.assertEqual(det.returncode, 0, det.stderr)
+            with open(rejects) as f:
+                records = [json.loads(line) for line in f]
+            self.assertEqual([r["reason"] for r in records], ["value_out_of_range", "malformed_json"])
+            self.assertEqual([r["line"] for r in records], [1, 2])
+            self.assertEqual(records[1]["raw"], "{oops")
+
+
+class Errors(unittest.TestCase):
+    def test_bad_arguments_exit_2(self):
+        for args in (["detect", *SEED_QUERY[:-1], "30x"],
+                     ["detect", *SEED_QUERY[:6], "101", *SEED_QUERY[8:]],
+                     ["detect", "--value", "temp"],
+                     ["simulate", "--events", "5", "--inject", "9@1m:1-2"],
+                     ["nonsense"]):
+            result = streamcp(*args, stdin="")
+            self.assertEqual(result.returncode, 2, (args, result.stderr))
+            self.assertTrue(result.stderr.strip(), args)
+
+    def test_checkpoint_with_stdin_is_refused(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            result = streamcp("detect", *SEED_QUERY, "--checkpoint",
+                              os.path.join(tmp, "c.sqlite"), stdin="")
+            self.assertEqual(result.returncode, 2)
+            self.assertIn("seekable", result.stderr)
+
+    def test_missing_input_exits_1(self):
+        result = streamcp("detect", *SEED_QUERY, "-i", "/nonexistent/in.jsonl")
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("/nonexistent/in.jsonl", result.stderr)
+
+
+class Checkpoints(unittest.TestCase):
+    def test_rerun_after_a_clean_end_changes_nothing_and_other_queries_are_refused(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            data = os.path.join(tmp, "in.jsonl")
+            out = os.path.join(tmp, "out.jsonl")
+            cp = os.path.join(tmp, "cp.sqlite")
+            self.assertEqual(streamcp("simulate", "--events", "3000", "-o", data).returncode, 0)
+            args = ["detect", *SEED_QUERY, "-i", data, "-o", out, "--checkpoint", cp,
+                    "--checkpoint-every", "500"]
+            first = streamcp(*args)
+            self.assertEqual(first.returncode, 0, first.stderr)
+            with open(out) as f:
+                expected = f.read()
+            second = streamcp(*args)
+            self.assertEqual(second.returncode, 0, second.stderr)
+            with open(out) as f:
+                self.assertEqual(f.read(), expected)
+            self.assertEqual(summary(second.stderr), summary(first.stderr))
+            other = streamcp(*[a if a != "80" else "90" for a in args])
+            self.assertEqual(other.returncode, 1)
+            self.assertIn("another query", other.stderr)
+
+
+class RunConfig(unittest.TestCase):
+    def test_run_equals_detect(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            data = os.path.join(tmp, "in.jsonl")
+            self.assertEqual(streamcp("simulate", "--events", "2000", "--inject", "2@30m:75-80",
+                                      "-o", data).returncode, 0)
+            config = os.path.join(tmp, "job.toml")
+            with open(config, "w") as f:
+                f.write(f'''
+[source]
+type = "file"
+path = "{data}"
+
+[query]
+value = "temp"
+timestamp = "datetime"
+partition_by = "device"
+confidence = 80
+history = 12
+duration = "30m"
+only_anomalies = true
+project = true
+
+[[sinks]]
+type = "file"
+path = "{tmp}/run.jsonl"
+
+[rejects]
+path = "{tmp}/rejects.jsonl"
+''')
+            run = streamcp("run", config, "--quiet")
+            self.assertEqual(run.returncode, 0, run.stderr)
+            det = streamcp("detect", *SEED_QUERY, "--only-anomalies", "--project", "-i", data)
+            with open(os.path.join(tmp, "run.jsonl")) as f:
+                self.assertEqual(f.read(), det.stdout)
+            bad = os.path.join(tmp, "bad.toml")
+            with open(bad, "w") as f:
+                f.write('[source]\ntype = "kafka"\n')
+            result = streamcp("run", bad)
+            self.assertEqual(result.returncode, 2)
+            self.assertIn("source.type", result.stderr)
+
+
+if __name__ == "__main__":
+    STREAMCP = sys.argv.pop(1)
+    unittest.main()

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MIT
+// Durations, timestamps, JSON text helpers and the simulator's schedule syntax.
+#include <chrono>
+#include <stdexcept>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "pipeline/duration_parse.hpp"
+#include "pipeline/json_text.hpp"
+#include "pipeline/simulator.hpp"
+#include "pipeline/timestamp_parse.hpp"
+
+namespace streamcp::pipeline {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(Duration, ShortAndIsoForms) {
+    EXPECT_EQ(parse_duration("30m"), 30min);
+    EXPECT_EQ(parse_duration("2h"), 2h);
+    EXPECT_EQ(parse_duration("120s"), 120s);
+    EXPECT_EQ(parse_duration("500ms"), 500ms);
+    EXPECT_EQ(parse_duration("1h30m"), 90min);
+    EXPECT_EQ(parse_duration("PT30M"), 30min);
+    EXPECT_EQ(parse_duration("P1DT2H"), 26h);
+    EXPECT_EQ(parse_duration("PT0.5S"), 500ms);
+    for (const char* bad : {"", "30", "m", "30x", "P1Y", "PT", "1.5h", "-5m"}) {
+        EXPECT_THROW((void)parse_duration(bad), std::invalid_argument) << bad;
+    }
+}
+
+event_time utc(int hour, int minute, int second) {
+    return event_time{std::chrono::sys_days{2019y / 11 / 18} + std::chrono::hours{hour} +
+                      std::chrono::minutes{minute} + std::chrono::seconds{second}};
+}
+
+TEST(Timestamp, Iso8601Forms) {
+    EXPECT_EQ(parse_iso8601_time("2019-11-18T19:11:36Z"), utc(19, 11, 36));
+    EXPECT_EQ(parse_iso8601_time("2019-11-18T19:11:36+0000"), utc(19, 11, 36));
+    EXPECT_EQ(parse_iso8601_time("2019-11-18T20:11:36+01:00"), utc(19, 11, 36));
+    EXPECT_EQ(parse_iso8601_time("2019-11-18T18:41:36-0030"), utc(19, 11, 36));
+    EXPECT_EQ(parse_iso8601_time("2019-11-18T19:11:36"), utc(19, 11, 36));
+    EXPECT_EQ(parse_iso8601_time("2019-11-18T19:11:36.1234567891Z"), utc(19, 11, 36) + 123456789ns);
+    for (const char* bad :
+         {"2019-11-18", "2019-02-30T00:00:00Z", "2019-11-18T24:00:00Z", "2019-11-18T19:11:36+25:00",
+          "2019-11-18T19:11:36.Z", "2019-11-18T19:11:36Zjunk", "18/11/2019 19:11"}) {
+        EXPECT_FALSE(parse_iso8601_time(bad)) << bad;
+    }
+}
+
+TEST(Timestamp, Epochs) {
+    EXPECT_EQ(epoch_to_time(std::int64_t{1574104296}, timestamp_format::epoch_seconds),
+              utc(19, 11, 36));
+    EXPECT_EQ(epoch_to_time(std::int64_t{1574104296500}, timestamp_format::epoch_milliseconds),
+              utc(19, 11, 36) + 500ms);
+    EXPECT_EQ(epoch_to_time(1574104296.25, timestamp_format::epoch_seconds),
+              utc(19, 11, 36) + 250ms);
+    EXPECT_FALSE(epoch_to_time(1e30, timestamp_format::epoch_seconds));
+}
+
+TEST(JsonText, ShortestNumbersAndEscapes) {
+    std::string out;
+    append_json_number(out, 0.1);
+    out += ' ';
+    append_json_number(out, 1e21);
+    out += ' ';
+    append_json_number(out, std::numeric_limits<double>::infinity());
+    out += ' ';
+    append_json_number(out, 19664131024779923456.0);
+    out += ' ';
+    append_json_number(out, 123456789012345.0);
+    EXPECT_EQ(out, "0.1 1e+21 null 1.9664131024779923e+19 123456789012345");
+    out.clear();
+    append_json_string(out, std::string{"a\"\\\n\x01\xff\xc3\xa9"});
+    EXPECT_EQ(out, "\"a\\\"\\\\\\n\\u0001\\u00ff\xc3\xa9\"");
+}
+
+TEST(JsonText, SplitsTopLevelMembers) {
+    std::vector<json_member> members;
+    split_json_members(R"( { "a" : [1,"]",{"b":2}] , "c\"d":"x,y" ,"e":-1.50e3} )", members);
+    ASSERT_EQ(members.size(), 3U);
+    EXPECT_EQ(members[0].key, "a");
+    EXPECT_EQ(members[0].value, R"([1,"]",{"b":2}])");
+    EXPECT_EQ(members[1].key, R"(c\"d)");
+    EXPECT_EQ(members[1].value, R"("x,y")");
+    EXPECT_EQ(members[2].whole, R"("e":-1.50e3)");
+}
+
+TEST(Simulator, ScheduleSyntaxAndDeterminism) {
+    const anomaly_injection shift = parse_injection("3@30m:75-80");
+    EXPECT_EQ(shift.device, 3U);
+    EXPECT_EQ(shift.from, 30min);
+    EXPECT_FALSE(shift.length);
+    EXPECT_EQ(shift.low, 75);
+    EXPECT_EQ(shift.high, 80);
+    const anomaly_injection cold = parse_injection("2@1h+10m:-5--1");
+    EXPECT_EQ(cold.length, 10min);
+    EXPECT_EQ(cold.low, -5);
+    EXPECT_EQ(cold.high, -1);
+    for (const char* bad : {"0@1m:1-2", "3:1-2", "3@1m:2-1", "x@1m:1-2", "3@1m:1"}) {
+        EXPECT_THROW((void)parse_injection(bad), std::invalid_argument) << bad;
+    }
+    simulation_options options;
+    options.injections.push_back(shift);
+    device_simulator a{options};
+    device_simulator b{options};
+    std::string out_a;
+    std::string out_b;
+    for (int i = 0; i < 600; ++i) {
+        a.next(out_a);
+        b.next(out_b);
+    }
+    EXPECT_EQ(out_a, out_b);
+    EXPECT_NE(out_a.find(R"({"device":")" + a.device_ids()[0] + R"(","temp":)"), std::string::npos);
+    EXPECT_NE(out_a.find(R"("datetime":"2019-11-18T19:00:00+0000"})"), std::string::npos);
+    EXPECT_EQ(a.device_ids()[0].size(), 12U);
+}
+
+}  // namespace
+}  // namespace streamcp::pipeline

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: MIT
+// Every reject reason with a crafted line, the count invariant, and the ordering policies.
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include "pipeline/detect_job.hpp"
+#include "test_sinks.hpp"
+
+namespace streamcp::pipeline {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::string_sink;
+
+detect_query seed_query() {
+    detect_query query;
+    query.fields.value = field_path{"temp"};
+    query.fields.timestamp = field_path{"datetime"};
+    query.fields.partition = field_path{"device"};
+    query.confidence = 80;
+    query.history = 12;
+    query.duration = 30min;
+    return query;
+}
+
+struct run_result {
+    std::vector<std::string> output;
+    std::vector<std::string> rejects;
+    detect_counts counts;
+};
+
+run_result run(const detect_query& query, const std::vector<std::string>& lines) {
+    string_sink output;
+    string_sink rejects;
+    detect_job job{query, output, &rejects};
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        const auto line = testing::padded(lines[i]);
+        job.process(std::string_view{line.data(), line.size()}, i + 1);
+    }
+    job.finish();
+    return {output.lines(), rejects.lines(), job.counts()};
+}
+
+std::string reason_of(const std::string& reject_line) {
+    simdjson::dom::parser parser;
+    return std::string{std::string_view{parser.parse(reject_line)["reason"]}};
+}
+
+TEST(Rejects, EveryReasonWithACraftedLine) {
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {R"({"temp":1,"datetime":"2019-11-18T19:00:00Z",)", "malformed_json"},
+        {R"({"temp":1e400,"datetime":"2019-11-18T19:00:00Z"})", "malformed_json"},
+        {R"(["temp",1])", "not_an_object"},
+        {R"({"temp":1})", "missing_timestamp"},
+        {R"({"temp":1,"datetime":null})", "missing_timestamp"},
+        {R"({"temp":1,"datetime":"2019-13-18T19:00:00Z"})", "bad_timestamp"},
+        {R"({"temp":1,"datetime":"2019-11-18T19:00:00+2500"})", "bad_timestamp"},
+        {R"({"temp":1,"datetime":1574103600})", "bad_timestamp"},
+        {R"({"temp":"93.95","datetime":"2019-11-18T19:00:00Z"})", "bad_value"},
+        {R"({"temp":true,"datetime":"2019-11-18T19:00:00Z"})", "bad_value"},
+        {R"({"temp":3.5e38,"datetime":"2019-11-18T19:00:00Z"})", "value_out_of_range"},
+        {R"({"temp":-1e39,"datetime":"2019-11-18T19:00:00Z"})", "value_out_of_range"},
+        {R"({"temp":1,"datetime":"2019-11-18T19:00:00Z","device":1.5})", "bad_partition_key"},
+        {R"({"temp":1,"datetime":"2019-11-18T19:00:00Z","device":[1]})", "bad_partition_key"},
+        {R"({"temp":1,"datetime":"2019-11-18T19:00:00Z","device":18446744073709551615})",
+         "bad_partition_key"},
+    };
+    for (const auto& [line, reason] : cases) {
+        const run_result result = run(seed_query(), {line});
+        ASSERT_EQ(result.rejects.size(), 1U) << line;
+        EXPECT_EQ(reason_of(result.rejects[0]), reason) << line;
+        simdjson::dom::parser parser;
+        const auto record = parser.parse(result.rejects[0]);
+        EXPECT_EQ(std::string_view{record["raw"]}, line);
+        EXPECT_EQ(std::int64_t{record["line"]}, 1);
+        EXPECT_TRUE(result.output.empty());
+    }
+    // Dropped out-of-order events are the last reason.
+    detect_query query = seed_query();
+    query.out_of_order = out_of_order_action::drop;
+    const run_result dropped = run(query, {R"({"temp":1,"datetime":"2019-11-18T19:00:10Z"})",
+                                           R"({"temp":1,"datetime":"2019-11-18T19:00:00Z"})"});
+    ASSERT_EQ(dropped.rejects.size(), 1U);
+    EXPECT_EQ(reason_of(dropped.rejects[0]), "out_of_order");
+}
+
+TEST(Rejects, TheRunContinuesAndTheCountsAddUp) {
+    detect_query query = seed_query();
+    query.shape.only_anomalies = true;
+    std::vector<std::string> lines;
+    for (int i = 0; i < 600; ++i) {
+        const int second = i % 60;
+        const int minute = i / 60;
+        char line[160];
+        std::snprintf(line, sizeof line,
+                      R"({"device":"d%d","temp":%d.5,"datetime":"2019-11-18T19:%02d:%02dZ"})",
+                      i % 3, (i > 400 && i % 3 == 0) ? 80 : 20 + i % 5, minute, second);
+        lines.emplace_back(line);
+        if (i % 50 == 0) {
+            lines.emplace_back("garbage");
+        }
+    }
+    const run_result result = run(query, lines);
+    EXPECT_EQ(result.counts.read, lines.size());
+    EXPECT_EQ(result.counts.rejected, 12U);
+    EXPECT_GT(result.counts.anomalies, 0U);
+    EXPECT_EQ(result.counts.read,
+              result.counts.written + result.counts.filtered + result.counts.rejected);
+    EXPECT_EQ(result.counts.written, result.output.size());
+}
+
+TEST(Fields, MissingOrNullValueIsNullAndMissingKeyIsTheNullKey) {
+    const run_result result =
+        run(seed_query(), {R"({"datetime":"2019-11-18T19:00:00Z"})",
+                           R"({"temp":null,"datetime":"2019-11-18T19:00:00Z","device":"a"})",
+                           R"({"temp":2,"datetime":"2019-11-18T19:00:00Z"})"});
+    ASSERT_EQ(result.output.size(), 3U);
+    EXPECT_NE(result.output[0].find(R"("Score":null,"IsAnomaly":null)"), std::string::npos);
+    EXPECT_NE(result.output[1].find(R"("Score":null,"IsAnomaly":null)"), std::string::npos);
+    EXPECT_NE(result.output[2].find(R"("IsAnomaly":0)"), std::string::npos);
+}
+
+TEST(Fields, WhenIsTrueOnlyForJsonTrue) {
+    detect_query query = seed_query();
+    query.fields.when = field_path{"ok"};
+    const run_result result =
+        run(query, {R"({"temp":1,"datetime":"2019-11-18T19:00:00Z","ok":true})",
+                    R"({"temp":1,"datetime":"2019-11-18T19:00:00Z","ok":1})",
+                    R"({"temp":1,"datetime":"2019-11-18T19:00:00Z","ok":"true"})",
+                    R"({"temp":1,"datetime":"2019-11-18T19:00:00Z"})"});
+    ASSERT_EQ(result.output.size(), 4U);
+    EXPECT_NE(result.output[0].find(R"("IsAnomaly":0)"), std::string::npos);
+    for (std::size_t i = 1; i < 4; ++i) {
+        EXPECT_NE(result.output[i].find(R"("IsAnomaly":null)"), std::string::npos);
+    }
+}
+
+/// Scores of a key's events, in output order, from their "Score" fields.
+std::vector<std::string> tags(const std::vector<std::string>& output) {
+    std::vector<std::string> out;
+    simdjson::dom::parser parser;
+    for (const std::string& line : output) {
+        out.emplace_back(std::string_view{parser.parse(line)["tag"]});
+    }
+    return out;
+}
+
+std::string event(const char* tag, const char* device, const char* time) {
+    return std::string{R"({"tag":")"} + tag + R"(","device":")" + device + R"(","temp":)" + "21.5" +
+           R"(,"datetime":"2019-11-18T19:)" + time + R"(Z"})";
+}
+
+TEST(Ordering, ToleranceZeroKeepsInputOrderAndAdjusts) {
+    const run_result result = run(seed_query(), {event("a", "x", "00:10"), event("b", "x", "00:00"),
+                                                 event("c", "y", "00:00")});
+    EXPECT_EQ(tags(result.output), (std::vector<std::string>{"a", "b", "c"}));
+    EXPECT_EQ(result.counts.rejected, 0U);
+}
+
+TEST(Ordering, WithinTheToleranceEventsAreReorderedPerKey) {
+    detect_query query = seed_query();
+    query.out_of_order_tolerance = 30s;
+    const run_result result =
+        run(query, {event("a", "x", "00:20"), event("b", "x", "00:10"), event("c", "y", "00:05"),
+                    event("d", "x", "00:55"), event("e", "x", "01:30")});
+    // x: a(20) b(10) held; d(55) releases b, a (<= 25); e(90) releases d (<= 60); the end
+    // releases c(05) then e(90) in time order.
+    EXPECT_EQ(tags(result.output), (std::vector<std::string>{"b", "a", "d", "c", "e"}));
+}
+
+TEST(Ordering, BeyondTheToleranceAdjustScoresAndDropRejects) {
+    detect_query query = seed_query();
+    query.out_of_order_tolerance = 10s;
+    const std::vector<std::string> lines{event("a", "x", "01:00"), event("b", "x", "00:00"),
+                                         event("c", "x", "00:55")};
+    const run_result adjusted = run(query, lines);
+    EXPECT_EQ(tags(adjusted.output), (std::vector<std::string>{"b", "c", "a"}));
+    EXPECT_EQ(adjusted.counts.rejected, 0U);
+    query.out_of_order = out_of_order_action::drop;
+    const run_result dropped = run(query, lines);
+    EXPECT_EQ(tags(dropped.output), (std::vector<std::string>{"c", "a"}));
+    EXPECT_EQ(dropped.counts.rejected, 1U);
+    EXPECT_EQ(dropped.counts.read,
+              dropped.counts.written + dropped.counts.filtered + dropped.counts.rejected);
+}
+
+TEST(Ordering, HeldEventsSurviveASnapshot) {
+    detect_query query = seed_query();
+    query.out_of_order_tolerance = 1min;
+    const std::vector<std::string> lines{event("a", "x", "00:30"), event("b", "x", "00:10"),
+                                         event("c", "x", "02:00"), event("d", "x", "01:50")};
+    const run_result whole = run(query, lines);
+    string_sink first_output;
+    detect_job first{query, first_output, nullptr};
+    for (std::size_t i = 0; i < 2; ++i) {
+        const auto line = testing::padded(lines[i]);
+        first.process(std::string_view{line.data(), line.size()}, i + 1);
+    }
+    EXPECT_EQ(first.held(), 2U);
+    string_sink second_output;
+    detect_job second{query, second_output, nullptr};
+    second.load_state(first.save_state());
+    for (std::size_t i = 2; i < lines.size(); ++i) {
+        const auto line = testing::padded(lines[i]);
+        second.process(std::string_view{line.data(), line.size()}, i + 1);
+    }
+    second.finish();
+    EXPECT_EQ(first_output.text + second_output.text, [&] {
+        std::string all;
+        for (const auto& line : whole.output) {
+            all += line + "\n";
+        }
+        return all;
+    }());
+}
+
+}  // namespace
+}  // namespace streamcp::pipeline
