@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: MIT
+// The extension streamcp._core: wires one submodule per area. The public API is the pure
+// Python package around it (bindings/python/streamcp).
+#include "streamcp_py.hpp"
+
+PYBIND11_MODULE(_core, m, pybind11::mod_gil_not_used()) {
+    namespace py = pybind11;
+    m.doc() = "streamcp's C++ core (private: use the streamcp package)";
+    m.attr("__version__") = STREAMCP_VERSION_STRING;
+
+    streamcp_py::register_errors(m);
+    py::module_ model = m.def_submodule("model", "Single-series detectors (ML.NET semantics)");
+    streamcp_py::register_detectors(model);
+    py::module_ function = m.def_submodule("function", "The ASA functions, per partition key");
+    streamcp_py::register_functions(function);
+}

@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: MIT
+// _core.function: AnomalyDetectionChangePoint and AnomalyDetectionSpikeAndDip, one model
+// per partition key. Times arrive as int64 nanoseconds since the Unix epoch (the Python
+// layer converts every accepted timestamp form); durations as int64 nanoseconds.
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <pybind11/stl.h>
+
+#include "streamcp_py.hpp"
+
+namespace streamcp_py {
+namespace {
+
+using namespace pybind11::literals;
+
+/// A partition key: None (the NULL key), an integer or a string; 1 and "1" differ.
+using key_type = std::variant<std::monostate, std::int64_t, std::string>;
+
+using change_point_function = streamcp::anomaly_detection_change_point<key_type>;
+using spike_and_dip_function = streamcp::anomaly_detection_spike_and_dip<key_type>;
+
+using int64_array = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
+using double_array = py::array_t<double, py::array::c_style | py::array::forcecast>;
+using bool_array = py::array_t<bool, py::array::c_style | py::array::forcecast>;
+
+void check_length(const char* name, std::size_t size, std::size_t expected) {
+    if (size != expected) {
+        throw py::value_error(std::string(name) + " has " + std::to_string(size) +
+                              " elements; values has " + std::to_string(expected));
+    }
+}
+
+std::string key_repr(const key_type& key) {
+    if (std::holds_alternative<std::monostate>(key)) {
+        return "None";
+    }
+    if (const auto* i = std::get_if<std::int64_t>(&key)) {
+        return std::to_string(*i);
+    }
+    return py::repr(py::str(std::get<std::string>(key))).cast<std::string>();
+}
+
+key_type to_key(py::handle h, const std::string& where) {
+    PyObject* o = h.ptr();
+    if (o == Py_None) {
+        return std::monostate{};
+    }
+    if (PyUnicode_Check(o)) {
+        Py_ssize_t size = 0;
+        const char* text = PyUnicode_AsUTF8AndSize(o, &size);
+        if (text == nullptr) {
+            throw py::error_already_set();
+        }
+        return std::string(text, static_cast<std::size_t>(size));
+    }
+    if (PyFloat_Check(o) && std::isnan(PyFloat_AS_DOUBLE(o))) {
+        return std::monostate{};  // pandas' missing value in an object column
+    }
+    if (!PyBool_Check(o) && PyIndex_Check(o)) {
+        const py::object index = py::reinterpret_steal<py::object>(PyNumber_Index(o));
+        if (!index) {
+            throw py::error_already_set();
+        }
+        int overflow = 0;
+        const long long v = PyLong_AsLongLongAndOverflow(index.ptr(), &overflow);
+        if (overflow != 0) {
+            throw py::value_error(where + " = " + py::repr(h).cast<std::string>() +
+                                  " is out of range: an integer key must fit in int64");
+        }
+        if (v == -1 && PyErr_Occurred() != nullptr) {
+            throw py::error_already_set();
+        }
+        return static_cast<std::int64_t>(v);
+    }
+    throw py::type_error(where + " must be a str, an int or None; got " +
+                         std::string(Py_TYPE(o)->tp_name));
+}
+
+/// Keys for a batch: None (every event in the NULL partition), an integer array, or a
+/// sequence of str / int / None.
+std::vector<key_type> to_keys(const py::object& keys, std::size_t n) {
+    std::vector<key_type> out;
+    if (keys.is_none()) {
+        out.resize(n);
+        return out;
+    }
+    if (py::isinstance<py::array>(keys)) {
+        const auto array = py::reinterpret_borrow<py::array>(keys);
+        const char kind = array.dtype().kind();
+        if (kind == 'i' || kind == 'u') {
+            if (kind == 'u' && array.itemsize() == 8) {
+                const auto u =
+                    py::array_t<std::uint64_t, py::array::c_style | py::array::forcecast>::ensure(
+                        keys);
+                for (py::ssize_t i = 0; i < u.size(); ++i) {
+                    if (u.data()[i] >
+                        static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+                        throw py::value_error("keys[" + std::to_string(i) +
+                                              "] = " + std::to_string(u.data()[i]) +
+                                              " is out of range: an integer key must fit in int64");
+                    }
+                }
+            }
+            const auto ints = int64_array::ensure(keys);
+            if (!ints || ints.ndim() != 1) {
+                throw py::value_error("keys must be one-dimensional");
+            }
+            check_length("keys", static_cast<std::size_t>(ints.shape(0)), n);
+            out.reserve(n);
+            for (std::size_t i = 0; i < n; ++i) {
+                out.emplace_back(std::in_place_type<std::int64_t>, ints.data()[i]);
+            }
+            return out;
+        }
+    }
+    const py::sequence seq = py::reinterpret_borrow<py::sequence>(keys);
+    check_length("keys", static_cast<std::size_t>(py::len(seq)), n);
+    out.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        out.push_back(to_key(seq[i], "keys[" + std::to_string(i) + "]"));
+    }
+    return out;
+}
+
+/// Rewrites the core's "event i: ..." into "event i (key K): ...".
+[[noreturn]] void rethrow_with_key(const std::invalid_argument& e,
+                                   const std::vector<key_type>& keys) {
+    const std::string what = e.what();
+    constexpr std::string_view prefix = "event ";
+    if (what.rfind(prefix, 0) == 0) {
+        char* end = nullptr;
+        const unsigned long long i = std::strtoull(what.c_str() + prefix.size(), &end, 10);
+        if (end != nullptr && *end == ':' && i < keys.size()) {
+            const std::string rest{end + 1};
+            const std::string argument = rest.rfind(" time", 0) == 0    ? "timestamps"
+                                         : rest.rfind(" value", 0) == 0 ? "values"
+                                                                        : "event";
+            throw py::value_error(argument + "[" + std::to_string(i) + "] (key " +
+                                  key_repr(keys[i]) + "):" + rest);
+        }
+    }
+    throw py::value_error(what);
+}
+
+template <class Function>
+void bind_function(py::class_<guarded<Function>>& cls) {
+    using G = guarded<Function>;
+    cls.def(
+           "evaluate",
+           [](G& self, py::handle key, std::int64_t time_ns, std::optional<double> value,
+              bool when) -> py::tuple {
+               const key_type k = to_key(key, "key");
+               if (value && std::isnan(*value)) {
+                   value.reset();  // in Python, NaN and None both mean NULL
+               }
+               std::optional<streamcp::record> r;
+               try {
+                   const std::lock_guard lock{self.mutex};
+                   r = self.value.evaluate(
+                       k, streamcp::event_time{std::chrono::nanoseconds{time_ns}}, value, when);
+               } catch (const std::invalid_argument& e) {
+                   throw py::value_error("key " + key_repr(k) + ": " + e.what());
+               }
+               if (!r) {
+                   return py::make_tuple(std::numeric_limits<double>::quiet_NaN(), false, false);
+               }
+               return py::make_tuple(r->score.value_or(std::numeric_limits<double>::quiet_NaN()),
+                                     static_cast<bool>(r->is_anomaly), true);
+           },
+           "key"_a, "time_ns"_a, "value"_a, "when"_a = true,
+           "Scores one event: (score, is_anomaly, included); NaN/False/False when NULL.")
+        .def(
+            "evaluate_many",
+            [](G& self, const py::object& keys, const int64_array& times_ns,
+               const double_array& values, const py::object& when) {
+                if (values.ndim() != 1 || times_ns.ndim() != 1) {
+                    throw py::value_error("timestamps and values must be one-dimensional");
+                }
+                const auto n = static_cast<std::size_t>(values.shape(0));
+                check_length("timestamps", static_cast<std::size_t>(times_ns.shape(0)), n);
+                const std::vector<key_type> k = to_keys(keys, n);
+                bool_array w;
+                if (!when.is_none()) {
+                    w = bool_array::ensure(when);
+                    if (!w || w.ndim() != 1) {
+                        throw py::value_error("when must be a one-dimensional boolean array");
+                    }
+                    check_length("when", static_cast<std::size_t>(w.shape(0)), n);
+                }
+                py::array_t<function_row> out(static_cast<py::ssize_t>(n));
+                function_row* rows = out.mutable_data();
+                try {
+                    const py::gil_scoped_release no_gil;
+                    std::vector<streamcp::event_time> t(n);
+                    std::vector<std::optional<double>> v(n);
+                    const std::int64_t* tp = times_ns.data();
+                    const double* vp = values.data();
+                    for (std::size_t i = 0; i < n; ++i) {
+                        t[i] = streamcp::event_time{std::chrono::nanoseconds{tp[i]}};
+                        if (!std::isnan(vp[i])) {
+                            v[i] = vp[i];
+                        }
+                    }
+                    const std::span<const bool> ws = when.is_none()
+                                                         ? std::span<const bool>{}
+                                                         : std::span<const bool>{w.data(), n};
+                    std::vector<std::optional<streamcp::record>> results(n);
+                    {
+                        const std::lock_guard lock{self.mutex};
+                        self.value.evaluate_many(k, t, v, ws, results);
+                    }
+                    for (std::size_t i = 0; i < n; ++i) {
+                        const auto& r = results[i];
+                        rows[i] = r ? function_row{r->score.value_or(
+                                                       std::numeric_limits<double>::quiet_NaN()),
+                                                   r->is_anomaly, true}
+                                    : function_row{std::numeric_limits<double>::quiet_NaN(), false,
+                                                   false};
+                    }
+                } catch (const std::invalid_argument& e) {
+                    rethrow_with_key(e, k);
+                }
+                return out;
+            },
+            "keys"_a, "times_ns"_a, "values"_a, "when"_a = py::none(),
+            "Scores events in order (GIL released), validated as a whole first.")
+        .def("snapshot",
+             [](G& self) {
+                 std::vector<std::byte> data;
+                 {
+                     const std::lock_guard lock{self.mutex};
+                     data = self.value.snapshot();
+                 }
+                 return to_bytes(data);
+             })
+        .def(
+            "restore",
+            [](G& self, const py::bytes& data) {
+                const std::lock_guard lock{self.mutex};
+                self.value.restore(as_span(data));
+            },
+            "data"_a)
+        .def(
+            "evict_idle",
+            [](G& self, std::int64_t now_ns, std::int64_t max_idle_ns) {
+                const std::lock_guard lock{self.mutex};
+                return self.value.evict_idle(streamcp::event_time{std::chrono::nanoseconds{now_ns}},
+                                             std::chrono::nanoseconds{max_idle_ns});
+            },
+            "now_ns"_a, "max_idle_ns"_a)
+        .def_property_readonly("partition_count",
+                               [](G& self) {
+                                   const std::lock_guard lock{self.mutex};
+                                   return self.value.partition_count();
+                               })
+        .def_property_readonly("confidence", [](G& self) { return self.value.confidence(); })
+        .def_property_readonly("history", [](G& self) { return self.value.history(); })
+        .def_property_readonly("duration_ns", [](G& self) { return self.value.duration().count(); })
+        .def_property_readonly("fractional_confidence",
+                               [](G& self) { return self.value.options().fractional_confidence; })
+        .def_property_readonly("idle_ttl_ns",
+                               [](G& self) { return self.value.options().idle_ttl.count(); })
+        .def_property_readonly("threshold", [](G& self) {
+            using model = typename Function::model_type;
+            return model{self.value.partition_model_options()}.threshold();
+        });
+}
+
+streamcp::function_options make_options(bool fractional_confidence, std::int64_t idle_ttl_ns) {
+    return {.fractional_confidence = fractional_confidence,
+            .idle_ttl = std::chrono::nanoseconds{idle_ttl_ns}};
+}
+
+}  // namespace
+
+void register_functions(py::module_& m) {
+    PYBIND11_NUMPY_DTYPE(function_row, score, is_anomaly, included);
+
+    using cpf = guarded<change_point_function>;
+    py::class_<cpf> cp(m, "AnomalyDetectionChangePoint",
+                       "ASA's AnomalyDetection_ChangePoint per partition key (spec B.3).");
+    cp.def(py::init([](double confidence, std::int64_t history, std::int64_t duration_ns,
+                       bool fractional_confidence, std::int64_t idle_ttl_ns) {
+               return std::make_unique<cpf>(confidence, history,
+                                            std::chrono::nanoseconds{duration_ns},
+                                            make_options(fractional_confidence, idle_ttl_ns));
+           }),
+           "confidence"_a, "history"_a, "duration_ns"_a, "fractional_confidence"_a = false,
+           "idle_ttl_ns"_a = 0);
+    bind_function(cp);
+
+    using sdf = guarded<spike_and_dip_function>;
+    py::class_<sdf> sd(m, "AnomalyDetectionSpikeAndDip",
+                       "ASA's AnomalyDetection_SpikeAndDip per partition key (spec B.8).");
+    sd.def(py::init([](double confidence, std::int64_t history, const std::string& mode,
+                       std::int64_t duration_ns, bool fractional_confidence,
+                       std::int64_t idle_ttl_ns) {
+               return std::make_unique<sdf>(confidence, history, streamcp::parse_spike_mode(mode),
+                                            std::chrono::nanoseconds{duration_ns},
+                                            make_options(fractional_confidence, idle_ttl_ns));
+           }),
+           "confidence"_a, "history"_a, "mode"_a, "duration_ns"_a,
+           "fractional_confidence"_a = false, "idle_ttl_ns"_a = 0)
+        .def_property_readonly("mode", [](sdf& self) {
+            return std::string(streamcp::to_string(self.value.partition_model_options().mode));
+        });
+    bind_function(sd);
+}
+
+}  // namespace streamcp_py

@@ -1,0 +1,212 @@
+# SPDX-License-Identifier: MIT
+"""Single-series detectors: ML.NET's IidChangePointDetector and IidSpikeDetector."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from . import _core
+from ._convert import check_confidence, check_history, to_value, to_values
+
+__all__ = [
+    "DETECTOR_DTYPE",
+    "ChangePointDetector",
+    "ChangePointResult",
+    "SpikeAndDipDetector",
+    "SpikeAndDipResult",
+]
+
+#: The dtype of ``update_many``'s result (fields ``score``, ``p_value``, ``is_anomaly``).
+DETECTOR_DTYPE: np.dtype = _core.model.ChangePointDetector(50.0, 1).update_many(np.empty(0)).dtype
+
+_STATE_FORMAT = 1  # the layout of __getstate__'s dict; the snapshot inside is versioned by the core
+
+
+class ChangePointResult(NamedTuple):
+    """One event's output of :class:`ChangePointDetector`."""
+
+    #: The windowed martingale M: ASA's ``Score``. NaN for a NULL input; may be +inf.
+    score: float
+    #: The two-sided KDE p-value, clamped to [1e-8, 1 - 1e-8]. NaN for a NULL input.
+    p_value: float
+    #: Whether the event alerts (M reached the threshold, the history is full, no cooldown).
+    is_anomaly: bool
+
+
+class SpikeAndDipResult(NamedTuple):
+    """One event's output of :class:`SpikeAndDipDetector` (``score`` is the p-value)."""
+
+    #: ASA's ``Score``: the (one- or two-sided) p-value. NaN for a NULL input.
+    score: float
+    #: The same p-value (kept so that both detectors' results have the same fields).
+    p_value: float
+    is_anomaly: bool
+
+
+def _as_value(x: object) -> float:
+    v = to_value(x, "x")
+    return math.nan if v is None else v
+
+
+class _Detector:
+    __slots__ = ("_core",)
+    _core_type: Any
+
+    def update_many(self, values: Any) -> np.ndarray:
+        """Scores ``values`` in order; equals repeated :meth:`update` calls.
+
+        ``values`` is an array or sequence of numbers; NaN, None and pandas' NA mean NULL
+        (the event changes nothing and its row is ``(nan, nan, False)``). Returns a numpy
+        structured array with fields ``score`` (f8), ``p_value`` (f8), ``is_anomaly`` (bool).
+        The whole batch is validated first: a value that cannot be scored (±inf, beyond
+        float32's range) raises ``ValueError`` and changes nothing. The GIL is released
+        while scoring.
+        """
+        return self._core.update_many(to_values(values))
+
+    def snapshot(self) -> bytes:
+        """The whole state and the options, in streamcp's versioned snapshot format."""
+        return self._core.snapshot()
+
+    def restore(self, data: bytes) -> None:
+        """Replaces the state with ``data`` (from :meth:`snapshot`).
+
+        Raises ``ValueError``, changing nothing, when the snapshot is damaged, foreign or
+        was taken with other options.
+        """
+        self._core.restore(bytes(data))
+
+    @classmethod
+    def from_snapshot(cls, data: bytes) -> Any:
+        """A detector rebuilt from a snapshot, with the options it records."""
+        self = cls.__new__(cls)
+        self._core = cls._core_type.from_snapshot(bytes(data))
+        return self
+
+    @property
+    def confidence(self) -> float:
+        return float(self._core.confidence)
+
+    @property
+    def history(self) -> int:
+        return int(self._core.history)
+
+    @property
+    def threshold(self) -> float:
+        """The alert threshold the confidence maps to."""
+        return float(self._core.threshold)
+
+    @property
+    def fill(self) -> int:
+        """Values held so far (at most ``history``); alerts start once this equals history."""
+        return int(self._core.fill)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"format": _STATE_FORMAT, "snapshot": self._core.snapshot()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if state.get("format") != _STATE_FORMAT:
+            msg = f"cannot unpickle a {type(self).__name__} of state format {state.get('format')!r}"
+            raise ValueError(msg)
+        self._core = self._core_type.from_snapshot(state["snapshot"])
+
+    def __copy__(self) -> Any:
+        return self.from_snapshot(self.snapshot())
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        return self.from_snapshot(self.snapshot())
+
+
+class ChangePointDetector(_Detector):
+    """ML.NET's ``IidChangePointDetector`` on one series (spec A.3).
+
+    A two-sided adaptive-KDE p-value per event, a windowed exchangeability martingale over
+    the last ``history`` bets, an alert when the martingale reaches the threshold once
+    ``history`` values have been seen, then a cooldown of ``history`` events.
+
+    Args:
+        confidence: percent in [0, 100], used as given (ML.NET's ``double`` overload).
+        history: the KDE sample size, martingale window and warm-up, in events (>= 1).
+        martingale: ``"power"`` (ASA's) or ``"mixture"``.
+        epsilon: the power martingale's epsilon, in (0, 1).
+
+    Values are rounded to float32 as in ML.NET. Picklable and deep-copyable (through the
+    C++ snapshot format); a copy continues exactly where the original would have.
+
+    >>> det = ChangePointDetector(95, 4)
+    >>> [det.update(v).is_anomaly for v in [5, 5, 5, 5, 5, 5, 5, 5, 7]][-1]
+    True
+    """
+
+    __slots__ = ()
+    _core_type = _core.model.ChangePointDetector
+
+    def __init__(
+        self, confidence: float, history: int, martingale: str = "power", epsilon: float = 0.1
+    ) -> None:
+        if not isinstance(martingale, str):
+            msg = f"martingale must be 'power' or 'mixture'; got {type(martingale).__name__}"
+            raise TypeError(msg)
+        self._core = self._core_type(
+            check_confidence(confidence), check_history(history), martingale, check_confidence(epsilon, "epsilon")
+        )
+
+    def update(self, x: float | None) -> ChangePointResult:
+        """Scores one value. None or NaN is NULL: ``(nan, nan, False)``, nothing changes.
+
+        Raises ``ValueError`` (nothing changes) for ±inf or a value beyond float32's range.
+        """
+        return ChangePointResult(*self._core.update(_as_value(x)))
+
+    @property
+    def martingale(self) -> str:
+        return str(self._core.martingale)
+
+    @property
+    def epsilon(self) -> float:
+        return float(self._core.epsilon)
+
+    def __repr__(self) -> str:
+        return (
+            f"ChangePointDetector(confidence={self.confidence!r}, history={self.history!r}, "
+            f"martingale={self.martingale!r}, epsilon={self.epsilon!r})"
+        )
+
+
+class SpikeAndDipDetector(_Detector):
+    """ML.NET's ``IidSpikeDetector`` on one series (spec A.4, B.8).
+
+    The same KDE p-value as :class:`ChangePointDetector`, no martingale and no cooldown: an
+    event alerts when the history is full and its p-value is at most 1 - confidence/100.
+
+    Args:
+        confidence: percent in [0, 100], used as given.
+        history: the KDE sample size and warm-up, in events (>= 1).
+        mode: ``"spikes"`` (high values), ``"dips"`` (low values) or ``"spikesanddips"``.
+    """
+
+    __slots__ = ()
+    _core_type = _core.model.SpikeAndDipDetector
+
+    def __init__(self, confidence: float, history: int, mode: str = "spikesanddips") -> None:
+        if not isinstance(mode, str):
+            msg = f"mode must be 'spikes', 'dips' or 'spikesanddips'; got {type(mode).__name__}"
+            raise TypeError(msg)
+        self._core = self._core_type(check_confidence(confidence), check_history(history), mode)
+
+    def update(self, x: float | None) -> SpikeAndDipResult:
+        """Scores one value. None or NaN is NULL: ``(nan, nan, False)``, nothing changes."""
+        return SpikeAndDipResult(*self._core.update(_as_value(x)))
+
+    @property
+    def mode(self) -> str:
+        return str(self._core.mode)
+
+    def __repr__(self) -> str:
+        return (
+            f"SpikeAndDipDetector(confidence={self.confidence!r}, history={self.history!r}, "
+            f"mode={self.mode!r})"
+        )

@@ -1,0 +1,282 @@
+# SPDX-License-Identifier: MIT
+"""The ASA functions: one model per partition key, LIMIT DURATION imputation, WHEN, NULL."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from . import _core
+from ._convert import (
+    check_confidence,
+    check_history,
+    to_duration_ns,
+    to_keys,
+    to_time_ns,
+    to_times_ns,
+    to_value,
+    to_values,
+    to_when,
+)
+
+__all__ = [
+    "FUNCTION_DTYPE",
+    "AnomalyDetectionChangePoint",
+    "AnomalyDetectionSpikeAndDip",
+    "Record",
+]
+
+_STATE_FORMAT = 1
+
+
+class Record(NamedTuple):
+    """One event's output of an ASA function (a row of ``evaluate_many``).
+
+    When the event is excluded (``when`` false, or a NULL value: ASA outputs NULL) the
+    record is ``(nan, False, False)``.
+    """
+
+    #: ASA's ``Score`` (the martingale for ChangePoint, the p-value for SpikeAndDip);
+    #: NaN where ASA outputs NULL. May be +inf.
+    score: float
+    #: ASA's ``IsAnomaly``; False where ASA outputs NULL.
+    is_anomaly: bool
+    #: Whether the event reached the model (``when`` true and the value not NULL).
+    included: bool
+
+
+class _Function:
+    __slots__ = ("_core", "_params")
+    _core_type: Any
+
+    def _make_core(self, params: tuple[Any, ...]) -> Any:
+        return self._core_type(*params)
+
+    def evaluate(self, key: Any, timestamp: Any, value: float | None, when: bool | None = True) -> Record:
+        """Scores one event of partition ``key``.
+
+        Args:
+            key: the PARTITION BY key: a str, an int or None (``1`` and ``"1"`` differ).
+            timestamp: the event time: ``datetime`` (naive = UTC), ``numpy.datetime64``,
+                ``pandas.Timestamp`` or an ISO-8601 string.
+            value: the number to score; None or NaN is NULL.
+            when: the WHEN condition; False or None excludes the event.
+
+        Returns a :class:`Record`; an excluded event gives ``(nan, False, False)`` and
+        changes nothing. Raises ``ValueError``, changing nothing, when the value is ±inf or
+        beyond float32's range, or when the time is earlier than the key's last event.
+        """
+        if when is not None and not isinstance(when, (bool, np.bool_)):
+            msg = f"when must be a bool or None; got {type(when).__name__}"
+            raise TypeError(msg)
+        v = to_value(value)
+        t = to_time_ns(timestamp)
+        return Record(*self._core.evaluate(key, t, math.nan if v is None else v, bool(when)))
+
+    def evaluate_many(self, keys: Any, timestamps: Any, values: Any, when: Any = None) -> np.ndarray:
+        """Scores events in order; equals repeated :meth:`evaluate` calls.
+
+        Args:
+            keys: one key per event (str, int or None), as an array or sequence; or None to
+                put every event in one partition (no PARTITION BY).
+            timestamps: numpy ``datetime64`` of any unit, a pandas ``DatetimeIndex`` /
+                ``Series`` (naive = UTC, tz-aware converted), ISO-8601 strings, or
+                ``datetime`` objects.
+            values: numbers; NaN, None and pandas' NA are NULL.
+            when: None (every event included) or one bool per event (None / NA = false).
+
+        Returns a structured array with fields ``score`` (f8, NaN where NULL),
+        ``is_anomaly`` (bool, False where NULL) and ``included`` (bool). The batch is
+        validated as a whole first: when any event would fail (a time earlier than its
+        key's previous event, ±inf, ...) ``ValueError`` names the event's index and key
+        and nothing changes. The GIL is released while scoring.
+        """
+        vals = to_values(values)
+        n = vals.shape[0]
+        times = to_times_ns(timestamps)
+        if times.shape[0] != n:
+            msg = f"timestamps has {times.shape[0]} elements; values has {n}"
+            raise ValueError(msg)
+        return self._core.evaluate_many(to_keys(keys, n), times, vals, to_when(when, n))
+
+    def evict_idle(self, now: Any, max_idle: Any) -> int:
+        """Forgets partitions whose last event is more than ``max_idle`` before ``now``."""
+        return int(self._core.evict_idle(to_time_ns(now, "now"), to_duration_ns(max_idle, "max_idle", allow_zero=True)))
+
+    def snapshot(self) -> bytes:
+        """Every partition's model and clock plus the parameters, in the snapshot format."""
+        return self._core.snapshot()
+
+    def restore(self, data: bytes) -> None:
+        """Replaces every partition with the snapshot's.
+
+        Raises ``ValueError``, changing nothing, when the snapshot is damaged, foreign or
+        recorded with other parameters.
+        """
+        self._core.restore(bytes(data))
+
+    @property
+    def partition_count(self) -> int:
+        """Partitions currently held."""
+        return int(self._core.partition_count)
+
+    @property
+    def confidence(self) -> float:
+        return float(self._core.confidence)
+
+    @property
+    def history(self) -> int:
+        return int(self._core.history)
+
+    @property
+    def duration(self) -> np.timedelta64:
+        """The LIMIT DURATION, as ``numpy.timedelta64`` in nanoseconds."""
+        return np.timedelta64(int(self._core.duration_ns), "ns")
+
+    @property
+    def fractional_confidence(self) -> bool:
+        return bool(self._core.fractional_confidence)
+
+    @property
+    def threshold(self) -> float:
+        """Every partition's alert threshold (after the confidence is truncated)."""
+        return float(self._core.threshold)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"format": _STATE_FORMAT, "params": self._params, "snapshot": self._core.snapshot()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if state.get("format") != _STATE_FORMAT:
+            msg = f"cannot unpickle a {type(self).__name__} of state format {state.get('format')!r}"
+            raise ValueError(msg)
+        params = tuple(state["params"])
+        core = self._make_core(params)
+        core.restore(state["snapshot"])
+        self._params = params
+        self._core = core
+
+    def __copy__(self) -> Any:
+        return self.__deepcopy__({})
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        other = type(self).__new__(type(self))
+        other.__setstate__(self.__getstate__())
+        return other
+
+
+def _ttl_ns(idle_ttl: Any) -> int:
+    return 0 if idle_ttl is None else to_duration_ns(idle_ttl, "idle_ttl")
+
+
+def _check_flag(value: object, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        msg = f"{name} must be a bool; got {type(value).__name__}"
+        raise TypeError(msg)
+    return bool(value)
+
+
+class AnomalyDetectionChangePoint(_Function):
+    """ASA's ``AnomalyDetection_ChangePoint(value, confidence, history)
+    OVER (PARTITION BY key LIMIT DURATION(duration) WHEN cond)`` (spec B.3, B.4, B.7).
+
+    One ML.NET change-point model per key (power martingale, epsilon 0.1), created on the
+    key's first included event; missing events within LIMIT DURATION are imputed.
+
+    Args:
+        confidence: percent in [1, 100]; truncated to an integer as ASA does unless
+            ``fractional_confidence`` is true.
+        history: events of history per key (>= 1).
+        duration: the LIMIT DURATION, in (0, 7 days]: ``datetime.timedelta``,
+            ``numpy.timedelta64`` or a string (``"30m"``, ``"2h"``, ``"120s"``,
+            ``"500ms"``, ``"PT30M"``).
+        fractional_confidence: keep a fractional confidence (spec B.7.6).
+        idle_ttl: forget a key idle (in event time) for longer than this; None never does.
+
+    Each key's events must come in nondecreasing time. Picklable and deep-copyable through
+    the C++ snapshot format.
+    """
+
+    __slots__ = ()
+    _core_type = _core.function.AnomalyDetectionChangePoint
+
+    def __init__(
+        self,
+        confidence: float,
+        history: int,
+        duration: Any,
+        fractional_confidence: bool = False,
+        *,
+        idle_ttl: Any = None,
+    ) -> None:
+        params = (
+            check_confidence(confidence),
+            check_history(history),
+            to_duration_ns(duration),
+            _check_flag(fractional_confidence, "fractional_confidence"),
+            _ttl_ns(idle_ttl),
+        )
+        self._core = self._make_core(params)
+        self._params = params
+
+    def __repr__(self) -> str:
+        return (
+            f"AnomalyDetectionChangePoint(confidence={self.confidence!r}, history={self.history!r}, "
+            f"duration={self.duration!r}, fractional_confidence={self.fractional_confidence!r})"
+        )
+
+
+class AnomalyDetectionSpikeAndDip(_Function):
+    """ASA's ``AnomalyDetection_SpikeAndDip(value, confidence, history, mode)
+    OVER (PARTITION BY key LIMIT DURATION(duration) WHEN cond)`` (spec B.8).
+
+    Arguments and rules as :class:`AnomalyDetectionChangePoint`, plus ``mode``:
+    ``"spikes"``, ``"dips"`` or ``"spikesanddips"``. ``Score`` is the p-value.
+    """
+
+    __slots__ = ()
+    _core_type = _core.function.AnomalyDetectionSpikeAndDip
+
+    def __init__(
+        self,
+        confidence: float,
+        history: int,
+        mode: str,
+        duration: Any,
+        fractional_confidence: bool = False,
+        *,
+        idle_ttl: Any = None,
+    ) -> None:
+        if not isinstance(mode, str):
+            msg = f"mode must be 'spikes', 'dips' or 'spikesanddips'; got {type(mode).__name__}"
+            raise TypeError(msg)
+        params = (
+            check_confidence(confidence),
+            check_history(history),
+            mode,
+            to_duration_ns(duration),
+            _check_flag(fractional_confidence, "fractional_confidence"),
+            _ttl_ns(idle_ttl),
+        )
+        self._core = self._make_core(params)
+        self._params = params
+
+    @property
+    def mode(self) -> str:
+        return str(self._core.mode)
+
+    def __repr__(self) -> str:
+        return (
+            f"AnomalyDetectionSpikeAndDip(confidence={self.confidence!r}, history={self.history!r}, "
+            f"mode={self.mode!r}, duration={self.duration!r}, "
+            f"fractional_confidence={self.fractional_confidence!r})"
+        )
+
+
+#: The dtype of ``evaluate_many``'s result (fields ``score``, ``is_anomaly``, ``included``).
+FUNCTION_DTYPE: np.dtype = (
+    _core.function.AnomalyDetectionChangePoint(50.0, 1, 1_000_000_000)
+    .evaluate_many(None, np.empty(0, np.int64), np.empty(0))
+    .dtype
+)

@@ -1,0 +1,120 @@
+# SPDX-License-Identifier: MIT
+"""pandas helper: score a DataFrame as a Stream Analytics query would.
+
+>>> import streamcp.pandas
+>>> out = streamcp.pandas.detect(df, value="temp", timestamp="datetime", partition_by="device",
+...                              confidence=80, history=12, duration="30m")
+>>> out[out["IsAnomaly"] == 1]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._convert import to_keys, to_times_ns, to_values, to_when
+from ._functions import AnomalyDetectionChangePoint, AnomalyDetectionSpikeAndDip
+
+__all__ = ["detect"]
+
+
+def _column(df: pd.DataFrame, name: Any, what: str) -> pd.Series:
+    if not isinstance(name, str) and not np.isscalar(name):
+        msg = f"{what} must name one column of the frame; got {type(name).__name__}"
+        raise TypeError(msg)
+    if name not in df.columns:
+        msg = f"{what} = {name!r} is not a column of the frame (columns: {list(df.columns)!r})"
+        raise ValueError(msg)
+    return df[name]
+
+
+def detect(
+    df: pd.DataFrame,
+    *,
+    value: str,
+    timestamp: str,
+    partition_by: str | None = None,
+    when: Any = None,
+    confidence: float,
+    history: int,
+    duration: Any,
+    fractional_confidence: bool = False,
+    mode: str | None = None,
+) -> pd.DataFrame:
+    """Scores every row of ``df`` as ASA's query would and returns a copy with two columns.
+
+    The equivalent Stream Analytics query is::
+
+        SELECT *, cp.Score, cp.IsAnomaly FROM (
+          SELECT *, AnomalyDetection_ChangePoint(value, confidence, history)
+                 OVER (PARTITION BY partition_by LIMIT DURATION(duration) WHEN when) AS cp
+          FROM input TIMESTAMP BY timestamp)
+
+    Args:
+        df: the events, one per row.
+        value: the column to score (numbers; NaN / None / NA are NULL).
+        timestamp: the event-time column: datetime64 (naive = UTC, tz-aware converted),
+            ``Timestamp`` objects or ISO-8601 strings.
+        partition_by: the key column (str or int keys; missing = the NULL key), or None for
+            one partition.
+        when: None, a boolean column name, or one bool per row: false / NA rows are
+            excluded (Score and IsAnomaly NA, no state change).
+        confidence, history, duration, fractional_confidence: as
+            :class:`streamcp.AnomalyDetectionChangePoint`.
+        mode: None for AnomalyDetection_ChangePoint; ``"spikes"``, ``"dips"`` or
+            ``"spikesanddips"`` for AnomalyDetection_SpikeAndDip (Score is the p-value).
+
+    Returns:
+        A copy of ``df`` in the original row order with ``Score`` (float64, NaN where ASA
+        outputs NULL) and ``IsAnomaly`` (nullable ``Int8``: 0, 1 or NA) columns, replacing
+        columns of those names.
+
+    Order: ASA consumes each partition's events in timestamp order (TIMESTAMP BY), and the
+    function requires nondecreasing time within a key. ``detect`` therefore scores the rows
+    sorted stably by timestamp (rows with equal times keep their order in ``df``) and puts
+    the results back in the original row order. The result equals
+    ``evaluate_many`` over the time-sorted rows.
+    """
+    if not isinstance(df, pd.DataFrame):
+        msg = f"df must be a pandas DataFrame; got {type(df).__name__}"
+        raise TypeError(msg)
+    function: AnomalyDetectionChangePoint | AnomalyDetectionSpikeAndDip
+    if mode is None:
+        function = AnomalyDetectionChangePoint(confidence, history, duration, fractional_confidence)
+    else:
+        function = AnomalyDetectionSpikeAndDip(confidence, history, mode, duration, fractional_confidence)
+
+    n = len(df)
+    values = to_values(_column(df, value, "value"), f"df[{value!r}]")
+    times = to_times_ns(_column(df, timestamp, "timestamp"), f"df[{timestamp!r}]")
+    keys = None if partition_by is None else to_keys(_column(df, partition_by, "partition_by"), n, f"df[{partition_by!r}]")
+    if isinstance(when, str):
+        flags = to_when(_column(df, when, "when"), n, f"df[{when!r}]")
+    else:
+        flags = to_when(when, n)
+
+    order = np.argsort(times, kind="stable")
+    if keys is not None:
+        if isinstance(keys, np.ndarray):
+            keys = keys[order]
+        else:
+            key_array = np.empty(n, dtype=object)
+            key_array[:] = keys
+            keys = key_array[order].tolist()
+    result = function._core.evaluate_many(
+        keys, times[order], values[order], None if flags is None else flags[order]
+    )
+
+    score = np.empty(n, dtype=np.float64)
+    alert = np.empty(n, dtype=np.int8)
+    included = np.empty(n, dtype=bool)
+    score[order] = result["score"]
+    alert[order] = result["is_anomaly"]
+    included[order] = result["included"]
+
+    out = df.copy()
+    out["Score"] = pd.Series(score, index=df.index, dtype="float64")
+    out["IsAnomaly"] = pd.Series(pd.arrays.IntegerArray(alert, ~included), index=df.index)
+    return out

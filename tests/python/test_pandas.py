@@ -1,0 +1,124 @@
+# SPDX-License-Identifier: MIT
+"""streamcp.pandas.detect: row order, dtypes, equality with evaluate_many."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import streamcp
+import streamcp.pandas
+
+
+def _frame(n: int = 300, seed: int = 3) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    t = pd.Timestamp("2019-11-18T19:00:00") + pd.to_timedelta(np.arange(n) * 10, unit="s")
+    device = rng.choice(["a", "b", "c"], n)
+    temp = rng.uniform(20, 25, n)
+    temp[(device == "c") & (np.arange(n) > n // 2)] += 50
+    return pd.DataFrame({"datetime": t, "device": device, "temp": temp, "other": np.arange(n)})
+
+
+def test_detect_equals_evaluate_many_on_time_order() -> None:
+    df = _frame()
+    out = streamcp.pandas.detect(
+        df, value="temp", timestamp="datetime", partition_by="device", confidence=80, history=12, duration="30m"
+    )
+    want = streamcp.AnomalyDetectionChangePoint(80, 12, "30m").evaluate_many(df["device"], df["datetime"], df["temp"])
+    np.testing.assert_array_equal(out["Score"].to_numpy(), want["score"])
+    np.testing.assert_array_equal(out["IsAnomaly"].to_numpy(dtype=np.int8), want["is_anomaly"].astype(np.int8))
+    assert out["IsAnomaly"].sum() > 0
+
+
+def test_dtypes_columns_and_copy() -> None:
+    df = _frame()
+    df.loc[5, "temp"] = np.nan
+    out = streamcp.pandas.detect(
+        df, value="temp", timestamp="datetime", partition_by="device", confidence=80, history=12, duration="30m"
+    )
+    assert out is not df and "Score" not in df.columns
+    assert list(out.columns) == [*df.columns, "Score", "IsAnomaly"]
+    assert out["Score"].dtype == np.float64
+    assert out["IsAnomaly"].dtype == pd.Int8Dtype()
+    assert out["IsAnomaly"].isna().tolist() == out["Score"].isna().tolist()
+    assert pd.isna(out.loc[5, "IsAnomaly"]) and np.isnan(out.loc[5, "Score"])
+    assert set(out["IsAnomaly"].dropna().unique()) <= {0, 1}
+    pd.testing.assert_frame_equal(out[df.columns], df)
+    # existing result columns are replaced
+    again = streamcp.pandas.detect(
+        out, value="temp", timestamp="datetime", partition_by="device", confidence=80, history=12, duration="30m"
+    )
+    assert list(again.columns) == list(out.columns)
+    pd.testing.assert_frame_equal(again, out)
+
+
+def test_shuffled_rows_keep_their_order_and_results() -> None:
+    df = _frame()
+    kwargs = dict(value="temp", timestamp="datetime", partition_by="device", confidence=80, history=12, duration="30m")
+    ordered = streamcp.pandas.detect(df, **kwargs)
+    shuffled = df.sample(frac=1.0, random_state=4)
+    out = streamcp.pandas.detect(shuffled, **kwargs)
+    assert out.index.tolist() == shuffled.index.tolist()
+    pd.testing.assert_frame_equal(out.sort_index(), ordered)
+
+
+def test_equal_times_keep_row_order() -> None:
+    t = pd.Timestamp("2019-11-18T19:00:00")
+    df = pd.DataFrame({"t": [t + pd.Timedelta(seconds=s) for s in (10, 0, 10, 10, 0)], "v": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    out = streamcp.pandas.detect(df, value="v", timestamp="t", confidence=80, history=3, duration="1m")
+    order = [1, 4, 0, 2, 3]  # stable by time
+    want = streamcp.AnomalyDetectionChangePoint(80, 3, "1m").evaluate_many(None, df["t"].iloc[order], df["v"].iloc[order])
+    np.testing.assert_array_equal(out["Score"].to_numpy()[order], want["score"])
+
+
+def test_when_column_and_mask_and_string_timestamps() -> None:
+    df = _frame(120)
+    df["ok"] = pd.array(np.arange(120) % 5 != 0, dtype="boolean")
+    df.loc[3, "ok"] = pd.NA
+    df["iso"] = df["datetime"].dt.tz_localize("UTC").dt.tz_convert("Europe/Berlin").map(lambda t: t.isoformat())
+    kwargs = dict(value="temp", partition_by="device", confidence=80, history=12, duration="30m")
+    a = streamcp.pandas.detect(df, timestamp="datetime", when="ok", **kwargs)
+    b = streamcp.pandas.detect(df, timestamp="iso", when=df["ok"].fillna(False).to_numpy(dtype=bool), **kwargs)
+    pd.testing.assert_series_equal(a["Score"], b["Score"])
+    pd.testing.assert_series_equal(a["IsAnomaly"], b["IsAnomaly"])
+    assert a["IsAnomaly"].isna().sum() == 25  # 24 false + 1 NA
+
+
+def test_integer_and_missing_keys() -> None:
+    df = _frame(90)
+    df["dev"] = pd.array(np.where(df["device"] == "a", 1, 2), dtype="Int64")
+    df.loc[df["device"] == "c", "dev"] = pd.NA
+    out = streamcp.pandas.detect(df, value="temp", timestamp="datetime", partition_by="dev", confidence=80, history=5, duration="1m")
+    keys = [None if k is pd.NA else int(k) for k in df["dev"]]
+    want = streamcp.AnomalyDetectionChangePoint(80, 5, "1m").evaluate_many(keys, df["datetime"], df["temp"])
+    np.testing.assert_array_equal(out["Score"].to_numpy(), want["score"])
+
+
+def test_spike_and_dip_mode() -> None:
+    df = _frame(100)
+    out = streamcp.pandas.detect(df, value="temp", timestamp="datetime", partition_by="device", confidence=90, history=8, duration="10m", mode="spikes")
+    want = streamcp.AnomalyDetectionSpikeAndDip(90, 8, "spikes", "10m").evaluate_many(df["device"], df["datetime"], df["temp"])
+    np.testing.assert_array_equal(out["Score"].to_numpy(), want["score"])
+
+
+def test_empty_frame() -> None:
+    df = _frame(0)
+    out = streamcp.pandas.detect(df, value="temp", timestamp="datetime", partition_by="device", confidence=80, history=12, duration="30m")
+    assert len(out) == 0 and out["IsAnomaly"].dtype == pd.Int8Dtype()
+
+
+def test_errors_name_the_argument() -> None:
+    df = _frame(10)
+    kwargs = dict(value="temp", timestamp="datetime", confidence=80, history=12, duration="30m")
+    with pytest.raises(ValueError, match="value = 'nope'"):
+        streamcp.pandas.detect(df, **{**kwargs, "value": "nope"})
+    with pytest.raises(ValueError, match="partition_by"):
+        streamcp.pandas.detect(df, partition_by="nope", **kwargs)
+    with pytest.raises(ValueError, match="duration"):
+        streamcp.pandas.detect(df, **{**kwargs, "duration": "9d"})
+    with pytest.raises(TypeError, match="df"):
+        streamcp.pandas.detect(df.to_dict(), **kwargs)
+    df.loc[4, "datetime"] = pd.NaT
+    with pytest.raises(ValueError, match=r"df\['datetime'\]\[4\] is missing"):
+        streamcp.pandas.detect(df, **kwargs)
