@@ -34,69 +34,35 @@ enum class kernel_path : std::uint8_t { exact = 0, fast = 1 };
 
 namespace detail {
 
-/// The running sum S advanced exactly as `kde_pvalue` does (same terms, same order, one
-/// rounding each): S is carried across events, so any reassociation would drift without bound
-/// from the exact path. It is a serial chain of up to 2n dependent adds, which the vector
-/// loop advances a few terms at a time so that the chain's latency hides the erf work.
-class pairwise_sum_chain {
-  public:
-    pairwise_sum_chain(std::span<const float> older, std::span<const float> newer, bool full,
-                       double sum, double xd) noexcept
-        : older_(older),
-          newer_(newer),
-          n_(older.size() + newer.size()),
-          total_(full ? 2 * n_ : n_),
-          xd_(xd),
-          oldest_(full ? older.front() : 0.0F),  // full: the oldest element opens `older`
-          sum_(sum) {}
-
-    /// Applies the next `m` terms (fewer at the end). Works on locals so that the chain runs
-    /// through a register, not through the member's memory (store-forwarding latency).
-    void advance(std::size_t m) noexcept {
-        std::size_t k = next_;
-        const std::size_t end = std::min(total_, k + m);
-        double sum = sum_;
-        const std::size_t n_old = older_.size();
-        for (; k < end && k < n_; ++k) {
-            const float r = k < n_old ? older_[k] : newer_[k - n_old];
-            const double d = xd_ - static_cast<double>(r);
-            sum += d * d;
-        }
-        for (; k < end && k + 1 < 2 * n_; ++k) {
-            const std::size_t i = k + 1 - n_;
-            const float r = i < n_old ? older_[i] : newer_[i - n_old];
-            const double d = oldest_ - r;  // float32 subtraction, as in C#
-            sum -= d * d;
-        }
-        if (k < end) {
-            const double d = static_cast<double>(oldest_) - xd_;
-            sum -= d * d;
-            ++k;
-        }
-        sum_ = sum;
-        next_ = k;
+/// Adds (xd - r)^2 for each r to `sum`, in order, one rounding each: S's first half of
+/// `kde_pvalue`. S is carried across events, so it is never reassociated (that would drift
+/// without bound from the exact path): it is a serial chain of dependent adds.
+[[nodiscard]] inline double add_distances(std::span<const float> r, double xd,
+                                          double sum) noexcept {
+    for (const float v : r) {
+        const double d = xd - static_cast<double>(v);
+        sum += d * d;
     }
+    return sum;
+}
 
-    [[nodiscard]] double finish() noexcept {
-        advance(total_);
-        return sum_;
+/// S's second half of `kde_pvalue` for a full history: subtracts the distances of the oldest
+/// element, which `x` evicts, the inner ones as a float32 subtraction.
+[[nodiscard]] inline double evict_distances(std::span<const float> older,
+                                            std::span<const float> newer, double xd,
+                                            double sum) noexcept {
+    const float oldest = older.front();  // full: the oldest element opens `older`
+    for (const float v : older.subspan(1)) {
+        const double d = oldest - v;  // float32 subtraction, as in C#
+        sum -= d * d;
     }
-
-  private:
-    std::span<const float> older_;
-    std::span<const float> newer_;
-    std::size_t n_;
-    std::size_t total_;
-    std::size_t next_ = 0;
-    double xd_;
-    float oldest_;
-    double sum_;
-};
-
-/// A chain that does nothing: `erf_sum` alone, the floor of the KDE loop.
-struct no_chain {
-    void advance(std::size_t /*m*/) noexcept {}
-};
+    for (const float v : newer) {
+        const double d = oldest - v;
+        sum -= d * d;
+    }
+    const double d = static_cast<double>(oldest) - xd;
+    return sum - d * d;
+}
 
 /// sum over r of erf_mlnet((xd - r) * inv_bw), in any order; the portable fallback.
 [[nodiscard]] inline double erf_sum_scalar(std::span<const float> r, double xd,
@@ -160,8 +126,9 @@ __attribute__((target("avx2,fma"))) inline __m256d erf_mlnet_avx2(__m256d z) noe
     poly = _mm256_fmadd_pd(poly, t, _mm256_set1_pd(0.254829592));
     const __m256d e = exp_nonpositive_avx2(_mm256_mul_pd(_mm256_xor_pd(z, sign_mask), z));
     const __m256d ev = _mm256_fnmadd_pd(_mm256_mul_pd(poly, t), e, one);
-    // z is never -0.0 here (x - r rounds to +0), so copying z's sign matches `x >= 0 ? ev : -ev`.
-    return _mm256_or_pd(ev, _mm256_and_pd(z, sign_mask));
+    // Negate where z < 0: -0.0 keeps +ev, as `x >= 0 ? ev : -ev` does (x = -0.0 gives d = -0.0).
+    const __m256d negative = _mm256_cmp_pd(z, _mm256_setzero_pd(), _CMP_LT_OQ);
+    return _mm256_xor_pd(ev, _mm256_and_pd(negative, sign_mask));
 }
 
 [[nodiscard]] __attribute__((target("avx2,fma"))) inline double hsum_avx2(__m256d v) noexcept {
@@ -171,12 +138,22 @@ __attribute__((target("avx2,fma"))) inline __m256d erf_mlnet_avx2(__m256d z) noe
     return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
 }
 
-/// The AVX2 version of `erf_sum_scalar`: eight values per iteration in two accumulators,
-/// advancing `chain` by `chain_step` terms per iteration.
-template <class Chain>
+/// Adds the four lanes of (x - r)^2 to `sum` in lane order: the same products and the same
+/// sequence of roundings as `add_distances`, while the erf work of the lanes overlaps.
+__attribute__((target("avx2,fma"))) inline void add_lanes(__m256d d, std::size_t lanes,
+                                                          double& sum) noexcept {
+    alignas(32) std::array<double, 4> sq{};
+    _mm256_store_pd(sq.data(), _mm256_mul_pd(d, d));
+    for (std::size_t k = 0; k < lanes; ++k) {
+        sum += sq[k];
+    }
+}
+
+/// The AVX2 version of `erf_sum_scalar`: eight values per iteration in two accumulators.
+/// With `WithSum`, also runs `add_distances` into `sum` in step with the erf work.
+template <bool WithSum>
 [[nodiscard]] __attribute__((target("avx2,fma"))) inline double erf_sum_avx2(
-    std::span<const float> r, double xd, double inv_bw, Chain& chain,
-    std::size_t chain_step) noexcept {
+    std::span<const float> r, double xd, double inv_bw, double& sum) noexcept {
     const __m256d vx = _mm256_set1_pd(xd);
     const __m256d vinv = _mm256_set1_pd(inv_bw);
     __m256d acc0 = _mm256_setzero_pd();
@@ -185,30 +162,38 @@ template <class Chain>
     const std::size_t n = r.size();
     std::size_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        const __m256d r0 = _mm256_cvtps_pd(_mm_loadu_ps(p + i));
-        const __m256d r1 = _mm256_cvtps_pd(_mm_loadu_ps(p + i + 4));
-        acc0 = _mm256_add_pd(acc0, erf_mlnet_avx2(_mm256_mul_pd(_mm256_sub_pd(vx, r0), vinv)));
-        acc1 = _mm256_add_pd(acc1, erf_mlnet_avx2(_mm256_mul_pd(_mm256_sub_pd(vx, r1), vinv)));
-        chain.advance(chain_step);
+        const __m256d d0 = _mm256_sub_pd(vx, _mm256_cvtps_pd(_mm_loadu_ps(p + i)));
+        const __m256d d1 = _mm256_sub_pd(vx, _mm256_cvtps_pd(_mm_loadu_ps(p + i + 4)));
+        acc0 = _mm256_add_pd(acc0, erf_mlnet_avx2(_mm256_mul_pd(d0, vinv)));
+        acc1 = _mm256_add_pd(acc1, erf_mlnet_avx2(_mm256_mul_pd(d1, vinv)));
+        if constexpr (WithSum) {
+            add_lanes(d0, 4, sum);
+            add_lanes(d1, 4, sum);
+        }
     }
     if (i + 4 <= n) {
-        const __m256d r0 = _mm256_cvtps_pd(_mm_loadu_ps(p + i));
-        acc0 = _mm256_add_pd(acc0, erf_mlnet_avx2(_mm256_mul_pd(_mm256_sub_pd(vx, r0), vinv)));
+        const __m256d d0 = _mm256_sub_pd(vx, _mm256_cvtps_pd(_mm_loadu_ps(p + i)));
+        acc0 = _mm256_add_pd(acc0, erf_mlnet_avx2(_mm256_mul_pd(d0, vinv)));
+        if constexpr (WithSum) {
+            add_lanes(d0, 4, sum);
+        }
         i += 4;
     }
-    double sum = hsum_avx2(_mm256_add_pd(acc0, acc1));
+    double total = hsum_avx2(_mm256_add_pd(acc0, acc1));
     if (i < n) {
         // The last 1-3 values: pad with x (d = 0) and drop the padded lanes' erf_mlnet(0).
         std::array<float, 4> tail{};
         tail.fill(static_cast<float>(xd));
         std::copy(p + i, p + n, tail.begin());
-        const __m256d r0 = _mm256_cvtps_pd(_mm_loadu_ps(tail.data()));
+        const __m256d d0 = _mm256_sub_pd(vx, _mm256_cvtps_pd(_mm_loadu_ps(tail.data())));
         const __m256d lanes = _mm256_cmp_pd(_mm256_set_pd(3.0, 2.0, 1.0, 0.0),
                                             _mm256_set1_pd(static_cast<double>(n - i)), _CMP_LT_OQ);
-        sum += hsum_avx2(
-            _mm256_and_pd(lanes, erf_mlnet_avx2(_mm256_mul_pd(_mm256_sub_pd(vx, r0), vinv))));
+        total += hsum_avx2(_mm256_and_pd(lanes, erf_mlnet_avx2(_mm256_mul_pd(d0, vinv))));
+        if constexpr (WithSum) {
+            add_lanes(d0, n - i, sum);
+        }
     }
-    return sum;
+    return total;
 }
 
 [[nodiscard]] inline bool cpu_has_avx2_fma() noexcept {
@@ -232,24 +217,25 @@ template <class Chain>
 [[nodiscard]] inline double erf_sum(std::span<const float> r, double xd, double inv_bw) noexcept {
 #if STREAMCP_HAVE_AVX2_KERNEL
     if (cpu_has_avx2_fma()) {
-        no_chain none;
-        return erf_sum_avx2(r, xd, inv_bw, none, 0);
+        double unused = 0.0;
+        return erf_sum_avx2<false>(r, xd, inv_bw, unused);
     }
 #endif
     return erf_sum_scalar(r, xd, inv_bw);
 }
 
-/// `erf_sum` over both runs plus S advanced through `chain` (interleaved when vectorised).
-[[nodiscard]] inline double erf_sum_with_chain(std::span<const float> older,
-                                               std::span<const float> newer, double xd,
-                                               double inv_bw, pairwise_sum_chain& chain) noexcept {
+/// `erf_sum` over both runs, and `add_distances` over both into `sum` (in step with the erf
+/// work when vectorised, so the serial chain of S hides behind it).
+[[nodiscard]] inline double erf_sum_adding(std::span<const float> older,
+                                           std::span<const float> newer, double xd, double inv_bw,
+                                           double& sum) noexcept {
 #if STREAMCP_HAVE_AVX2_KERNEL
     if (cpu_has_avx2_fma()) {
-        // 2n chain terms over about n/8 iterations: 16 per iteration keeps them in step.
-        return erf_sum_avx2(older, xd, inv_bw, chain, 16) +
-               erf_sum_avx2(newer, xd, inv_bw, chain, 16);
+        const double a = erf_sum_avx2<true>(older, xd, inv_bw, sum);
+        return a + erf_sum_avx2<true>(newer, xd, inv_bw, sum);
     }
 #endif
+    sum = add_distances(newer, xd, add_distances(older, xd, sum));
     return erf_sum_scalar(older, xd, inv_bw) + erf_sum_scalar(newer, xd, inv_bw);
 }
 
@@ -271,9 +257,9 @@ template <class Chain>
         (n == 1 ? 1.0 : std::sqrt(std::max(pairwise_sum, 0.0)) / static_cast<double>(n));
     bandwidth = std::max(bandwidth, 1e-6);
     const double inv_bw = 1.0 / bandwidth;
-    detail::pairwise_sum_chain chain{older, newer, full, pairwise_sum, xd};
-    const double erfs = detail::erf_sum_with_chain(older, newer, xd, inv_bw, chain);
-    pairwise_sum = chain.finish();
+    double sum = pairwise_sum;
+    const double erfs = detail::erf_sum_adding(older, newer, xd, inv_bw, sum);
+    pairwise_sum = full ? detail::evict_distances(older, newer, xd, sum) : sum;
     return 0.5 - erfs / static_cast<double>(2 * n);
 }
 

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+// anomaly_detection_change_point<std::int64_t> with 1 to 10^6 keys interleaved at random.
+// Every partition is filled to its history before timing (the steady state), then events of
+// random keys are timed. Counters: events/s, heap bytes per key (malloc's in-use bytes
+// grown over the fill, allocator overhead included) and the raw state it is compared with.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <random>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "streamcp/streamcp.hpp"
+
+#include "bench_common.hpp"
+
+namespace {
+
+using namespace std::chrono;  // NOLINT(google-build-using-namespace): durations read better
+using function = streamcp::anomaly_detection_change_point<std::int64_t>;
+
+const streamcp::event_time t0 = sys_days{year{2024} / 1 / 1};
+
+/// R floats, U doubles, S, L, the cooldown counter and the partition's last event time.
+double raw_state_bytes(std::int64_t history) {
+    return static_cast<double>(history) * (sizeof(float) + sizeof(double)) + 2 * sizeof(double) +
+           sizeof(std::int32_t) + sizeof(std::int64_t);
+}
+
+/// A snapshot of `keys` partitions, each holding the state of one partition filled to its
+/// history (docs/snapshot.md: parameters, two clocks, count, then key, clock, state per
+/// partition). Restoring it fills 10^6 partitions in a second instead of minutes of events.
+std::vector<std::byte> filled_snapshot(std::size_t keys, std::int64_t history,
+                                       streamcp::event_time& now) {
+    const std::vector<double> xs = streamcp_bench::series(1 << 12);
+    function one{80, history, days{7}};
+    const function none{80, history, days{7}};
+    for (std::int64_t i = 0; i < history; ++i) {
+        (void)one.evaluate(0, now, xs[static_cast<std::size_t>(i)]);
+        now += microseconds{1};
+    }
+    const auto one_snap = one.snapshot();
+    const auto none_snap = none.snapshot();
+    const auto kind = streamcp::snapshot_kind::change_point_function;
+    const auto payload = streamcp::snapshot_format::open(one_snap, kind);
+    const std::size_t head = streamcp::snapshot_format::open(none_snap, kind).size() - 8;
+    const auto clock = payload.subspan(head + 8 + 8, 8);  // after the count and key 0
+    const auto model = payload.subspan(head + 8 + 16);
+    streamcp::byte_writer w;
+    w.raw(payload.first(head));
+    w.u64(keys);
+    for (std::size_t k = 0; k < keys; ++k) {
+        w.i64(static_cast<std::int64_t>(k));
+        w.raw(clock);
+        w.raw(model);
+    }
+    return streamcp::snapshot_format::seal(kind, w.bytes());
+}
+
+void evaluate(benchmark::State& state, streamcp::kernel_path kernel) {
+    const auto keys = static_cast<std::size_t>(state.range(0));
+    const std::int64_t history = state.range(1);
+    const std::vector<double> xs = streamcp_bench::series(1 << 16);
+    const std::size_t mask = xs.size() - 1;
+    // One event per microsecond over all keys, LIMIT DURATION 7 days: the imputation interval
+    // (14 h at history 12) is never crossed, so each event costs one model update.
+    streamcp::event_time now = t0;
+    const std::size_t heap_before = streamcp_bench::heap_bytes();
+    auto f = std::make_unique<function>(80, history, days{7},
+                                        streamcp::function_options{.kernel = kernel});
+    f->restore(filled_snapshot(keys, history, now));  // the bytes are freed before measuring
+    const std::size_t heap_after = streamcp_bench::heap_bytes();
+    std::size_t i = 0;
+
+    std::mt19937_64 rng{7};
+    std::vector<std::int64_t> order(std::min<std::size_t>(1U << 20, 16 * keys + 1024));
+    for (auto& k : order) {
+        k = static_cast<std::int64_t>(rng() % keys);
+    }
+    std::size_t j = 0;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(f->evaluate(order[j], now, xs[i++ & mask]));
+        now += microseconds{1};
+        j = j + 1 == order.size() ? 0 : j + 1;
+    }
+    state.SetItemsProcessed(state.iterations());
+    state.counters["keys"] = static_cast<double>(keys);
+    state.counters["history"] = static_cast<double>(history);
+    state.counters["bytes_per_key"] =
+        static_cast<double>(heap_after > heap_before ? heap_after - heap_before : 0) /
+        static_cast<double>(keys);
+    state.counters["raw_bytes_per_key"] = raw_state_bytes(history);
+}
+
+void BM_function_exact(benchmark::State& state) { evaluate(state, streamcp::kernel_path::exact); }
+void BM_function_fast(benchmark::State& state) { evaluate(state, streamcp::kernel_path::fast); }
+
+/// Fixed iteration counts: the fill of 10^6 partitions is far costlier than the timed part, so
+/// it must run once per configuration, not once per Google Benchmark calibration round.
+void sizes(benchmark::internal::Benchmark* b) {
+    const bool quick = streamcp_bench::short_mode();
+    for (const std::int64_t history : {12, 60}) {
+        for (const std::int64_t keys : {1, 100, 10'000, 1'000'000}) {
+            if (quick && keys > 10'000) {
+                continue;
+            }
+            b->Args({keys, history});
+        }
+    }
+    b->Iterations(quick ? 20'000 : 1'000'000)->Unit(benchmark::kNanosecond);
+}
+
+BENCHMARK(BM_function_exact)->Apply(sizes);
+BENCHMARK(BM_function_fast)->Apply(sizes);
+
+}  // namespace

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+// The floor of the KDE loop: one vectorised erf+exp (ML.NET's A&S 7.1.26 erf with its exp)
+// per stored value, summed, with nothing else — no running sum S, no martingale. The model's
+// per-stored-value time (bench_model) is compared with this (items = values).
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "streamcp/streamcp.hpp"
+
+#include "bench_common.hpp"
+
+namespace {
+
+std::vector<float> stored_values(std::size_t n) {
+    const std::vector<double> xs = streamcp_bench::series(n, 7);
+    return {xs.begin(), xs.end()};
+}
+
+void BM_erf_exp_floor(benchmark::State& state) {
+    const std::vector<float> r = stored_values(static_cast<std::size_t>(state.range(0)));
+    const std::span<const float> values{r};
+    double x = 0.25;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(streamcp::detail::erf_sum(values, x, 0.7));
+        x += 1e-3;  // a new query point each time, as each event brings
+    }
+    state.SetItemsProcessed(state.iterations() * state.range(0));
+    state.SetLabel(streamcp::detail::fast_kernel_is_vectorised() ? "avx2" : "scalar fallback");
+}
+
+/// The same sum with the exact scalar erf_mlnet (glibc exp, one division per value).
+void BM_erf_exp_scalar(benchmark::State& state) {
+    const std::vector<float> r = stored_values(static_cast<std::size_t>(state.range(0)));
+    double x = 0.25;
+    for (auto _ : state) {
+        double acc = 0.0;
+        for (const float v : r) {
+            acc -= streamcp::erf_mlnet((x - static_cast<double>(v)) / 0.7);
+        }
+        benchmark::DoNotOptimize(acc);
+        x += 1e-3;
+    }
+    state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+
+void sizes(benchmark::internal::Benchmark* b) {
+    if (streamcp_bench::short_mode()) {
+        b->Arg(600);
+    } else {
+        b->Arg(60)->Arg(600)->Arg(6000);
+    }
+}
+
+BENCHMARK(BM_erf_exp_floor)->Apply(sizes);
+BENCHMARK(BM_erf_exp_scalar)->Apply(sizes);
+
+}  // namespace
