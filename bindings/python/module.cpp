@@ -11,6 +11,7 @@ PYBIND11_MODULE(_core, m, pybind11::mod_gil_not_used()) {
     streamcp_py::register_errors(m);
     py::module_ model = m.def_submodule("model", "Single-series detectors (ML.NET semantics)");
     streamcp_py::register_detectors(model);
+    streamcp_py::register_robust(model);
     py::module_ function = m.def_submodule("function", "The ASA functions, per partition key");
     streamcp_py::register_functions(function);
 }

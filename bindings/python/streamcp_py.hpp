@@ -65,5 +65,6 @@ static_assert(sizeof(detector_row) == 17 && sizeof(function_row) == 10);
 void register_errors(py::module_& m);
 void register_detectors(py::module_& m);
 void register_functions(py::module_& m);
+void register_robust(py::module_& m);
 
 }  // namespace streamcp_py

@@ -7,6 +7,10 @@ ML.NET, for one series or per partition key.
   functions (PARTITION BY, LIMIT DURATION, WHEN), per key.
 - ``streamcp.pandas.detect``: score a DataFrame (needs pandas).
 - :func:`plot`: values, anomalies and scores per key (needs matplotlib: ``streamcp[plot]``).
+- :func:`tune`: pick confidence and history from labelled data (``python -m streamcp.tune``).
+- :class:`RobustChangePointDetector`: an opt-in detector with better change points, NOT
+  ASA-compatible (docs/quality.md).
+- :mod:`streamcp.metrics`: TCPDBench's F1 and Cover.
 
 In Python, NaN and None both mean NULL. Every object pickles and deep-copies through the
 C++ snapshot format.
@@ -31,6 +35,7 @@ from ._functions import (
     AnomalyDetectionSpikeAndDip,
     Record,
 )
+from ._robust import ROBUST_DTYPE, RobustChangePointDetector, RobustChangePointResult
 from .plot import plot
 
 __version__: str = _core.__version__
@@ -42,11 +47,15 @@ __all__ = [
     "AnomalyDetectionSpikeAndDip",
     "ChangePointDetector",
     "ChangePointResult",
+    "ROBUST_DTYPE",
     "Record",
+    "RobustChangePointDetector",
+    "RobustChangePointResult",
     "SpikeAndDipDetector",
     "SpikeAndDipResult",
     "__version__",
     "plot",
+    "tune",
 ]
 
 
@@ -54,9 +63,17 @@ def __getattr__(name: str) -> Any:
     # streamcp.pandas imports pandas, an optional dependency: load it on first use.
     if name == "pandas":
         return importlib.import_module(".pandas", __name__)
+    # Loaded on first use, so that `python -m streamcp.tune` does not find its module
+    # already imported by the package; binds the function, not the module.
+    if name == "tune":
+        func = importlib.import_module(".tune", __name__).tune
+        globals()["tune"] = func
+        return func
+    if name == "metrics":
+        return importlib.import_module(".metrics", __name__)
     msg = f"module {__name__!r} has no attribute {name!r}"
     raise AttributeError(msg)
 
 
 def __dir__() -> list[str]:
-    return sorted([*__all__, "pandas"])
+    return sorted([*__all__, "metrics", "pandas"])

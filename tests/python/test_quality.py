@@ -1,0 +1,208 @@
+# SPDX-License-Identifier: MIT
+"""Detection quality (issue 7): TCPDBench's metrics, the harness on bundled series, the tuner,
+the robust detector. Reads only tests/data/tcpd (never ../shared). Runs in a few seconds."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import streamcp
+from streamcp.metrics import covering, detection_delays, f_measure, precision_recall
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TCPD_DIR = REPO_ROOT / "tests" / "data" / "tcpd"
+sys.path.insert(0, str(REPO_ROOT / "bench" / "quality"))
+
+import run_quality  # noqa: E402
+import tcpd  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def all_series() -> list[tcpd.Series]:
+    return tcpd.load_directory(TCPD_DIR)
+
+
+# ---------------------------------------------------------------- metrics, hand-made cases
+
+
+def test_f1_hand_case() -> None:
+    # margin 0: X = {0, 10, 20}; union {0, 5, 10, 11, 20} -> P = 3/3;
+    # recall (3/3 + 2/3 + 2/2 + 1/2) / 4 = 19/24; F = 2·1·19/24 / (1 + 19/24) = 38/43.
+    ann = {"1": [10, 20], "2": [11, 20], "3": [10], "4": [0, 5]}
+    p, r = precision_recall(ann, [10, 20], 30, margin=0)
+    assert (p, r) == (1.0, pytest.approx(19 / 24))
+    assert f_measure(ann, [10, 20], 30, margin=0) == pytest.approx(38 / 43)
+    # margin 5: 11 and 5 now match 10 (each annotator separately), so recall is 1.
+    assert f_measure(ann, [10, 20], 30) == 1.0
+
+
+def test_f1_one_prediction_matches_one_truth() -> None:
+    # Two true points within the margin of one prediction: only one can be matched.
+    ann = {"a": [10, 12]}
+    p, r = precision_recall(ann, [11], 50)
+    assert p == 1.0 and r == pytest.approx(2 / 3)
+
+
+def test_predictions_outside_1_to_n_minus_2_are_dropped() -> None:
+    ann = {"a": [25]}
+    assert f_measure(ann, [0, 49, 60, -3], 50) == f_measure(ann, [], 50)
+    assert covering(ann, [0, 49, 60], 50) == covering(ann, [], 50)
+
+
+def test_cover_hand_case() -> None:
+    # Truth splits 0..99 at 50; predicting 40: segments [0,40) [40,100).
+    # [0,50) best overlap 40/50, [50,100) best 50/60 -> (50·0.8 + 50·(50/60)) / 100.
+    assert covering({"a": [50]}, [40], 100) == pytest.approx((50 * 0.8 + 50 * 50 / 60) / 100)
+    assert covering({"a": [50]}, [50], 100) == 1.0
+    assert covering({"a": []}, [], 100) == 1.0
+    assert covering({"a": [50], "b": []}, [50], 100) == pytest.approx((1.0 + 0.5) / 2)
+
+
+def test_detection_delays() -> None:
+    delays, n_true = detection_delays({"a": [10, 30], "b": [31]}, [12, 40, 5], 100)
+    assert n_true == 3 and delays == [2, 9]  # 10 -> 12; 30 -> none before 31; 31 -> 40
+
+
+# TCPDBench's published default-parameter predictions and scores for ozone (n = 54), from
+# analysis/output/summaries/summary_ozone.json in github.com/alan-turing-institute/TCPDBench
+# (MIT licence): every method's score must be reproduced bit for bit.
+OZONE_PUBLISHED = [
+    ("amoc", [35], 0.53125, 0.7014814814814815),
+    ("binseg", [10, 35], 0.6495726495726496, 0.6001481481481481),
+    ("bocpd", [12, 34], 0.6495726495726496, 0.6016240839770252),
+    ("bocpdms", [2], 0.53125, 0.5604621715732827),
+    ("cpnp", [5, 17, 32, 45], 0.7499999999999999, 0.4406197046719923),
+    ("pelt", [10, 33], 1.0, 0.6345922998096911),
+    ("rbocpdms", [1, 2, 13], 0.5588235294117647, 0.5767841011743451),
+    ("rfpop", [2, 6, 10, 13, 22, 25, 29, 31, 32, 35, 39, 45], 0.375, 0.3091358024691358),
+    ("segneigh", [11, 33], 1.0, 0.6265993265993266),
+    ("kcpa", [*range(1, 17), *range(18, 53)], 0.1090909090909091, 0.07037037037037037),
+    ("wbs", [*range(1, 16), *range(17, 48), 49, 50, 52], 0.11320754716981131, 0.07037037037037037),
+]
+
+
+@pytest.mark.parametrize(("method", "cps", "f1", "cover"), OZONE_PUBLISHED, ids=[m[0] for m in OZONE_PUBLISHED])
+def test_metrics_reproduce_published_ozone_scores(method: str, cps: list[int], f1: float, cover: float) -> None:
+    ann = json.loads((TCPD_DIR / "annotations.json").read_text())["ozone"]
+    assert f_measure(ann, cps, 54) == f1
+    assert covering(ann, cps, 54) == cover
+
+
+def test_zero_baseline_reproduced_exactly(all_series: list[tcpd.Series]) -> None:
+    checked, bad = run_quality.verify_zero(all_series, TCPD_DIR)
+    assert checked == len(all_series) == 28
+    assert bad == 0
+
+
+# ---------------------------------------------------------------- data and harness
+
+
+def test_bundled_data_excludes_gpl_and_unlicensed() -> None:
+    names = {p.stem for p in TCPD_DIR.glob("*.json")} - {"annotations"}
+    assert not names & {"nile", "seatbelts", "centralia"}
+    assert set(json.loads((TCPD_DIR / "annotations.json").read_text())) == names
+    assert "nile" in (TCPD_DIR / "README.md").read_text()  # the exclusion is explained
+
+
+def test_missing_values_are_nan(all_series: list[tcpd.Series]) -> None:
+    coal = next(s for s in all_series if s.name == "uk_coal_employ")
+    assert int(np.isnan(coal.values).sum()) == 2
+
+
+def test_harness_end_to_end() -> None:
+    series = tcpd.load_directory(TCPD_DIR, ["ozone", "rail_lines", "gdp_japan"])
+    assert [s.name for s in series] == ["gdp_japan", "ozone", "rail_lines"]
+    small = {"confidence": (95, 99), "history": (10, 20)}
+    for detector, default in ((run_quality.asa_detector, run_quality.ASA_DEFAULT),
+                              (run_quality.robust_detector, run_quality.ROBUST_DEFAULT)):
+        results = tcpd.evaluate(detector, series, default, tcpd.grid(small))
+        for r in results:
+            assert 0 < r.default.f1 <= r.oracle_f1.f1 <= 1
+            assert 0 < r.default.cover <= r.oracle_cover.cover <= 1
+        assert all(not math.isnan(v) for v in tcpd.averages(results))
+    # The ASA detector at (95, 20) on rail_lines: exactly what update_many alerts.
+    rail = series[2]
+    rows = streamcp.ChangePointDetector(95, 20).update_many(rail.values[:, 0])
+    det = run_quality.asa_detector(rail.values[:, 0], run_quality.ASA_DEFAULT)
+    assert det.locations == [int(i) for i in np.flatnonzero(rows["is_anomaly"])]
+
+
+def test_harness_command_line(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "bench" / "quality" / "run_quality.py"), str(TCPD_DIR),
+         "--series", "ozone,gdp_japan", "--no-oracle", "--verify"],
+        capture_output=True, text=True, check=True, timeout=60,
+    ).stdout
+    assert "2 exact, 0 mismatched" in out
+    assert "streamcp ASA (exact)" in out and "streamcp robust" in out
+
+
+# ---------------------------------------------------------------- tuner
+
+
+def test_tune_on_one_series() -> None:
+    series = tcpd.load_directory(TCPD_DIR, ["well_log"])[0]
+    result = streamcp.tune(series.values[:, 0], series.annotations, metric="f1",
+                           confidences=(90, 95, 99), histories=(10, 20, 30))
+    assert len(result.scores) == 9
+    assert result.score == max(s[2] for s in result.scores)
+    assert result.score >= result.default_score
+    assert (result.confidence, result.history, result.score) in result.scores
+    text = result.report()
+    assert "chose confidence=" in text and "predicting no change" in text
+
+
+def test_tune_several_series_and_cover() -> None:
+    rng = np.random.default_rng(0)
+    a = np.r_[rng.normal(0, 1, 80), rng.normal(8, 1, 80)]
+    b = np.r_[rng.normal(0, 1, 60), rng.normal(-8, 1, 100)]
+    result = streamcp.tune([a, b], [[80], [60]], metric="cover", robust=True,
+                           confidences=(95, 99), histories=(20, 30))
+    assert result.robust and result.metric == "cover"
+    assert result.score > 0.9 > result.no_change_score
+
+
+def test_tune_command_line(tmp_path: Path) -> None:
+    csv_path = tmp_path / "labelled.csv"
+    values = [0.0, 1.0] * 30 + [10.0, 11.0] * 30
+    csv_path.write_text("value,change\n" + "".join(f"{v},{int(i == 60)}\n" for i, v in enumerate(values)))
+    run = [sys.executable, "-m", "streamcp.tune"]
+    assert "--metric" in subprocess.run([*run, "--help"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([*run, str(csv_path), "--label-column", "change", "--histories", "10,20"],
+                         capture_output=True, text=True, check=True, timeout=60)
+    assert "chose confidence=" in out.stdout
+    assert "RuntimeWarning" not in out.stderr
+
+
+# ---------------------------------------------------------------- robust detector
+
+
+def test_robust_detector_basics() -> None:
+    det = streamcp.RobustChangePointDetector()
+    assert det.threshold == pytest.approx(20.0)
+    assert "not" in type(det).__doc__.lower() and "asa-compatible" in type(det).__doc__.lower()
+    rng = np.random.default_rng(1)
+    values = np.r_[rng.normal(0, 1, 100), rng.normal(6, 1, 100)] * 1e9  # large scale
+    values[[10, 150]] = np.nan
+    onsets, alerts = streamcp.RobustChangePointDetector(99).change_points(values)
+    assert len(onsets) == 1 and abs(onsets[0] - 100) <= 2 and alerts[0] >= onsets[0]
+    rows = streamcp.RobustChangePointDetector().update_many(values)
+    assert rows.dtype == streamcp.ROBUST_DTYPE
+    assert np.isnan(rows["score"][10]) and rows["onset_lag"][10] == -1
+    with pytest.raises(ValueError):
+        streamcp.RobustChangePointDetector(100)
+    with pytest.raises(ValueError):
+        streamcp.RobustChangePointDetector().update(math.inf)
+
+
+def test_asa_detector_is_unchanged_by_robust_mode() -> None:
+    # The default detector stays ML.NET's: its documented example still alerts.
+    det = streamcp.ChangePointDetector(95, 4)
+    assert [det.update(v).is_anomaly for v in [5, 5, 5, 5, 5, 5, 5, 5, 7]][-1]
