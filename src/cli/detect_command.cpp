@@ -10,6 +10,7 @@
 #include "cli/run_reporting.hpp"
 #include "pipeline/detect_runner.hpp"
 #include "pipeline/duration_parse.hpp"
+#include "pipeline/pipeline_config.hpp"
 
 namespace streamcp::cli {
 namespace {
@@ -35,6 +36,7 @@ struct detect_flags {
     std::uint64_t checkpoint_every = 100'000;
     std::string checkpoint_interval = "10s";
     bool quiet = false;
+    pipeline::archive_config archive;
 };
 
 pipeline::detect_query to_query(const detect_flags& flags) {
@@ -73,6 +75,11 @@ int run_detect_command(const detect_flags& flags) {
             .interval = pipeline::parse_duration(flags.checkpoint_interval)};
     }
     pipeline::detect_job::validate(query);  // before any file is created or truncated
+    std::unique_ptr<adapters::file_archive> archive;
+    if (!flags.archive.path.empty()) {
+        archive = make_archive(flags.archive, query.out_of_order_tolerance);
+        settings.archive = archive.get();
+    }
     adapters::file_line_source source{flags.input};
     adapters::file_line_sink output{flags.output};
     std::optional<adapters::file_line_sink> rejects;
@@ -150,6 +157,18 @@ void add_detect_command(CLI::App& root, command_action& action) {
         ->capture_default_str();
     cmd->add_option("--checkpoint-interval", flags->checkpoint_interval,
                     "Checkpoint at least this often")
+        ->capture_default_str();
+    cmd->add_option("--archive", flags->archive.path,
+                    "Archive every input line with a usable timestamp, as received, under this "
+                    "directory: {YYYY}/{MM}/{DD}/{HH}/{mm}-{partition}-{seq}.jsonl by event time, "
+                    "each file renamed into place when complete");
+    cmd->add_option("--archive-layout", flags->archive.layout,
+                    "date ({YYYY}/{MM}/{DD}/{HH}/{mm}-...) or iothub "
+                    "({hub}/{YYYY}-{MM}-{DD}/{HH}-{mm}-...)")
+        ->capture_default_str();
+    cmd->add_option("--archive-hub", flags->archive.hub, "The {hub} of --archive-layout iothub");
+    cmd->add_option("--archive-max-bytes", flags->archive.max_bytes,
+                    "Start a new file of the minute before one would grow past this (0: no limit)")
         ->capture_default_str();
     cmd->add_flag("--quiet,-q", flags->quiet, "No progress line on a terminal");
     cmd->callback([flags, &action] { action = [flags] { return run_detect_command(*flags); }; });

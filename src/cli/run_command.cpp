@@ -27,6 +27,12 @@ int run_pipeline(const run_flags& flags) {
     if (config.checkpoint && config.source.type != "file") {
         throw std::invalid_argument("config: [checkpoint] needs a file source");
     }
+    pipeline::run_settings settings;
+    std::unique_ptr<adapters::file_archive> archive;
+    if (config.archive) {
+        archive = make_archive(*config.archive, config.query.out_of_order_tolerance);
+        settings.archive = archive.get();
+    }
     adapters::file_line_source source{config.source.type == "file" ? config.source.path : "-"};
     std::list<adapters::file_line_sink> sinks;  // stable addresses for the fan-out
     std::vector<pipeline::line_sink*> targets;
@@ -38,7 +44,6 @@ int run_pipeline(const run_flags& flags) {
     if (config.rejects_path) {
         rejects.emplace(*config.rejects_path);
     }
-    pipeline::run_settings settings;
     settings.checkpoint = config.checkpoint;
     settings.progress = make_progress(flags.quiet);
     const pipeline::detect_counts counts =
@@ -55,7 +60,7 @@ void add_run_command(CLI::App& root, command_action& action) {
     CLI::App* cmd = root.add_subcommand(
         "run",
         "Run a pipeline described in a TOML file: [source], [query], [[sinks]], [rejects], "
-        "[checkpoint] (see docs/cli.md)");
+        "[checkpoint], [archive] (see docs/cli.md)");
     cmd->add_option("config", flags->config, "The pipeline's TOML file")->required();
     cmd->add_flag("--quiet,-q", flags->quiet, "No progress line on a terminal");
     cmd->callback([flags, &action] { action = [flags] { return run_pipeline(*flags); }; });

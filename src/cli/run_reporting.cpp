@@ -29,6 +29,17 @@ std::function<void(const pipeline::detect_counts&, bool)> make_progress(bool qui
     };
 }
 
+std::unique_ptr<adapters::file_archive> make_archive(const pipeline::archive_config& settings,
+                                                     std::chrono::nanoseconds grace) {
+    adapters::archive_options options;
+    options.directory = settings.path;
+    options.layout = adapters::parse_archive_layout(settings.layout);
+    options.hub = settings.hub;
+    options.max_bytes = settings.max_bytes;
+    options.grace = grace;
+    return std::make_unique<adapters::file_archive>(std::move(options));
+}
+
 void print_summary(std::string_view command, const pipeline::detect_counts& counts) {
     std::fprintf(stderr,
                  "streamcp %.*s: read %llu, written %llu, filtered %llu, rejected %llu, "

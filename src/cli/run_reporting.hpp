@@ -1,15 +1,24 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <chrono>
 #include <functional>
+#include <memory>
 #include <string_view>
 
+#include "adapters/file_archive.hpp"
 #include "pipeline/detect_job.hpp"
+#include "pipeline/pipeline_config.hpp"
 
 namespace streamcp::cli {
 
 /// Progress on stderr when it is a terminal (events/s, anomalies, rejects), else nothing.
 [[nodiscard]] std::function<void(const pipeline::detect_counts&, bool)> make_progress(bool quiet);
+
+/// The file archive for `settings`; a minute's file stays open `grace` (the out-of-order
+/// tolerance) past the minute. Throws `std::invalid_argument` for a bad setting.
+[[nodiscard]] std::unique_ptr<adapters::file_archive> make_archive(
+    const pipeline::archive_config& settings, std::chrono::nanoseconds grace);
 
 /// The end-of-run line on stderr: read, written, filtered, rejected, anomalies.
 void print_summary(std::string_view command, const pipeline::detect_counts& counts);

@@ -51,6 +51,10 @@ checkpoint_store::checkpoint_store(const std::string& path) : path_(path) {
         " output_offset INTEGER NOT NULL, rejects_offset INTEGER NOT NULL,"
         " archive_offset INTEGER NOT NULL, state BLOB NOT NULL,"
         " saved_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))");
+    // A table of its own, so that checkpoints written before the archive existed still load.
+    exec(
+        "CREATE TABLE IF NOT EXISTS archive ("
+        " id INTEGER PRIMARY KEY CHECK (id = 1), state BLOB NOT NULL)");
 }
 
 checkpoint_store::~checkpoint_store() { sqlite3_close(db_); }
@@ -86,6 +90,12 @@ std::optional<checkpoint> checkpoint_store::load() {
     const auto* blob = static_cast<const std::byte*>(sqlite3_column_blob(query.get(), 6));
     const auto size = static_cast<std::size_t>(sqlite3_column_bytes(query.get(), 6));
     point.state.assign(blob, blob + size);
+    statement archive{db_, "SELECT state FROM archive WHERE id = 1", path_};
+    if (sqlite3_step(archive.get()) == SQLITE_ROW) {
+        const auto* bytes = static_cast<const std::byte*>(sqlite3_column_blob(archive.get(), 0));
+        const auto count = static_cast<std::size_t>(sqlite3_column_bytes(archive.get(), 0));
+        point.archive_state.assign(bytes, bytes + count);
+    }
     return point;
 }
 
@@ -106,6 +116,18 @@ void checkpoint_store::save(const checkpoint& point) {
         sqlite3_bind_int64(stmt, 6, static_cast<sqlite3_int64>(point.archive_offset));
         sqlite3_bind_blob64(stmt, 7, point.state.data(), point.state.size(), SQLITE_TRANSIENT);
         if (sqlite3_step(stmt) != SQLITE_DONE) {
+            throw std::runtime_error("checkpoint " + path_ + ": " + sqlite3_errmsg(db_));
+        }
+        statement archive{db_,
+                          point.archive_state.empty()
+                              ? "DELETE FROM archive"
+                              : "INSERT OR REPLACE INTO archive (id, state) VALUES (1, ?)",
+                          path_};
+        if (!point.archive_state.empty()) {
+            sqlite3_bind_blob64(archive.get(), 1, point.archive_state.data(),
+                                point.archive_state.size(), SQLITE_TRANSIENT);
+        }
+        if (sqlite3_step(archive.get()) != SQLITE_DONE) {
             throw std::runtime_error("checkpoint " + path_ + ": " + sqlite3_errmsg(db_));
         }
     } catch (...) {

@@ -18,8 +18,9 @@ struct checkpoint {
     std::uint64_t line = 0;  ///< lines read before `input_offset`
     std::uint64_t output_offset = 0;
     std::uint64_t rejects_offset = 0;
-    std::uint64_t archive_offset = 0;  ///< reserved for the archive sink
+    std::uint64_t archive_offset = 0;  ///< bytes archived (informational)
     std::vector<std::byte> state;
+    std::vector<std::byte> archive_state;  ///< the archive's open files and sequence numbers
 };
 
 /// Checkpoints in one SQLite file (WAL; one transaction per checkpoint; the newest replaces

@@ -11,6 +11,12 @@
 namespace streamcp::pipeline {
 namespace {
 
+/// Whether the decoder had read the event's time when it rejected the line for `reason`.
+bool has_time(reject_reason reason) noexcept {
+    return reason == reject_reason::bad_value || reason == reject_reason::value_out_of_range ||
+           reason == reject_reason::bad_partition_key;
+}
+
 std::string duration_text(std::chrono::nanoseconds d) { return std::to_string(d.count()) + "ns"; }
 
 }  // namespace
@@ -53,8 +59,14 @@ void detect_job::validate(const detect_query& query) {
 void detect_job::process(std::string_view line, std::uint64_t line_number) {
     ++counts_.read;
     if (auto bad = decoder_.decode(line, event_)) {
+        if (archive_ != nullptr && has_time(bad->reason)) {
+            archive_->write(line, event_.time, archive_partition_);
+        }
         write_reject(*bad, line, line_number);
         return;
+    }
+    if (archive_ != nullptr) {
+        archive_->write(line, event_.time, archive_partition_);
     }
     const std::string_view raw = trim_json_whitespace(line);
     const bool kept = order_.submit(event_, raw, line_number,

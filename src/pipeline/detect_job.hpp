@@ -10,6 +10,7 @@
 
 #include <streamcp/function/anomaly_detection_change_point.hpp>
 
+#include "pipeline/archive_sink.hpp"
 #include "pipeline/event_decoder.hpp"
 #include "pipeline/event_order.hpp"
 #include "pipeline/line_sink.hpp"
@@ -53,6 +54,13 @@ class detect_job {
     /// Throws `std::invalid_argument` naming the argument when `query` cannot run.
     static void validate(const detect_query& query);
 
+    /// Archives every input line that has a usable timestamp (decoded, or rejected for its
+    /// value or key) to `archive` under `partition`, before ordering. Null: no archive.
+    void set_archive(archive_sink* archive, std::uint32_t partition = 0) noexcept {
+        archive_ = archive;
+        archive_partition_ = partition;
+    }
+
     /// One input line (no newline; `simdjson::SIMDJSON_PADDING` readable bytes after it) and
     /// its 1-based line number.
     void process(std::string_view line, std::uint64_t line_number);
@@ -76,6 +84,8 @@ class detect_job {
     detect_query query_;
     line_sink& output_;
     line_sink* rejects_;
+    archive_sink* archive_ = nullptr;
+    std::uint32_t archive_partition_ = 0;
     event_decoder decoder_;
     event_order order_;
     anomaly_detection_change_point<partition_key> function_;

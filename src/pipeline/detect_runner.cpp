@@ -25,8 +25,11 @@ void cut_back(line_sink* sink, std::uint64_t size) {
 detect_counts run_detect(const detect_query& query, line_source& source, line_sink& output,
                          line_sink* rejects, const run_settings& settings) {
     detect_job job{query, output, rejects};
+    archive_sink* archive = settings.archive;
+    job.set_archive(archive);
     std::unique_ptr<checkpoint_store> store;
-    const std::string fingerprint = query.fingerprint() + ";input=" + source.name();
+    const std::string fingerprint = query.fingerprint() + ";input=" + source.name() +
+                                    (archive != nullptr ? ";" + archive->name() : "");
     std::uint64_t line_number = 0;
     std::uint64_t resumed_offset = 0;
     if (settings.checkpoint) {
@@ -47,6 +50,9 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
             resumed_offset = point->input_offset;
             cut_back(&output, point->output_offset);
             cut_back(rejects, point->rejects_offset);
+            if (archive != nullptr) {
+                archive->restore(point->archive_state);
+            }
         }
     }
     if (resumed_offset == 0 && line_number == 0) {
@@ -59,15 +65,23 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
         if (rejects != nullptr) {
             rejects->sync();
         }
+        if (archive != nullptr) {
+            archive->sync();
+        }
         store->save(checkpoint{.fingerprint = fingerprint,
                                .input_offset = source.position(),
                                .line = line_number,
                                .output_offset = output.position(),
                                .rejects_offset = rejects != nullptr ? rejects->position() : 0,
-                               .archive_offset = 0,
-                               .state = job.save_state()});
+                               .archive_offset = archive != nullptr ? archive->position() : 0,
+                               .state = job.save_state(),
+                               .archive_state = archive != nullptr ? archive->save_state()
+                                                                   : std::vector<std::byte>{}});
     };
 
+    // A progress line must move on a slow stream too: with one, read the clock every line
+    // (a few ns; progress is only shown on a terminal, never in benchmarks or pipes).
+    const std::uint64_t check_every = settings.progress ? 1 : clock_check_every;
     auto next_progress = clock_type::now() + progress_period;
     auto next_checkpoint =
         clock_type::now() +
@@ -83,7 +97,7 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
             since_checkpoint = 0;
             next_checkpoint = clock_type::now() + settings.checkpoint->interval;
         }
-        if (line_number % clock_check_every == 0 && (store || settings.progress)) {
+        if (line_number % check_every == 0 && (store || settings.progress)) {
             const auto now = clock_type::now();
             if (store && now >= next_checkpoint) {
                 commit();
@@ -100,6 +114,9 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
     output.flush();
     if (rejects != nullptr) {
         rejects->flush();
+    }
+    if (archive != nullptr) {
+        archive->close();
     }
     if (store) {
         commit();

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "pipeline/archive_sink.hpp"
 #include "pipeline/detect_job.hpp"
 #include "pipeline/line_sink.hpp"
 #include "pipeline/line_source.hpp"
@@ -22,6 +23,9 @@ struct checkpoint_policy {
 
 struct run_settings {
     std::optional<checkpoint_policy> checkpoint;
+    /// Raw input messages go here (partition 0 for file and stdin sources); completed at the
+    /// end. With a checkpoint its state is committed with every checkpoint and restored.
+    archive_sink* archive = nullptr;
     /// Called about twice a second with the counts so far, and once at the end (`done`).
     std::function<void(const detect_counts& counts, bool done)> progress;
 };

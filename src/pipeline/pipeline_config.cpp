@@ -127,6 +127,26 @@ pipeline_config load_pipeline_config(const std::string& path) {
         policy.interval = parse_duration(optional_string(*checkpoint, "interval", "10s"));
         config.checkpoint = policy;
     }
+    if (const toml::table* archive = root["archive"].as_table()) {
+        archive_config settings;
+        settings.path = required_string(*archive, "archive", "path");
+        settings.layout = optional_string(*archive, "layout", "date");
+        if (settings.layout != "date" && settings.layout != "iothub") {
+            bad_setting("archive.layout",
+                        "'" + settings.layout + "' is unknown: allowed date, iothub");
+        }
+        settings.hub = optional_string(*archive, "hub", "");
+        if (settings.layout == "iothub" && settings.hub.empty()) {
+            bad_setting("archive.hub", "is required with layout = \"iothub\"");
+        }
+        if (const auto max_bytes = (*archive)["max_bytes"].value<std::int64_t>()) {
+            if (*max_bytes < 0) {
+                bad_setting("archive.max_bytes", "must not be negative (0: no size limit)");
+            }
+            settings.max_bytes = static_cast<std::uint64_t>(*max_bytes);
+        }
+        config.archive = settings;
+    }
     return config;
 }
 

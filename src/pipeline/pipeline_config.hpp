@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,14 @@ struct endpoint_config {
     std::string path;  ///< for `file`
 };
 
+/// Where raw input messages are archived (`--archive` and friends; `[archive]`).
+struct archive_config {
+    std::string path;                                   ///< the archive's root directory
+    std::string layout = "date";                        ///< `date` or `iothub`
+    std::string hub;                                    ///< `{hub}` of the iothub layout
+    std::uint64_t max_bytes = std::uint64_t{64} << 20;  ///< 0: roll by time only
+};
+
 /// `streamcp run CONFIG.toml`: everything `detect` takes, from a file (docs/cli.md).
 struct pipeline_config {
     endpoint_config source;
@@ -24,6 +33,7 @@ struct pipeline_config {
     std::vector<endpoint_config> sinks;
     std::optional<std::string> rejects_path;
     std::optional<checkpoint_policy> checkpoint;
+    std::optional<archive_config> archive;
 };
 
 /// Reads a TOML config. Throws `std::invalid_argument` naming the key for a bad or missing

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """End-to-end tests of the streamcp command: the README pipe, exit codes, counts, rejects,
-checkpoint refusals and `run CONFIG.toml`. Standard library only.
+checkpoint refusals, `run CONFIG.toml` and the archive. Standard library only.
 
     cli_end_to_end_test.py PATH/TO/streamcp
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -179,6 +180,166 @@ path = "{tmp}/rejects.jsonl"
             result = streamcp("run", bad)
             self.assertEqual(result.returncode, 2)
             self.assertIn("source.type", result.stderr)
+
+
+DATE_NAME = re.compile(r"^\d{4}/\d{2}/\d{2}/\d{2}/\d{2}-0-\d{4}\.jsonl$")
+IOTHUB_NAME = re.compile(r"^hub1/\d{4}-\d{2}-\d{2}/\d{2}-\d{2}-0-\d{4}\.jsonl$")
+
+
+def archive_files(root):
+    """Relative path -> bytes of every file under root (temporary ones included)."""
+    out = {}
+    for folder, _, names in os.walk(root):
+        for name in names:
+            path = os.path.join(folder, name)
+            with open(path, "rb") as f:
+                out[os.path.relpath(path, root)] = f.read()
+    return out
+
+
+class Archive(unittest.TestCase):
+    def input_with_garbage(self, tmp):
+        sim = streamcp("simulate", "--devices", "3", "--length", "10m").stdout.splitlines()
+        lines = sim[:5] + ["not json", '{"temp":1}', '{"temp":"hot","datetime":"2019-11-18T19:00:20Z"}'] + sim[5:]
+        path = os.path.join(tmp, "in.jsonl")
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        # What must be archived: every line with a usable timestamp, once.
+        archived = [l for l in lines if l != "not json" and l != '{"temp":1}']
+        return path, archived
+
+    def test_detect_archives_every_line_with_a_timestamp_once(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            data, archived = self.input_with_garbage(tmp)
+            root = os.path.join(tmp, "archive")
+            det = streamcp("detect", *SEED_QUERY, "-i", data, "-o", os.path.join(tmp, "out"),
+                           "--archive", root, "--archive-max-bytes", "1000")
+            self.assertEqual(det.returncode, 0, det.stderr)
+            files = archive_files(root)
+            self.assertTrue(files)
+            for name, content in files.items():
+                self.assertRegex(name, DATE_NAME)  # no temporary (dot) names left
+                self.assertLessEqual(len(content), 1000)
+                self.assertTrue(content.endswith(b"\n"))
+            names = sorted(files)
+            self.assertIn("2019/11/18/19/00-0-0000.jsonl", names)
+            self.assertIn("2019/11/18/19/00-0-0001.jsonl", names)  # rolled by size
+            self.assertIn("2019/11/18/19/09-0-0000.jsonl", names)  # rolled by minute
+            joined = b"".join(files[n] for n in names).decode()
+            self.assertEqual(joined, "".join(l + "\n" for l in archived))
+            # The same run again writes the same names and bytes.
+            again = streamcp("detect", *SEED_QUERY, "-i", data, "-o", os.path.join(tmp, "out"),
+                             "--archive", root, "--archive-max-bytes", "1000")
+            self.assertEqual(again.returncode, 0, again.stderr)
+            self.assertEqual(archive_files(root), files)
+
+    def test_checkpointed_rerun_archives_nothing_twice(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            data, archived = self.input_with_garbage(tmp)
+            root = os.path.join(tmp, "archive")
+            args = ["detect", *SEED_QUERY, "-i", data, "-o", os.path.join(tmp, "out"),
+                    "--archive", root, "--checkpoint", os.path.join(tmp, "cp.sqlite"),
+                    "--checkpoint-every", "7"]
+            first = streamcp(*args)
+            self.assertEqual(first.returncode, 0, first.stderr)
+            files = archive_files(root)
+            second = streamcp(*args)
+            self.assertEqual(second.returncode, 0, second.stderr)
+            self.assertEqual(archive_files(root), files)
+            joined = b"".join(files[n] for n in sorted(files)).decode()
+            self.assertEqual(joined, "".join(l + "\n" for l in archived))
+            moved = streamcp(*[a if a != root else root + "2" for a in args])
+            self.assertEqual(moved.returncode, 1)  # another archive: another job
+            self.assertIn("another query", moved.stderr)
+
+    def test_run_config_with_the_iothub_layout(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            data, archived = self.input_with_garbage(tmp)
+            root = os.path.join(tmp, "lake")
+            config = os.path.join(tmp, "job.toml")
+            with open(config, "w") as f:
+                f.write(f'''
+[source]
+type = "file"
+path = "{data}"
+
+[query]
+value = "temp"
+timestamp = "datetime"
+confidence = 80
+history = 12
+duration = "30m"
+
+[[sinks]]
+type = "file"
+path = "{tmp}/out.jsonl"
+
+[archive]
+path = "{root}"
+layout = "iothub"
+hub = "hub1"
+max_bytes = 0
+''')
+            run = streamcp("run", config, "--quiet")
+            self.assertEqual(run.returncode, 0, run.stderr)
+            files = archive_files(root)
+            self.assertEqual(len(files), 10)  # one per minute: no size limit
+            for name in files:
+                self.assertRegex(name, IOTHUB_NAME)
+            self.assertIn("hub1/2019-11-18/19-00-0-0000.jsonl", files)
+            joined = b"".join(files[n] for n in sorted(files)).decode()
+            self.assertEqual(joined, "".join(l + "\n" for l in archived))
+
+    def test_bad_archive_arguments_exit_2(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            for extra in (["--archive-layout", "iothub"], ["--archive-layout", "hourly"]):
+                result = streamcp("detect", *SEED_QUERY, "--archive", tmp, *extra, stdin="")
+                self.assertEqual(result.returncode, 2, (extra, result.stderr))
+                self.assertIn("archive", result.stderr)
+
+
+class Progress(unittest.TestCase):
+    def stderr_on_a_terminal(self, *extra):
+        """Runs detect with stderr on a pseudo-terminal, feeding input slowly; returns stderr."""
+        import pty
+        import time
+        master, slave = pty.openpty()
+        lines = streamcp("simulate", "--events", "40").stdout.splitlines(keepends=True)
+        proc = subprocess.Popen([STREAMCP, "detect", *SEED_QUERY, "-o", os.devnull, *extra],
+                                stdin=subprocess.PIPE, stderr=slave, text=True)
+        os.close(slave)
+        for chunk in (lines[:20], lines[20:]):
+            proc.stdin.write("".join(chunk))
+            proc.stdin.flush()
+            time.sleep(0.7)  # longer than the refresh period
+        proc.stdin.close()
+        self.assertEqual(proc.wait(timeout=30), 0)
+        out = b""
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:  # the terminal's other side is closed
+                break
+            if not data:
+                break
+            out += data
+        os.close(master)
+        return out.decode(errors="replace")
+
+    def test_progress_line_on_a_terminal_and_quiet(self):
+        shown = self.stderr_on_a_terminal()
+        self.assertIn("events/s", shown)
+        self.assertIn("anomalies", shown)
+        self.assertIn("rejects", shown)
+        self.assertIn("streamcp detect: read 40", shown)
+        quiet = self.stderr_on_a_terminal("--quiet")
+        self.assertNotIn("events/s", quiet)
+        self.assertIn("streamcp detect: read 40", quiet)
+
+    def test_no_progress_when_stderr_is_not_a_terminal(self):
+        det = streamcp("detect", *SEED_QUERY,
+                       stdin=streamcp("simulate", "--events", "40").stdout)
+        self.assertNotIn("events/s", det.stderr)
 
 
 if __name__ == "__main__":
