@@ -28,8 +28,10 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
     archive_sink* archive = settings.archive;
     job.set_archive(archive);
     std::unique_ptr<checkpoint_store> store;
-    const std::string fingerprint = query.fingerprint() + ";input=" + source.name() +
-                                    (archive != nullptr ? ";" + archive->name() : "");
+    std::string fingerprint = query.fingerprint() + ";input=" + source.name();
+    if (archive != nullptr) {
+        fingerprint.append(";").append(archive->name());
+    }
     std::uint64_t line_number = 0;
     std::uint64_t resumed_offset = 0;
     if (settings.checkpoint) {
