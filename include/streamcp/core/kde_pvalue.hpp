@@ -23,8 +23,10 @@ STREAMCP_BEGIN_NAMESPACE
 /// to `x` is added after its erf, and when `history` is full the distances of the element
 /// about to be evicted are subtracted, the inner ones as a float32 subtraction.
 /// The caller pushes `x` into `history` afterwards.
-[[nodiscard]] inline double kde_pvalue(const ring_buffer<float>& history, double& pairwise_sum,
-                                       float x) noexcept {
+///
+/// `History` is `ring_buffer<float>` or `ring_span<float>` (anything with their interface).
+template <class History>
+[[nodiscard]] double kde_pvalue(const History& history, double& pairwise_sum, float x) noexcept {
     const std::size_t n = history.size();
     if (n == 0) {
         return 0.5;

@@ -263,8 +263,10 @@ template <bool WithSum>
     return 0.5 - erfs / static_cast<double>(2 * n);
 }
 
-[[nodiscard]] inline double kde_pvalue_fast(const ring_buffer<float>& history, double& pairwise_sum,
-                                            float x) noexcept {
+/// The same over a `ring_buffer<float>` or a `ring_span<float>`.
+template <class History>
+[[nodiscard]] double kde_pvalue_fast(const History& history, double& pairwise_sum,
+                                     float x) noexcept {
     const auto [older, newer] = history.segments();
     return kde_pvalue_fast(older, newer, history.full(), pairwise_sum, x);
 }

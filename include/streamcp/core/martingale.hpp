@@ -9,6 +9,28 @@
 
 STREAMCP_BEGIN_NAMESPACE
 
+/// One step of the windowed log-martingale of spec A.3 over its parts: the bets after the
+/// first (a `ring_buffer<double>` or `ring_span<double>` whose capacity is the window), the
+/// count of first-bet stand-ins ahead of them, the first bet and L. Returns the new L. Shared
+/// by `windowed_log_martingale` and the compact partition store.
+template <class Ring, class Count>
+double push_windowed_log_bet(Ring& bets, Count& standins, double& first_bet, double& log_value,
+                             double log_bet) {
+    if (standins == 0 && bets.empty()) {
+        standins = static_cast<Count>(bets.capacity());
+        first_bet = log_bet;
+        log_value += static_cast<double>(bets.capacity()) * log_bet;
+    } else {
+        log_value += log_bet;  // two roundings in this order, as ML.NET
+        log_value -= standins > 0 ? first_bet : bets.front();
+        if (standins > 0) {
+            --standins;
+        }
+        bets.push_back(log_bet);
+    }
+    return log_value;
+}
+
 /// The windowed log-martingale of spec A.3: L is the running sum of the last `window` log
 /// betting values U. The first value stands in for the whole window ("pretend the window
 /// is already full"), so M = exp(L) is defined from the first event on. The stand-ins are
@@ -20,19 +42,7 @@ class windowed_log_martingale {
 
     /// Adds one log betting value and returns the new log-martingale L.
     double push(double log_bet) {
-        if (standins_ == 0 && bets_.empty()) {
-            standins_ = bets_.capacity();
-            first_bet_ = log_bet;
-            log_value_ += static_cast<double>(bets_.capacity()) * log_bet;
-        } else {
-            log_value_ += log_bet;  // two roundings in this order, as ML.NET
-            log_value_ -= standins_ > 0 ? first_bet_ : bets_.front();
-            if (standins_ > 0) {
-                --standins_;
-            }
-            bets_.push_back(log_bet);
-        }
-        return log_value_;
+        return push_windowed_log_bet(bets_, standins_, first_bet_, log_value_, log_bet);
     }
 
     [[nodiscard]] double log_value() const noexcept { return log_value_; }
@@ -60,22 +70,28 @@ class windowed_log_martingale {
     double log_value_ = 0.0;
 };
 
+/// The cooldown rule of `alert_cooldown` over its counter: returns whether a raw alert
+/// survives, and advances `remaining`.
+inline bool admit_after_cooldown(int& remaining, bool raw_alert, int window) noexcept {
+    bool alert = raw_alert;
+    if (alert) {
+        if (remaining > 0) {
+            alert = false;
+        } else {
+            remaining = window;
+        }
+    }
+    remaining = remaining > 0 ? remaining - 1 : 0;
+    return alert;
+}
+
 /// After an alert the next `window - 1` events cannot alert (spec A.3). The counter is
 /// advanced on every event once the history is full, alert or not.
 class alert_cooldown {
   public:
     /// Returns whether a raw alert survives the cooldown, and advances the counter.
     bool admit(bool raw_alert, int window) noexcept {
-        bool alert = raw_alert;
-        if (alert) {
-            if (remaining_ > 0) {
-                alert = false;
-            } else {
-                remaining_ = window;
-            }
-        }
-        remaining_ = remaining_ > 0 ? remaining_ - 1 : 0;
-        return alert;
+        return admit_after_cooldown(remaining_, raw_alert, window);
     }
 
     [[nodiscard]] int remaining() const noexcept { return remaining_; }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <utility>
 #include <vector>
@@ -61,6 +62,51 @@ class ring_buffer {
     std::vector<T> data_;
     std::size_t capacity_ = 0;
     std::size_t head_ = 0;  // index of the oldest element once the buffer has wrapped
+};
+
+/// A `ring_buffer` over storage it does not own: `capacity` elements at `data` plus the size
+/// and head counters, kept elsewhere (a partition's slot in a compact store). Same FIFO
+/// semantics and layout as `ring_buffer`: the first `size` elements are filled in push order
+/// until full, then `head` marks the oldest.
+template <class T, class Index = std::uint32_t>
+class ring_span {
+  public:
+    ring_span(T* data, std::size_t capacity, Index& size, Index& head) noexcept
+        : data_(data), capacity_(capacity), size_(&size), head_(&head) {}
+
+    [[nodiscard]] std::size_t size() const noexcept { return *size_; }
+    [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
+    [[nodiscard]] bool empty() const noexcept { return *size_ == 0; }
+    [[nodiscard]] bool full() const noexcept { return *size_ == capacity_; }
+
+    [[nodiscard]] const T& operator[](std::size_t i) const noexcept {
+        const std::size_t n = *size_;
+        const std::size_t j = *head_ + i;
+        return data_[j < n ? j : j - n];
+    }
+
+    [[nodiscard]] const T& front() const noexcept { return data_[*head_]; }
+
+    void push_back(const T& value) noexcept {
+        if (*size_ < capacity_) {
+            data_[*size_] = value;
+            ++*size_;
+            return;
+        }
+        data_[*head_] = value;
+        *head_ = *head_ + 1 == capacity_ ? 0 : static_cast<Index>(*head_ + 1);
+    }
+
+    [[nodiscard]] std::pair<std::span<const T>, std::span<const T>> segments() const noexcept {
+        const std::span<const T> all{data_, *size_};
+        return {all.subspan(*head_), all.first(*head_)};
+    }
+
+  private:
+    T* data_;
+    std::size_t capacity_;
+    Index* size_;
+    Index* head_;
 };
 
 STREAMCP_END_NAMESPACE

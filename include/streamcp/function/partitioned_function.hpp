@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -18,6 +19,7 @@
 #include "streamcp/config.hpp"
 #include "streamcp/detail/validate.hpp"
 #include "streamcp/function/event_time.hpp"
+#include "streamcp/function/partition_store.hpp"
 #include "streamcp/model/change_point_detector.hpp"
 #include "streamcp/model/spike_and_dip_detector.hpp"
 #include "streamcp/state/byte_codec.hpp"
@@ -87,11 +89,11 @@ class partitioned_function {
         }
         const float x = detail::to_model_value(*value);
         const dotnet_ticks ticks = to_dotnet_ticks(time);
-        auto it = partitions_.find(key);
-        if (it != partitions_.end()) {
-            check_order(ticks, it->second.last_ticks);
+        const std::size_t i = partitions_.find(key);
+        if (i != store::npos) {
+            check_order(ticks, partitions_.slots().ticks(i));
         }
-        return step(it, key, ticks, x);
+        return step(i, key, ticks, x);
     }
 
     /// Scores events in order into `out`, as repeated `evaluate` calls. `when` may be empty
@@ -117,9 +119,9 @@ class partitioned_function {
                 const dotnet_ticks ticks = to_dotnet_ticks(times[i]);
                 auto seen = last_seen.find(keys[i]);
                 if (seen == last_seen.end()) {
-                    const auto it = partitions_.find(keys[i]);
-                    if (it != partitions_.end()) {
-                        check_order(ticks, it->second.last_ticks);
+                    const std::size_t at = partitions_.find(keys[i]);
+                    if (at != store::npos) {
+                        check_order(ticks, partitions_.slots().ticks(at));
                     }
                     last_seen.emplace(keys[i], ticks);
                 } else {
@@ -149,17 +151,17 @@ class partitioned_function {
     /// Partitions currently held.
     [[nodiscard]] std::size_t partition_count() const noexcept { return partitions_.size(); }
 
-    /// The model of partition `key`, or nullptr when the partition does not exist.
-    [[nodiscard]] const Model* find(const Key& key) const {
-        const auto it = partitions_.find(key);
-        return it == partitions_.end() ? nullptr : &it->second.model;
+    /// A copy of partition `key`'s model (it holds its state in the compact partition store),
+    /// or nullptr when the partition does not exist.
+    [[nodiscard]] std::unique_ptr<const Model> find(const Key& key) const {
+        const std::size_t i = partitions_.find(key);
+        return i == store::npos ? nullptr : partitions_.slots().copy(i);
     }
 
     /// Removes partitions whose last event is more than `max_idle` before `now` and returns
     /// how many. Their keys start afresh on their next event.
     std::size_t evict_idle(event_time now, std::chrono::nanoseconds max_idle) {
-        return std::erase_if(partitions_,
-                             idle_since(to_dotnet_ticks(now), to_dotnet_ticks(max_idle)));
+        return partitions_.erase_if(idle_since(to_dotnet_ticks(now), to_dotnet_ticks(max_idle)));
     }
 
     [[nodiscard]] double confidence() const noexcept { return confidence_; }
@@ -180,10 +182,10 @@ class partitioned_function {
         w.i64(newest_ticks_);
         w.i64(next_sweep_ticks_);
         w.u64(partitions_.size());
-        for (const auto& [key, part] : partitions_) {
-            key_codec<Key>::encode(w, key);
-            w.i64(part.last_ticks);
-            part.model.save_state(w);
+        for (std::size_t i = 0; i < partitions_.size(); ++i) {
+            key_codec<Key>::encode(w, partitions_.key(i));
+            w.i64(partitions_.slots().ticks(i));
+            partitions_.slots().save(i, w);
         }
         return snapshot_format::seal(kind_, w.bytes());
     }
@@ -204,18 +206,15 @@ class partitioned_function {
         const dotnet_ticks next_sweep = r.i64();
         // Each partition needs at least its clock and its model's counts: bound the count.
         const std::size_t count = r.length(sizeof(std::int64_t) * 2);
-        partition_map restored;
+        store restored{model_options_, options_.kernel};
         restored.reserve(count);
         for (std::size_t i = 0; i < count; ++i) {
             Key key = key_codec<Key>::decode(r);
             const dotnet_ticks last = r.i64();
-            Model model{model_options_, options_.kernel};
-            model.load_state(r);
-            if (!restored.try_emplace(std::move(key), partition{std::move(model), last}).second) {
-                throw snapshot_error("a partition key appears twice");
-            }
+            restored.insert(std::move(key), last, r);  // throws on a repeated key
         }
         r.expect_end();
+        restored.shrink_to_fit();
         partitions_ = std::move(restored);
         newest_ticks_ = newest;
         next_sweep_ticks_ = next_sweep;
@@ -244,14 +243,11 @@ class partitioned_function {
         }
         (void)Model{model_options_};  // validates the model's own options up front
         interval_ = to_dotnet_ticks(duration) / model.history;
+        partitions_ = store{model_options_, options.kernel};  // with the truncated confidence
     }
 
   private:
-    struct partition {
-        Model model;
-        dotnet_ticks last_ticks;
-    };
-    using partition_map = std::unordered_map<Key, partition, Hash, KeyEqual>;
+    using store = detail::partition_store<Model, Key, Hash, KeyEqual>;
 
     static void check_size(const char* name, std::size_t size, std::size_t expected) {
         if (size != expected) {
@@ -270,36 +266,33 @@ class partitioned_function {
     }
 
     auto idle_since(dotnet_ticks now, dotnet_ticks max_idle) const {
-        return
-            [now, max_idle](const auto& entry) { return now - entry.second.last_ticks > max_idle; };
+        return [now, max_idle](dotnet_ticks last) { return now - last > max_idle; };
     }
 
     /// Feeds one validated, included event: imputation, then the event itself.
-    record step(typename partition_map::iterator it, const Key& key, dotnet_ticks ticks, float x) {
+    record step(std::size_t at, const Key& key, dotnet_ticks ticks, float x) {
         newest_ticks_ = std::max(newest_ticks_, ticks);
         const dotnet_ticks ttl = to_dotnet_ticks(options_.idle_ttl);
-        if (it != partitions_.end() && ttl > 0 && newest_ticks_ - it->second.last_ticks > ttl) {
-            partitions_.erase(it);  // idle past the TTL: the key starts afresh
-            it = partitions_.end();
+        auto& slots = partitions_.slots();
+        if (at != store::npos && ttl > 0 && newest_ticks_ - slots.ticks(at) > ttl) {
+            partitions_.erase(at);  // idle past the TTL: the key starts afresh
+            at = store::npos;
         }
         record out;
-        if (it == partitions_.end()) {
-            it = partitions_
-                     .try_emplace(key, partition{Model{model_options_, options_.kernel}, ticks})
-                     .first;
-            out = to_record(it->second.model.step(x));  // a first event imputes nothing
+        if (at == store::npos) {
+            at = partitions_.insert(key, ticks);
+            out = to_record(slots.step(at, x));  // a first event imputes nothing
         } else {
-            partition& part = it->second;
             if (interval_ > 0 && !std::isnan(x)) {
-                const dotnet_ticks gap = ticks / interval_ - part.last_ticks / interval_ - 1;
+                const dotnet_ticks gap = ticks / interval_ - slots.ticks(at) / interval_ - 1;
                 const dotnet_ticks missing =
                     std::clamp<dotnet_ticks>(gap, 0, model_options_.history);
                 for (dotnet_ticks i = 0; i < missing; ++i) {
-                    (void)part.model.step(x);  // newest observation carried back (B.4)
+                    (void)slots.step(at, x);  // newest observation carried back (B.4)
                 }
             }
-            out = to_record(part.model.step(x));
-            part.last_ticks = ticks;
+            out = to_record(slots.step(at, x));
+            slots.ticks(at) = ticks;
         }
         sweep_idle(ttl);
         return out;
@@ -311,7 +304,7 @@ class partitioned_function {
         if (ttl <= 0 || newest_ticks_ < next_sweep_ticks_) {
             return;
         }
-        std::erase_if(partitions_, idle_since(newest_ticks_, ttl));
+        (void)partitions_.erase_if(idle_since(newest_ticks_, ttl));
         next_sweep_ticks_ = newest_ticks_ + ttl;
     }
 
@@ -331,7 +324,7 @@ class partitioned_function {
     dotnet_ticks interval_ = 0;
     dotnet_ticks newest_ticks_ = 0;
     dotnet_ticks next_sweep_ticks_ = 0;
-    partition_map partitions_;
+    store partitions_;
 };
 
 STREAMCP_END_NAMESPACE

@@ -90,19 +90,31 @@ class change_point_detector {
 
     /// Scores a value already in the model's float32 domain.
     change_point_result step(float x) {
+        return step_over(options_, threshold_, kernel_, history_, pairwise_sum_, martingale_,
+                         cooldown_, x);
+    }
+
+    /// The numerics of `step` over state held anywhere: R (`ring_buffer<float>` or
+    /// `ring_span<float>`), S, the martingale (anything with `push(log_bet)`) and the cooldown
+    /// (anything with `admit(raw, window)`). The compact partition store steps its slots
+    /// through this, so both run the same code.
+    template <class History, class Martingale, class Cooldown>
+    static change_point_result step_over(const change_point_options& options, double threshold,
+                                         kernel_path kernel, History& history, double& pairwise_sum,
+                                         Martingale& martingale, Cooldown& cooldown, float x) {
         constexpr double nan = std::numeric_limits<double>::quiet_NaN();
         if (std::isnan(x)) {
             return {nan, nan, false};
         }
-        double p = kernel_ == kernel_path::exact ? kde_pvalue(history_, pairwise_sum_, x)
-                                                 : kde_pvalue_fast(history_, pairwise_sum_, x);
+        double p = kernel == kernel_path::exact ? kde_pvalue(history, pairwise_sum, x)
+                                                : kde_pvalue_fast(history, pairwise_sum, x);
         p = clamp_p_value(std::min(p, 1.0 - p));
-        history_.push_back(x);
-        const double log_m = martingale_.push(log_bet(options_.martingale, p, options_.epsilon));
+        history.push_back(x);
+        const double log_m = martingale.push(log_bet(options.martingale, p, options.epsilon));
         const double m = std::exp(log_m);
         bool alert = false;
-        if (history_.full()) {
-            alert = cooldown_.admit(m >= threshold_, static_cast<int>(options_.history));
+        if (history.full()) {
+            alert = cooldown.admit(m >= threshold, static_cast<int>(options.history));
         }
         return {m, p, alert};
     }
@@ -143,14 +155,29 @@ class change_point_detector {
     /// Writes ML.NET's state fields (spec A.8: U, R, L, S, cooldown); no envelope. U is
     /// written as the count of first-bet stand-ins, the first bet, then the later bets.
     void save_state(byte_writer& w) const {
-        w.u64(martingale_.standins());
-        w.f64(martingale_.first_bet());
-        detail::write_ring(w, martingale_.bets());
-        detail::write_ring(w, history_);
-        w.f64(martingale_.log_value());
-        w.f64(pairwise_sum_);
-        w.i32(cooldown_.remaining());
+        write_state(w, martingale_.standins(), martingale_.first_bet(), martingale_.bets(),
+                    history_, martingale_.log_value(), pairwise_sum_, cooldown_.remaining());
     }
+
+    /// `save_state` over state held anywhere (rings: `ring_buffer` or `ring_span`).
+    template <class Bets, class History>
+    static void write_state(byte_writer& w, std::uint64_t standins, double first_bet,
+                            const Bets& bets, const History& history, double log_value,
+                            double pairwise_sum, std::int32_t cooldown) {
+        w.u64(standins);
+        w.f64(first_bet);
+        detail::write_ring(w, bets);
+        detail::write_ring(w, history);
+        w.f64(log_value);
+        w.f64(pairwise_sum);
+        w.i32(cooldown);
+    }
+
+    /// Read access to the state, for stores that keep it elsewhere (no copy, no validation).
+    [[nodiscard]] const ring_buffer<float>& history_values() const noexcept { return history_; }
+    [[nodiscard]] double pairwise_sum() const noexcept { return pairwise_sum_; }
+    [[nodiscard]] const windowed_log_martingale& martingale() const noexcept { return martingale_; }
+    [[nodiscard]] int cooldown_remaining() const noexcept { return cooldown_.remaining(); }
 
     /// Reads what `save_state` wrote, validating it against this detector's options.
     void load_state(byte_reader& r) {

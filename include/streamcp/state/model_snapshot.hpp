@@ -17,9 +17,10 @@
 STREAMCP_BEGIN_NAMESPACE
 namespace detail {
 
-/// Writes a ring buffer as a count and its elements, oldest first.
-template <class T>
-void write_ring(byte_writer& w, const ring_buffer<T>& ring) {
+/// Writes a ring buffer (or ring span) as a count and its elements, oldest first.
+template <class Ring>
+void write_ring(byte_writer& w, const Ring& ring) {
+    using T = std::remove_cvref_t<decltype(ring[0])>;
     w.u64(ring.size());
     for (std::size_t i = 0; i < ring.size(); ++i) {
         if constexpr (std::is_same_v<T, float>) {

@@ -1,0 +1,523 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <algorithm>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <new>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "streamcp/config.hpp"
+#include "streamcp/core/martingale.hpp"
+#include "streamcp/core/ring_buffer.hpp"
+#include "streamcp/function/event_time.hpp"
+#include "streamcp/model/change_point_detector.hpp"
+#include "streamcp/state/byte_codec.hpp"
+#include "streamcp/state/snapshot_error.hpp"
+
+STREAMCP_BEGIN_NAMESPACE
+namespace detail {
+
+/// The largest history whose partitions live in fixed-size slots of a `change_point_slab`
+/// (12 KiB per partition at this bound). Larger histories keep the heap model, whose storage
+/// grows with the events seen rather than with the history.
+inline constexpr std::int64_t max_compact_history = 1024;
+
+/// Every partition's change-point state and clock in one array of fixed-size slots: a header
+/// of scalars, then U (the bets after the first, W doubles), then R (W floats). One partition
+/// is one contiguous run of memory, stepped in place by `change_point_detector::step_over`.
+class change_point_slab {
+  public:
+    change_point_slab() = default;
+    change_point_slab(const change_point_options& options, kernel_path kernel)
+        : options_(options),
+          window_(static_cast<std::size_t>(options.history)),
+          stride_(round_up(sizeof(header) + window_ * (sizeof(double) + sizeof(float)))),
+          threshold_(change_point_detector{options}.threshold()),
+          kernel_(kernel) {}
+
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+
+    /// A fresh partition at the end.
+    void push(dotnet_ticks ticks) {
+        grow_for(size_ + 1);
+        ::new (static_cast<void*>(base(size_))) header{.last_ticks = ticks};
+        ++size_;
+    }
+
+    /// A partition at the end holding `model`'s state.
+    void push(dotnet_ticks ticks, const change_point_detector& model) {
+        push(ticks);
+        header& h = head(size_ - 1);
+        const windowed_log_martingale& m = model.martingale();
+        h.pairwise_sum = model.pairwise_sum();
+        h.log_value = m.log_value();
+        h.first_bet = m.first_bet();
+        h.standins = static_cast<std::uint32_t>(m.standins());
+        h.cooldown = model.cooldown_remaining();
+        auto bets = bets_of(size_ - 1);
+        for (std::size_t i = 0; i < m.bets().size(); ++i) {
+            bets.push_back(m.bets()[i]);
+        }
+        auto values = values_of(size_ - 1);
+        const ring_buffer<float>& r = model.history_values();
+        for (std::size_t i = 0; i < r.size(); ++i) {
+            values.push_back(r[i]);
+        }
+    }
+
+    /// Moves the last partition into slot `i` and drops the last.
+    void remove(std::size_t i) noexcept {
+        if (i + 1 != size_) {
+            std::memcpy(base(i), base(size_ - 1), stride_);
+        }
+        --size_;
+    }
+
+    [[nodiscard]] dotnet_ticks& ticks(std::size_t i) noexcept { return head(i).last_ticks; }
+    [[nodiscard]] dotnet_ticks ticks(std::size_t i) const noexcept { return head(i).last_ticks; }
+
+    change_point_result step(std::size_t i, float x) {
+        header& h = head(i);
+        auto values = values_of(i);
+        slot_martingale martingale{bets_of(i), h};
+        slot_cooldown cooldown{h.cooldown};
+        return change_point_detector::step_over(options_, threshold_, kernel_, values,
+                                                h.pairwise_sum, martingale, cooldown, x);
+    }
+
+    void save(std::size_t i, byte_writer& w) const {
+        const header& h = head(i);
+        change_point_detector::write_state(w, h.standins, h.first_bet, const_bets_of(i),
+                                           const_values_of(i), h.log_value, h.pairwise_sum,
+                                           h.cooldown);
+    }
+
+    /// Drops unused capacity.
+    void shrink_to_fit() { reallocate(size_); }
+
+  private:
+    struct header {
+        dotnet_ticks last_ticks = 0;
+        double pairwise_sum = 0.0;  // S
+        double log_value = 0.0;     // L
+        double first_bet = 0.0;
+        std::uint32_t values_size = 0;  // R's ring counters
+        std::uint32_t values_head = 0;
+        std::uint32_t bets_size = 0;  // U's ring counters (bets after the first)
+        std::uint32_t bets_head = 0;
+        std::uint32_t standins = 0;  // copies of the first bet ahead of U
+        int cooldown = 0;
+    };
+
+    struct slot_martingale {
+        ring_span<double> bets;
+        header& h;
+        double push(double log_bet) {
+            return push_windowed_log_bet(bets, h.standins, h.first_bet, h.log_value, log_bet);
+        }
+    };
+
+    struct slot_cooldown {
+        int& remaining;
+        bool admit(bool raw_alert, int window) noexcept {
+            return admit_after_cooldown(remaining, raw_alert, window);
+        }
+    };
+
+    static constexpr std::size_t round_up(std::size_t bytes) noexcept {
+        return (bytes + alignof(header) - 1) / alignof(header) * alignof(header);
+    }
+
+    [[nodiscard]] std::byte* base(std::size_t i) const noexcept {
+        return data_.get() + i * stride_;
+    }
+    [[nodiscard]] header& head(std::size_t i) const noexcept {
+        return *std::launder(reinterpret_cast<header*>(base(i)));  // NOLINT
+    }
+    [[nodiscard]] double* bets_data(std::size_t i) const noexcept {
+        return reinterpret_cast<double*>(base(i) + sizeof(header));  // NOLINT
+    }
+    [[nodiscard]] float* values_data(std::size_t i) const noexcept {
+        return reinterpret_cast<float*>(  // NOLINT
+            base(i) + sizeof(header) + window_ * sizeof(double));
+    }
+    [[nodiscard]] ring_span<double> bets_of(std::size_t i) noexcept {
+        header& h = head(i);
+        return {bets_data(i), window_, h.bets_size, h.bets_head};
+    }
+    [[nodiscard]] ring_span<float> values_of(std::size_t i) noexcept {
+        header& h = head(i);
+        return {values_data(i), window_, h.values_size, h.values_head};
+    }
+    [[nodiscard]] ring_span<const double, const std::uint32_t> const_bets_of(
+        std::size_t i) const noexcept {
+        const header& h = head(i);
+        return {bets_data(i), window_, h.bets_size, h.bets_head};
+    }
+    [[nodiscard]] ring_span<const float, const std::uint32_t> const_values_of(
+        std::size_t i) const noexcept {
+        const header& h = head(i);
+        return {values_data(i), window_, h.values_size, h.values_head};
+    }
+
+    void grow_for(std::size_t n) {
+        if (n > capacity_) {
+            reallocate(std::max({n, capacity_ + capacity_ / 2, std::size_t{4}}));
+        }
+    }
+
+    void reallocate(std::size_t capacity) {
+        if (capacity == capacity_) {
+            return;
+        }
+        std::unique_ptr<std::byte[]> data;
+        if (capacity > 0) {
+            data.reset(new std::byte[capacity * stride_]);
+            if (size_ > 0) {
+                std::memcpy(data.get(), data_.get(), size_ * stride_);
+            }
+        }
+        data_ = std::move(data);
+        capacity_ = capacity;
+    }
+
+    static_assert(std::is_trivially_copyable_v<header>);
+    static_assert(alignof(header) >= alignof(double) && sizeof(header) % alignof(double) == 0);
+
+    change_point_options options_;
+    std::size_t window_ = 0;
+    std::size_t stride_ = 0;
+    double threshold_ = 0.0;
+    kernel_path kernel_ = kernel_path::exact;
+    std::unique_ptr<std::byte[]> data_;
+    std::size_t size_ = 0;
+    std::size_t capacity_ = 0;
+};
+
+struct no_slab {};
+
+/// Every partition's model and clock, by dense index: in a `change_point_slab` when the model
+/// is a change-point detector with a history up to `max_compact_history`, else as one heap
+/// model per partition. Removal moves the last partition into the hole.
+template <class Model>
+class model_slots {
+  public:
+    using model_options = std::remove_cvref_t<decltype(std::declval<Model>().options())>;
+    using result_type = decltype(std::declval<Model&>().step(0.0F));
+
+    model_slots() = default;
+    model_slots(const model_options& options, kernel_path kernel)
+        : options_(options), kernel_(kernel) {
+        if constexpr (can_compact) {
+            compact_ = options.history <= max_compact_history;
+            if (compact_) {
+                slab_ = change_point_slab{options, kernel};
+            }
+        }
+    }
+
+    [[nodiscard]] std::size_t size() const noexcept {
+        if constexpr (can_compact) {
+            if (compact_) {
+                return slab_.size();
+            }
+        }
+        return models_.size();
+    }
+
+    void push(dotnet_ticks ticks) {
+        if constexpr (can_compact) {
+            if (compact_) {
+                slab_.push(ticks);
+                return;
+            }
+        }
+        push(ticks, Model{options_, kernel_});
+    }
+
+    /// Appends a partition read from a snapshot (validated by the model's `load_state`).
+    void push(dotnet_ticks ticks, byte_reader& r) {
+        Model model{options_, kernel_};
+        model.load_state(r);
+        if constexpr (can_compact) {
+            if (compact_) {
+                slab_.push(ticks, model);
+                return;
+            }
+        }
+        push(ticks, std::move(model));
+    }
+
+    void remove(std::size_t i) {
+        if constexpr (can_compact) {
+            if (compact_) {
+                slab_.remove(i);
+                return;
+            }
+        }
+        if (i + 1 != models_.size()) {
+            models_[i] = std::move(models_.back());
+            ticks_[i] = ticks_.back();
+        }
+        models_.pop_back();
+        ticks_.pop_back();
+    }
+
+    [[nodiscard]] dotnet_ticks& ticks(std::size_t i) noexcept {
+        if constexpr (can_compact) {
+            if (compact_) {
+                return slab_.ticks(i);
+            }
+        }
+        return ticks_[i];
+    }
+
+    [[nodiscard]] dotnet_ticks ticks(std::size_t i) const noexcept {
+        if constexpr (can_compact) {
+            if (compact_) {
+                return slab_.ticks(i);
+            }
+        }
+        return ticks_[i];
+    }
+
+    result_type step(std::size_t i, float x) {
+        if constexpr (can_compact) {
+            if (compact_) {
+                return slab_.step(i, x);
+            }
+        }
+        return models_[i].step(x);
+    }
+
+    void save(std::size_t i, byte_writer& w) const {
+        if constexpr (can_compact) {
+            if (compact_) {
+                slab_.save(i, w);
+                return;
+            }
+        }
+        models_[i].save_state(w);
+    }
+
+    /// A copy of partition `i`'s model.
+    [[nodiscard]] std::unique_ptr<const Model> copy(std::size_t i) const {
+        if constexpr (can_compact) {
+            if (compact_) {
+                byte_writer w;
+                slab_.save(i, w);
+                auto model = std::make_unique<Model>(options_, kernel_);
+                byte_reader r{w.bytes()};
+                model->load_state(r);
+                return model;
+            }
+        }
+        return std::make_unique<const Model>(models_[i]);
+    }
+
+    void shrink_to_fit() {
+        if constexpr (can_compact) {
+            if (compact_) {
+                slab_.shrink_to_fit();
+                return;
+            }
+        }
+        models_.shrink_to_fit();
+        ticks_.shrink_to_fit();
+    }
+
+  private:
+    static constexpr bool can_compact = std::is_same_v<Model, change_point_detector>;
+
+    void push(dotnet_ticks ticks, Model&& model) {
+        ticks_.reserve(ticks_.size() + 1);  // both or neither grow
+        models_.push_back(std::move(model));
+        ticks_.push_back(ticks);
+    }
+
+    model_options options_{};
+    kernel_path kernel_ = kernel_path::exact;
+    bool compact_ = false;
+    std::conditional_t<can_compact, change_point_slab, no_slab> slab_;
+    std::vector<Model> models_;
+    std::vector<dotnet_ticks> ticks_;
+};
+
+/// The partitions of a `partitioned_function`: keys in a dense vector, their models and clocks
+/// in `model_slots` at the same index, and an open-addressing index (linear probing, backward
+/// shift deletion) from a key's hash to that index. A lookup touches one index entry, then
+/// the key and the partition's slot.
+template <class Model, class Key, class Hash, class KeyEqual>
+class partition_store {
+  public:
+    using model_options = typename model_slots<Model>::model_options;
+    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+    partition_store() = default;
+    partition_store(const model_options& options, kernel_path kernel) : slots_(options, kernel) {}
+
+    [[nodiscard]] std::size_t size() const noexcept { return keys_.size(); }
+    [[nodiscard]] const Key& key(std::size_t i) const noexcept { return keys_[i]; }
+    [[nodiscard]] model_slots<Model>& slots() noexcept { return slots_; }
+    [[nodiscard]] const model_slots<Model>& slots() const noexcept { return slots_; }
+
+    /// The index of `key`'s partition, or `npos`.
+    [[nodiscard]] std::size_t find(const Key& key) const {
+        if (keys_.empty()) {
+            return npos;
+        }
+        const std::uint32_t tag = tag_of(key);
+        for (std::size_t b = home(tag);; b = (b + 1) & mask_) {
+            const entry e = table_[b];
+            if (e.slot == 0) {
+                return npos;
+            }
+            if (e.tag == tag && equal_(keys_[e.slot - 1], key)) {
+                return e.slot - 1;
+            }
+        }
+    }
+
+    /// Adds a fresh partition for `key`, which must be absent; returns its index.
+    std::size_t insert(const Key& key, dotnet_ticks ticks) {
+        reserve(size() + 1);
+        keys_.push_back(key);
+        try {
+            slots_.push(ticks);
+        } catch (...) {
+            keys_.pop_back();
+            throw;
+        }
+        place(tag_of(key), keys_.size());
+        return keys_.size() - 1;
+    }
+
+    /// Adds a partition read from a snapshot; throws `snapshot_error` when `key` is present.
+    void insert(Key key, dotnet_ticks ticks, byte_reader& r) {
+        slots_.push(ticks, r);
+        if (find(key) != npos) {
+            throw snapshot_error("a partition key appears twice");
+        }
+        reserve(size() + 1);
+        keys_.push_back(std::move(key));
+        place(tag_of(keys_.back()), keys_.size());
+    }
+
+    /// Removes partition `i`; the last partition takes its index.
+    void erase(std::size_t i) {
+        const std::size_t last = keys_.size() - 1;
+        unplace(i);
+        if (i != last) {
+            table_[locate(last)].slot = static_cast<std::uint32_t>(i + 1);
+            keys_[i] = std::move(keys_[last]);
+        }
+        keys_.pop_back();
+        slots_.remove(i);
+    }
+
+    /// Removes the partitions whose clock satisfies `pred`; returns how many.
+    template <class Pred>
+    std::size_t erase_if(Pred pred) {
+        std::size_t removed = 0;
+        for (std::size_t i = keys_.size(); i-- > 0;) {
+            if (pred(slots_.ticks(i))) {
+                erase(i);
+                ++removed;
+            }
+        }
+        return removed;
+    }
+
+    /// Room for `n` partitions in the index and the key vector (the slots grow by themselves).
+    void reserve(std::size_t n) {
+        if (n > std::numeric_limits<std::uint32_t>::max() - 1) {
+            throw std::length_error("too many partitions");
+        }
+        if (keys_.capacity() < n) {
+            keys_.reserve(std::max(n, keys_.capacity() + keys_.capacity() / 2));
+        }
+        if (n * 4 > table_.size() * 3) {
+            rehash(std::bit_ceil(std::max<std::size_t>((n * 4 + 2) / 3, 8)));
+        }
+    }
+
+    void shrink_to_fit() {
+        keys_.shrink_to_fit();
+        slots_.shrink_to_fit();
+    }
+
+  private:
+    struct entry {
+        std::uint32_t slot = 0;  // index + 1; 0 marks an empty entry
+        std::uint32_t tag = 0;   // the mixed hash's high bits; they also pick the home entry
+    };
+
+    [[nodiscard]] std::uint32_t tag_of(const Key& key) const {
+        const auto h = static_cast<std::uint64_t>(hash_(key));
+        return static_cast<std::uint32_t>((h * 0x9E3779B97F4A7C15ULL) >> 32);
+    }
+
+    [[nodiscard]] std::size_t home(std::uint32_t tag) const noexcept { return tag >> shift_; }
+
+    /// Stores slot `slot1` (index + 1) at the first free entry from `tag`'s home.
+    void place(std::uint32_t tag, std::size_t slot1) noexcept {
+        std::size_t b = home(tag);
+        while (table_[b].slot != 0) {
+            b = (b + 1) & mask_;
+        }
+        table_[b] = {static_cast<std::uint32_t>(slot1), tag};
+    }
+
+    /// The entry that points at partition `i`.
+    [[nodiscard]] std::size_t locate(std::size_t i) const {
+        std::size_t b = home(tag_of(keys_[i]));
+        while (table_[b].slot != i + 1) {
+            b = (b + 1) & mask_;
+        }
+        return b;
+    }
+
+    /// Empties the entry of partition `i`, shifting later entries of the cluster back.
+    void unplace(std::size_t i) {
+        std::size_t hole = locate(i);
+        for (std::size_t j = (hole + 1) & mask_; table_[j].slot != 0; j = (j + 1) & mask_) {
+            const std::size_t from_home = (j - home(table_[j].tag)) & mask_;
+            if (from_home >= ((j - hole) & mask_)) {
+                table_[hole] = table_[j];
+                hole = j;
+            }
+        }
+        table_[hole] = entry{};
+    }
+
+    void rehash(std::size_t capacity) {
+        std::vector<entry> old(capacity);
+        old.swap(table_);
+        mask_ = capacity - 1;
+        shift_ = 32 - std::countr_zero(capacity);
+        for (const entry e : old) {
+            if (e.slot != 0) {
+                place(e.tag, e.slot);
+            }
+        }
+    }
+
+    std::vector<Key> keys_;
+    std::vector<entry> table_;
+    std::size_t mask_ = 0;
+    int shift_ = 32;
+    model_slots<Model> slots_;
+    [[no_unique_address]] Hash hash_{};
+    [[no_unique_address]] KeyEqual equal_{};
+};
+
+}  // namespace detail
+STREAMCP_END_NAMESPACE
