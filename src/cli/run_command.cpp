@@ -1,17 +1,18 @@
 // SPDX-License-Identifier: MIT
 // `streamcp run CONFIG.toml`: a pipeline described in a file.
-#include <list>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "adapters/endpoint_factory.hpp"
 #include "adapters/file_line_sink.hpp"
-#include "adapters/file_line_source.hpp"
 #include "cli/commands.hpp"
 #include "cli/run_reporting.hpp"
 #include "pipeline/detect_runner.hpp"
 #include "pipeline/fanout_line_sink.hpp"
 #include "pipeline/pipeline_config.hpp"
+#include "pipeline/stop_signal.hpp"
 
 namespace streamcp::cli {
 namespace {
@@ -24,20 +25,23 @@ struct run_flags {
 int run_pipeline(const run_flags& flags) {
     const pipeline::pipeline_config config = pipeline::load_pipeline_config(flags.config);
     pipeline::detect_job::validate(config.query);
-    if (config.checkpoint && config.source.type != "file") {
-        throw std::invalid_argument("config: [checkpoint] needs a file source");
-    }
     pipeline::run_settings settings;
     std::unique_ptr<adapters::file_archive> archive;
     if (config.archive) {
         archive = make_archive(*config.archive, config.query.out_of_order_tolerance);
         settings.archive = archive.get();
     }
-    adapters::file_line_source source{config.source.type == "file" ? config.source.path : "-"};
-    std::list<adapters::file_line_sink> sinks;  // stable addresses for the fan-out
+    const std::unique_ptr<pipeline::line_source> source = adapters::make_source(config.source);
+    if (config.checkpoint && !source->seekable()) {
+        throw std::invalid_argument(
+            "config: [checkpoint] needs a source that can resume (a file "
+            "or a broker); " +
+            source->name() + " cannot");
+    }
+    std::vector<std::unique_ptr<pipeline::line_sink>> sinks;
     std::vector<pipeline::line_sink*> targets;
     for (const pipeline::endpoint_config& sink : config.sinks) {
-        targets.push_back(&sinks.emplace_back(sink.type == "file" ? sink.path : "-"));
+        targets.push_back(sinks.emplace_back(adapters::make_sink(sink)).get());
     }
     pipeline::fanout_line_sink output{targets};
     std::optional<adapters::file_line_sink> rejects;
@@ -46,8 +50,10 @@ int run_pipeline(const run_flags& flags) {
     }
     settings.checkpoint = config.checkpoint;
     settings.progress = make_progress(flags.quiet);
-    const pipeline::detect_counts counts =
-        pipeline::run_detect(config.query, source, output, rejects ? &*rejects : nullptr, settings);
+    // Broker sources never end by themselves: SIGINT / SIGTERM end the run with a checkpoint.
+    pipeline::install_stop_handlers();
+    const pipeline::detect_counts counts = pipeline::run_detect(
+        config.query, *source, output, rejects ? &*rejects : nullptr, settings);
     output.flush();
     print_summary("run", counts);
     return 0;

@@ -55,6 +55,33 @@ checkpoint_store::checkpoint_store(const std::string& path) : path_(path) {
     exec(
         "CREATE TABLE IF NOT EXISTS archive ("
         " id INTEGER PRIMARY KEY CHECK (id = 1), state BLOB NOT NULL)");
+    exec(
+        "CREATE TABLE IF NOT EXISTS input ("
+        " id INTEGER PRIMARY KEY CHECK (id = 1), state BLOB NOT NULL)");
+}
+
+std::vector<std::byte> checkpoint_store::load_blob(const char* sql) {
+    statement query{db_, sql, path_};
+    std::vector<std::byte> blob;
+    if (sqlite3_step(query.get()) == SQLITE_ROW) {
+        const auto* bytes = static_cast<const std::byte*>(sqlite3_column_blob(query.get(), 0));
+        const auto count = static_cast<std::size_t>(sqlite3_column_bytes(query.get(), 0));
+        blob.assign(bytes, bytes + count);
+    }
+    return blob;
+}
+
+void checkpoint_store::save_blob(const char* table, const std::vector<std::byte>& blob) {
+    const std::string sql = blob.empty() ? std::string("DELETE FROM ") + table
+                                         : std::string("INSERT OR REPLACE INTO ") + table +
+                                               " (id, state) VALUES (1, ?)";
+    statement write{db_, sql.c_str(), path_};
+    if (!blob.empty()) {
+        sqlite3_bind_blob64(write.get(), 1, blob.data(), blob.size(), SQLITE_TRANSIENT);
+    }
+    if (sqlite3_step(write.get()) != SQLITE_DONE) {
+        throw std::runtime_error("checkpoint " + path_ + ": " + sqlite3_errmsg(db_));
+    }
 }
 
 checkpoint_store::~checkpoint_store() { sqlite3_close(db_); }
@@ -90,12 +117,8 @@ std::optional<checkpoint> checkpoint_store::load() {
     const auto* blob = static_cast<const std::byte*>(sqlite3_column_blob(query.get(), 6));
     const auto size = static_cast<std::size_t>(sqlite3_column_bytes(query.get(), 6));
     point.state.assign(blob, blob + size);
-    statement archive{db_, "SELECT state FROM archive WHERE id = 1", path_};
-    if (sqlite3_step(archive.get()) == SQLITE_ROW) {
-        const auto* bytes = static_cast<const std::byte*>(sqlite3_column_blob(archive.get(), 0));
-        const auto count = static_cast<std::size_t>(sqlite3_column_bytes(archive.get(), 0));
-        point.archive_state.assign(bytes, bytes + count);
-    }
+    point.archive_state = load_blob("SELECT state FROM archive WHERE id = 1");
+    point.input_state = load_blob("SELECT state FROM input WHERE id = 1");
     return point;
 }
 
@@ -118,18 +141,8 @@ void checkpoint_store::save(const checkpoint& point) {
         if (sqlite3_step(stmt) != SQLITE_DONE) {
             throw std::runtime_error("checkpoint " + path_ + ": " + sqlite3_errmsg(db_));
         }
-        statement archive{db_,
-                          point.archive_state.empty()
-                              ? "DELETE FROM archive"
-                              : "INSERT OR REPLACE INTO archive (id, state) VALUES (1, ?)",
-                          path_};
-        if (!point.archive_state.empty()) {
-            sqlite3_bind_blob64(archive.get(), 1, point.archive_state.data(),
-                                point.archive_state.size(), SQLITE_TRANSIENT);
-        }
-        if (sqlite3_step(archive.get()) != SQLITE_DONE) {
-            throw std::runtime_error("checkpoint " + path_ + ": " + sqlite3_errmsg(db_));
-        }
+        save_blob("archive", point.archive_state);
+        save_blob("input", point.input_state);
     } catch (...) {
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
         throw;

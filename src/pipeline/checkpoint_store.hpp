@@ -21,6 +21,8 @@ struct checkpoint {
     std::uint64_t archive_offset = 0;  ///< bytes archived (informational)
     std::vector<std::byte> state;
     std::vector<std::byte> archive_state;  ///< the archive's open files and sequence numbers
+    /// The source's `save_position` (one offset per broker partition); empty: `input_offset`.
+    std::vector<std::byte> input_state;
 };
 
 /// Checkpoints in one SQLite file (WAL; one transaction per checkpoint; the newest replaces
@@ -41,6 +43,10 @@ class checkpoint_store {
 
   private:
     void exec(const char* sql);
+    /// The one-row side tables (`archive`, `input`): checkpoints written before a table existed
+    /// still load.
+    std::vector<std::byte> load_blob(const char* sql);
+    void save_blob(const char* table, const std::vector<std::byte>& blob);
 
     std::string path_;
     sqlite3* db_ = nullptr;

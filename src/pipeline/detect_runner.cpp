@@ -47,7 +47,11 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
                                          point->fingerprint + "); remove it to start afresh");
             }
             job.load_state(point->state);
-            source.seek(point->input_offset);
+            if (point->input_state.empty()) {
+                source.seek(point->input_offset);
+            } else {
+                source.restore_position(point->input_state);
+            }
             line_number = point->line;
             resumed_offset = point->input_offset;
             cut_back(&output, point->output_offset);
@@ -70,20 +74,23 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
         if (archive != nullptr) {
             archive->sync();
         }
-        store->save(checkpoint{.fingerprint = fingerprint,
-                               .input_offset = source.position(),
-                               .line = line_number,
-                               .output_offset = output.position(),
-                               .rejects_offset = rejects != nullptr ? rejects->position() : 0,
-                               .archive_offset = archive != nullptr ? archive->position() : 0,
-                               .state = job.save_state(),
-                               .archive_state = archive != nullptr ? archive->save_state()
-                                                                   : std::vector<std::byte>{}});
+        store->save(checkpoint{
+            .fingerprint = fingerprint,
+            .input_offset = source.position(),
+            .line = line_number,
+            .output_offset = output.position(),
+            .rejects_offset = rejects != nullptr ? rejects->position() : 0,
+            .archive_offset = archive != nullptr ? archive->position() : 0,
+            .state = job.save_state(),
+            .archive_state = archive != nullptr ? archive->save_state() : std::vector<std::byte>{},
+            .input_state = source.save_position()});
+        source.committed();
     };
 
-    // A progress line must move on a slow stream too: with one, read the clock every line
-    // (a few ns; progress is only shown on a terminal, never in benchmarks or pipes).
-    const std::uint64_t check_every = settings.progress ? 1 : clock_check_every;
+    // A progress line and a broker's checkpoints must move on a slow stream too: then read the
+    // clock every line (a few ns; files in benchmarks and pipes keep the cheap cadence).
+    const bool unbounded = source.unbounded();
+    const std::uint64_t check_every = settings.progress || unbounded ? 1 : clock_check_every;
     auto next_progress = clock_type::now() + progress_period;
     auto next_checkpoint =
         clock_type::now() +
@@ -92,6 +99,9 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
     std::string_view line;
     while (source.next(line)) {
         ++line_number;
+        if (unbounded && archive != nullptr) {
+            job.set_archive(archive, source.partition());
+        }
         job.process(line, line_number);
         ++since_checkpoint;
         if (store && since_checkpoint >= settings.checkpoint->every_events) {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "pipeline/pipeline_config.hpp"
 
+#include <array>
+#include <charconv>
 #include <stdexcept>
 
 #include <toml++/toml.h>
@@ -28,11 +30,54 @@ std::string optional_string(const toml::table& table, const std::string& key,
     return table[key].value<std::string>().value_or(fallback);
 }
 
+/// A scalar as the text an adapter parses; arrays of scalars are joined with commas.
+std::optional<std::string> option_text(const toml::node& node) {
+    if (const auto* text = node.as_string()) {
+        return text->get();
+    }
+    if (const auto* number = node.as_integer()) {
+        return std::to_string(number->get());
+    }
+    if (const auto* number = node.as_floating_point()) {
+        std::array<char, 32> digits{};  // shortest round-trip form
+        const auto written =
+            std::to_chars(digits.data(), digits.data() + digits.size(), number->get());
+        return std::string(digits.data(), written.ptr);
+    }
+    if (const auto* flag = node.as_boolean()) {
+        return flag->get() ? "true" : "false";
+    }
+    if (const auto* array = node.as_array()) {
+        std::string joined;
+        for (const toml::node& item : *array) {
+            const auto text = item.as_array() == nullptr ? option_text(item) : std::nullopt;
+            if (!text) {
+                return std::nullopt;
+            }
+            joined.append(joined.empty() ? "" : ",").append(*text);
+        }
+        return joined;
+    }
+    return std::nullopt;
+}
+
 endpoint_config read_endpoint(const toml::table& table, const std::string& section) {
     endpoint_config out;
+    out.section = section;
     out.type = required_string(table, section, "type");
     if (out.type == "file") {
         out.path = required_string(table, section, "path");
+    }
+    for (const auto& [key, node] : table) {
+        const std::string name{key.str()};
+        if (name == "type" || (name == "path" && out.type == "file")) {
+            continue;
+        }
+        const auto text = option_text(node);
+        if (!text) {
+            bad_setting(section + "." + name, "must be a string, number, boolean or array of them");
+        }
+        out.options.emplace(name, *text);
     }
     return out;
 }
@@ -92,9 +137,6 @@ pipeline_config load_pipeline_config(const std::string& path) {
     }
     pipeline_config config;
     config.source = read_endpoint(required_table(root, "source"), "source");
-    if (config.source.type != "file" && config.source.type != "stdin") {
-        bad_setting("source.type", "'" + config.source.type + "' is unknown: allowed file, stdin");
-    }
     config.query = read_query(required_table(root, "query"));
     if (const toml::array* sinks = root["sinks"].as_array()) {
         for (const toml::node& node : *sinks) {
@@ -102,15 +144,13 @@ pipeline_config load_pipeline_config(const std::string& path) {
             if (table == nullptr) {
                 bad_setting("sinks", "must be an array of tables ([[sinks]])");
             }
-            config.sinks.push_back(read_endpoint(*table, "sinks"));
-            const std::string& type = config.sinks.back().type;
-            if (type != "file" && type != "stdout") {
-                bad_setting("sinks.type", "'" + type + "' is unknown: allowed file, stdout");
-            }
+            config.sinks.push_back(
+                read_endpoint(*table, "sinks[" + std::to_string(config.sinks.size()) + "]"));
         }
     }
     if (config.sinks.empty()) {
-        config.sinks.push_back({"stdout", ""});
+        config.sinks.push_back(
+            {.type = "stdout", .path = "", .section = "sinks[0]", .options = {}});
     }
     if (const toml::table* rejects = root["rejects"].as_table()) {
         config.rejects_path = required_string(*rejects, "rejects", "path");

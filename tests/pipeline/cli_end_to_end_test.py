@@ -174,12 +174,19 @@ path = "{tmp}/rejects.jsonl"
             det = streamcp("detect", *SEED_QUERY, "--only-anomalies", "--project", "-i", data)
             with open(os.path.join(tmp, "run.jsonl")) as f:
                 self.assertEqual(f.read(), det.stdout)
+            with open(config) as f:
+                text = f.read()
             bad = os.path.join(tmp, "bad.toml")
             with open(bad, "w") as f:
-                f.write('[source]\ntype = "kafka"\n')
+                f.write(text.replace('type = "file"\npath = "' + data, 'type = "pigeon"\npath = "' + data))
             result = streamcp("run", bad)
             self.assertEqual(result.returncode, 2)
-            self.assertIn("source.type", result.stderr)
+            self.assertIn("config: source.type 'pigeon' is unknown: allowed file, stdin", result.stderr)
+            with open(bad, "w") as f:
+                f.write(text.replace('path = "{tmp}/rejects.jsonl"'.format(tmp=tmp), 'path = "{tmp}/rejects.jsonl"\n[[sinks]]\ntype = "stdout"\nbatch = 3'.format(tmp=tmp)))
+            result = streamcp("run", bad)
+            self.assertEqual(result.returncode, 2)
+            self.assertIn("config: sinks[1].batch is not a setting of type \"stdout\"", result.stderr)
 
 
 DATE_NAME = re.compile(r"^\d{4}/\d{2}/\d{2}/\d{2}/\d{2}-0-\d{4}\.jsonl$")
