@@ -3,6 +3,7 @@
 
 #include <array>
 #include <charconv>
+#include <cstdlib>
 #include <stdexcept>
 
 #include <toml++/toml.h>
@@ -61,12 +62,36 @@ std::optional<std::string> option_text(const toml::node& node) {
     return std::nullopt;
 }
 
+/// Replaces each `${NAME}` with the environment variable NAME, so one file serves hosts and
+/// ports that differ between machines. An unset variable is an error naming the setting.
+std::string expand_environment(const std::string& text, const std::string& setting) {
+    std::string out;
+    std::size_t at = 0;
+    while (true) {
+        const std::size_t open = text.find("${", at);
+        if (open == std::string::npos) {
+            return out.append(text, at, std::string::npos);
+        }
+        const std::size_t close = text.find('}', open + 2);
+        if (close == std::string::npos) {
+            bad_setting(setting, "has '${' without a closing '}'");
+        }
+        const std::string name = text.substr(open + 2, close - open - 2);
+        const char* value = std::getenv(name.c_str());
+        if (name.empty() || value == nullptr) {
+            bad_setting(setting, "uses ${" + name + "}, which is not set in the environment");
+        }
+        out.append(text, at, open - at).append(value);
+        at = close + 1;
+    }
+}
+
 endpoint_config read_endpoint(const toml::table& table, const std::string& section) {
     endpoint_config out;
     out.section = section;
     out.type = required_string(table, section, "type");
     if (out.type == "file") {
-        out.path = required_string(table, section, "path");
+        out.path = expand_environment(required_string(table, section, "path"), section + ".path");
     }
     for (const auto& [key, node] : table) {
         const std::string name{key.str()};
@@ -77,7 +102,7 @@ endpoint_config read_endpoint(const toml::table& table, const std::string& secti
         if (!text) {
             bad_setting(section + "." + name, "must be a string, number, boolean or array of them");
         }
-        out.options.emplace(name, *text);
+        out.options.emplace(name, expand_environment(*text, section + "." + name));
     }
     return out;
 }

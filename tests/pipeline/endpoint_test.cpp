@@ -115,6 +115,27 @@ linger = 0.5
     EXPECT_EQ(config.sinks[1].options.at("linger"), "0.5");
 }
 
+TEST(EndpointOptions, EnvironmentVariablesExpandInEndpointSettings) {
+    const auto path = temp_path("env.toml");
+    const std::string query =
+        "[query]\nvalue = \"temp\"\ntimestamp = \"t\"\nconfidence = 80\nhistory = 12\n"
+        "duration = \"30m\"\n";
+    ::setenv("STREAMCP_TEST_PORT", "19092", 1);
+    ::unsetenv("STREAMCP_TEST_UNSET");
+    std::ofstream{path} << "[source]\ntype = \"stdin\"\n"
+                        << query
+                        << "[[sinks]]\ntype = \"kafka\"\nbootstrap = "
+                           "\"127.0.0.1:${STREAMCP_TEST_PORT}\"\n";
+    EXPECT_EQ(load_pipeline_config(path.string()).sinks[0].options.at("bootstrap"),
+              "127.0.0.1:19092");
+    std::ofstream{path} << "[source]\ntype = \"file\"\npath = \"${STREAMCP_TEST_UNSET}/x\"\n"
+                        << query;
+    EXPECT_EQ(error_of([&] { (void)load_pipeline_config(path.string()); }),
+              "config: source.path uses ${STREAMCP_TEST_UNSET}, which is not set in the "
+              "environment");
+    std::filesystem::remove(path);
+}
+
 TEST(EndpointFactory, UnknownTypesAndStrayOptionsAreRefused) {
     const endpoint_config bogus{
         .type = "carrier-pigeon", .path = "", .section = "sinks[0]", .options = {}};
