@@ -17,18 +17,44 @@ namespace {
     throw std::invalid_argument("config: " + key + " " + why);
 }
 
+/// Replaces each `${NAME}` in a string setting with the environment variable NAME, so one file
+/// serves hosts, ports and paths that differ between machines. An unset variable is an error naming
+/// the setting.
+std::string expand_environment(const std::string& text, const std::string& setting) {
+    std::string out;
+    std::size_t at = 0;
+    while (true) {
+        const std::size_t open = text.find("${", at);
+        if (open == std::string::npos) {
+            return out.append(text, at, std::string::npos);
+        }
+        const std::size_t close = text.find('}', open + 2);
+        if (close == std::string::npos) {
+            bad_setting(setting, "has '${' without a closing '}'");
+        }
+        const std::string name = text.substr(open + 2, close - open - 2);
+        const char* value = std::getenv(name.c_str());
+        if (name.empty() || value == nullptr) {
+            bad_setting(setting, "uses ${" + name + "}, which is not set in the environment");
+        }
+        out.append(text, at, open - at).append(value);
+        at = close + 1;
+    }
+}
+
 std::string required_string(const toml::table& table, const std::string& section,
                             const std::string& key) {
     const auto value = table[key].value<std::string>();
     if (!value) {
         bad_setting(section + "." + key, "is required (a string)");
     }
-    return *value;
+    return expand_environment(*value, section + "." + key);
 }
 
 std::string optional_string(const toml::table& table, const std::string& key,
                             const std::string& fallback) {
-    return table[key].value<std::string>().value_or(fallback);
+    const auto value = table[key].value<std::string>();
+    return value ? expand_environment(*value, key) : fallback;
 }
 
 /// A scalar as the text an adapter parses; arrays of scalars are joined with commas.
@@ -62,36 +88,12 @@ std::optional<std::string> option_text(const toml::node& node) {
     return std::nullopt;
 }
 
-/// Replaces each `${NAME}` with the environment variable NAME, so one file serves hosts and
-/// ports that differ between machines. An unset variable is an error naming the setting.
-std::string expand_environment(const std::string& text, const std::string& setting) {
-    std::string out;
-    std::size_t at = 0;
-    while (true) {
-        const std::size_t open = text.find("${", at);
-        if (open == std::string::npos) {
-            return out.append(text, at, std::string::npos);
-        }
-        const std::size_t close = text.find('}', open + 2);
-        if (close == std::string::npos) {
-            bad_setting(setting, "has '${' without a closing '}'");
-        }
-        const std::string name = text.substr(open + 2, close - open - 2);
-        const char* value = std::getenv(name.c_str());
-        if (name.empty() || value == nullptr) {
-            bad_setting(setting, "uses ${" + name + "}, which is not set in the environment");
-        }
-        out.append(text, at, open - at).append(value);
-        at = close + 1;
-    }
-}
-
 endpoint_config read_endpoint(const toml::table& table, const std::string& section) {
     endpoint_config out;
     out.section = section;
     out.type = required_string(table, section, "type");
     if (out.type == "file") {
-        out.path = expand_environment(required_string(table, section, "path"), section + ".path");
+        out.path = required_string(table, section, "path");
     }
     for (const auto& [key, node] : table) {
         const std::string name{key.str()};

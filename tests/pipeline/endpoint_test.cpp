@@ -128,6 +128,11 @@ TEST(EndpointOptions, EnvironmentVariablesExpandInEndpointSettings) {
                            "\"127.0.0.1:${STREAMCP_TEST_PORT}\"\n";
     EXPECT_EQ(load_pipeline_config(path.string()).sinks[0].options.at("bootstrap"),
               "127.0.0.1:19092");
+    std::ofstream{path} << "[source]\ntype = \"stdin\"\n"
+                        << query
+                        << "[archive]\npath = \"a\"\nlayout = \"iothub\"\n"
+                           "hub = \"hub-${STREAMCP_TEST_PORT}\"\n";
+    EXPECT_EQ(load_pipeline_config(path.string()).archive->hub, "hub-19092");
     std::ofstream{path} << "[source]\ntype = \"file\"\npath = \"${STREAMCP_TEST_UNSET}/x\"\n"
                         << query;
     EXPECT_EQ(error_of([&] { (void)load_pipeline_config(path.string()); }),
