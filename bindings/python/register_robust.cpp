@@ -43,14 +43,17 @@ void register_robust(py::module_& m) {
                          "ASA-compatible.");
     cls.def(
            py::init([](double confidence, std::int64_t history, std::int64_t min_history,
-                       double epsilon, bool difference) {
+                       double epsilon, bool difference, bool detrend, std::int64_t min_run) {
                return std::make_unique<rcpd>(robust_change_point_options{.confidence = confidence,
                                                                          .history = history,
                                                                          .min_history = min_history,
                                                                          .epsilon = epsilon,
-                                                                         .difference = difference});
+                                                                         .min_run = min_run,
+                                                                         .difference = difference,
+                                                                         .detrend = detrend});
            }),
-           "confidence"_a, "history"_a, "min_history"_a, "epsilon"_a, "difference"_a)
+           "confidence"_a, "history"_a, "min_history"_a, "epsilon"_a, "difference"_a,
+           "detrend"_a = false, "min_run"_a = 1)
         .def(
             "update",
             [](rcpd& self, double x) {
@@ -98,6 +101,35 @@ void register_robust(py::module_& m) {
         .def_property_readonly("epsilon", [](rcpd& self) { return self.value.options().epsilon; })
         .def_property_readonly("difference",
                                [](rcpd& self) { return self.value.options().difference; })
+        .def_property_readonly("detrend", [](rcpd& self) { return self.value.options().detrend; })
+        .def_property_readonly("min_run", [](rcpd& self) { return self.value.options().min_run; })
+        .def(
+            "snapshot",
+            [](rcpd& self) {
+                std::vector<std::byte> data;
+                {
+                    const std::lock_guard lock{self.mutex};
+                    data = self.value.snapshot();
+                }
+                return to_bytes(data);
+            },
+            "The whole state and the options, in streamcp's versioned snapshot format.")
+        .def(
+            "restore",
+            [](rcpd& self, const py::bytes& data) {
+                const std::lock_guard lock{self.mutex};
+                self.value.restore(as_span(data));
+            },
+            "data"_a,
+            "Replaces the state with a snapshot's; ValueError (nothing changed) when the "
+            "snapshot is damaged, foreign or was taken with other options.")
+        .def_static(
+            "from_snapshot",
+            [](const py::bytes& data) {
+                return std::make_unique<rcpd>(
+                    robust_change_point_detector::from_snapshot(as_span(data)));
+            },
+            "data"_a, "A detector built from a snapshot, with the options it records.")
         .def_property_readonly("threshold", [](rcpd& self) { return self.value.threshold(); })
         .def_property_readonly("fill", [](rcpd& self) {
             const std::lock_guard lock{self.mutex};

@@ -8,10 +8,14 @@
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <span>
 #include <stdexcept>
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "streamcp/model/change_point_detector.hpp"
+#include "streamcp/state/snapshot_error.hpp"
 
 namespace {
 
@@ -145,9 +149,260 @@ TEST(RobustChangePointDetector, RejectsBadInput) {
     EXPECT_THROW(robust_change_point_detector({.history = 5, .min_history = 6}),
                  std::invalid_argument);
     EXPECT_THROW(robust_change_point_detector({.epsilon = 1.0}), std::invalid_argument);
+    EXPECT_THROW(robust_change_point_detector({.min_run = 0}), std::invalid_argument);
+    EXPECT_THROW(robust_change_point_detector({.history = 5, .min_history = 5, .min_run = 6}),
+                 std::invalid_argument);
     std::vector<robust_change_point_result> out(1);
     const std::vector<double> two{1.0, 2.0};
     EXPECT_THROW(det.update_many(two, out), std::invalid_argument);
+    // Difference mode: a difference that overflows is rejected before anything changes.
+    robust_change_point_detector diff{{.difference = true}};
+    const double big = std::numeric_limits<double>::max();
+    (void)diff.update(big);
+    EXPECT_THROW(diff.update(-big), std::invalid_argument);
+    const std::vector<double> batch{1.0, big, -big};
+    std::vector<robust_change_point_result> three(3);
+    robust_change_point_detector fresh{{.difference = true}};
+    EXPECT_THROW(fresh.update_many(batch, three), std::invalid_argument);
+    EXPECT_EQ(fresh.snapshot(), robust_change_point_detector({.difference = true}).snapshot());
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------- detrend and snapshots
+
+namespace {
+
+using streamcp::snapshot_error;
+
+/// Noise around a trend with a level shift at 150 and a slope change at 300.
+std::vector<double> trending_series() {
+    std::vector<double> xs = noise(450, 21);
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+        const double t = static_cast<double>(i);
+        xs[i] += 0.05 * t + (i >= 150 ? 6.0 : 0.0) + (i >= 300 ? 0.3 * (t - 300.0) : 0.0);
+        if (i % 37 == 0) {
+            xs[i] = std::numeric_limits<double>::quiet_NaN();  // NULLs are state-free
+        }
+    }
+    return xs;
+}
+
+const std::vector<robust_change_point_options>& option_sets() {
+    static const std::vector<robust_change_point_options> sets{
+        {},
+        {.min_run = 2},
+        {.confidence = 80.0, .history = 10, .min_history = 5, .difference = true},
+        {.confidence = 90.0, .history = 20, .min_history = 5, .detrend = true},
+        {.confidence = 60.0, .history = 8, .min_history = 3, .difference = true, .detrend = true},
+    };
+    return sets;
+}
+
+void expect_same(const robust_change_point_result& a, const robust_change_point_result& b,
+                 std::size_t i) {
+    // Bit-identical: NaN == NaN counts as equal here.
+    EXPECT_TRUE(a.score == b.score || (std::isnan(a.score) && std::isnan(b.score))) << i;
+    EXPECT_TRUE(a.p_value == b.p_value || (std::isnan(a.p_value) && std::isnan(b.p_value))) << i;
+    EXPECT_EQ(a.is_change, b.is_change) << i;
+    EXPECT_EQ(a.onset_lag, b.onset_lag) << i;
+}
+
+TEST(RobustChangePointDetectorSnapshot, RestoreAtRandomCutsEqualsUninterrupted) {
+    const std::vector<double> xs = trending_series();
+    std::mt19937 gen{2024};
+    for (const robust_change_point_options& options : option_sets()) {
+        robust_change_point_detector whole{options};
+        const auto expected = run(whole, xs);
+        ASSERT_FALSE(alerts(expected).empty());  // the cuts cross restarts, not just warm-up
+        for (int trial = 0; trial < 12; ++trial) {
+            const std::size_t cut = gen() % (xs.size() + 1);
+            robust_change_point_detector first{options};
+            for (std::size_t i = 0; i < cut; ++i) {
+                expect_same(first.update(xs[i]), expected[i], i);
+            }
+            const std::vector<std::byte> bytes = first.snapshot();
+            // Both ways back: a new detector from the bytes, and restore into a fresh one.
+            robust_change_point_detector rebuilt =
+                robust_change_point_detector::from_snapshot(bytes);
+            robust_change_point_detector restored{options};
+            restored.restore(bytes);
+            EXPECT_EQ(rebuilt.options(), options);
+            EXPECT_EQ(rebuilt.fill(), first.fill());
+            for (std::size_t i = cut; i < xs.size(); ++i) {
+                const auto r = rebuilt.update(xs[i]);
+                expect_same(r, expected[i], i);
+                expect_same(restored.update(xs[i]), r, i);
+            }
+        }
+    }
+}
+
+TEST(RobustChangePointDetectorSnapshot, SnapshotIsDeterministicAndRoundTrips) {
+    robust_change_point_detector det{option_sets()[3]};
+    run(det, trending_series());
+    const auto bytes = det.snapshot();
+    EXPECT_EQ(robust_change_point_detector::from_snapshot(bytes).snapshot(), bytes);
+}
+
+TEST(RobustChangePointDetectorSnapshot, RejectsTruncatedAndCorruptBytes) {
+    robust_change_point_detector det{option_sets()[2]};
+    run(det, trending_series());
+    const std::vector<std::byte> bytes = det.snapshot();
+    const std::vector<std::byte> before = det.snapshot();
+    for (std::size_t n = 0; n < bytes.size(); ++n) {
+        const std::span<const std::byte> prefix{bytes.data(), n};
+        EXPECT_THROW((void)robust_change_point_detector::from_snapshot(prefix), snapshot_error)
+            << n;
+        EXPECT_THROW(det.restore(prefix), snapshot_error) << n;
+    }
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        std::vector<std::byte> bad = bytes;
+        bad[i] ^= std::byte{0x20};
+        EXPECT_THROW(det.restore(bad), snapshot_error) << i;
+    }
+    std::vector<std::byte> padded = bytes;
+    padded.push_back(std::byte{0});
+    EXPECT_THROW(det.restore(padded), snapshot_error);
+    EXPECT_EQ(det.snapshot(), before);  // nothing was modified by the failed restores
+}
+
+/// A payload behind a valid envelope, so that the decoder (not the CRC) must reject it.
+std::vector<std::byte> sealed(const robust_change_point_options& o, double sample_value,
+                              double cusum, std::uint64_t run_length, std::uint8_t flag) {
+    streamcp::byte_writer w;
+    w.f64(o.confidence);
+    w.i64(o.history);
+    w.i64(o.min_history);
+    w.f64(o.epsilon);
+    w.i64(o.min_run);
+    w.u8(o.difference ? 1 : 0);
+    w.u8(o.detrend ? 1 : 0);
+    w.u64(static_cast<std::uint64_t>(o.min_history));  // a full warm-up sample
+    for (std::int64_t i = 0; i < o.min_history; ++i) {
+        w.f64(i == 0 ? sample_value : static_cast<double>(i));
+    }
+    w.f64(cusum);
+    w.u64(run_length);
+    w.f64(0.0);
+    w.u8(flag);
+    return streamcp::snapshot_format::seal(streamcp::snapshot_kind::robust_change_point_detector,
+                                           w.bytes());
+}
+
+TEST(RobustChangePointDetectorSnapshot, RejectsInconsistentPayloads) {
+    const robust_change_point_options o{};
+    EXPECT_NO_THROW((void)robust_change_point_detector::from_snapshot(sealed(o, 0.5, 1.0, 3, 0)));
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    EXPECT_THROW((void)robust_change_point_detector::from_snapshot(sealed(o, nan, 1.0, 3, 0)),
+                 snapshot_error);  // non-finite sample value
+    EXPECT_THROW((void)robust_change_point_detector::from_snapshot(sealed(o, 0.5, 50.0, 3, 0)),
+                 snapshot_error);  // CUSUM at or past the threshold
+    EXPECT_THROW((void)robust_change_point_detector::from_snapshot(sealed(o, 0.5, -1.0, 3, 0)),
+                 snapshot_error);
+    EXPECT_THROW((void)robust_change_point_detector::from_snapshot(sealed(o, 0.5, 1.0, 0, 0)),
+                 snapshot_error);  // an excursion without length
+    EXPECT_THROW((void)robust_change_point_detector::from_snapshot(sealed(o, 0.5, 1.0, 3, 2)),
+                 snapshot_error);  // a flag that is not 0 or 1
+    robust_change_point_options bad = o;
+    bad.min_history = bad.history + 1;
+    EXPECT_THROW((void)robust_change_point_detector::from_snapshot(sealed(bad, 0.5, 1.0, 3, 0)),
+                 snapshot_error);  // options that do not validate
+}
+
+TEST(RobustChangePointDetectorSnapshot, RejectsOtherOptionsAndOtherKinds) {
+    robust_change_point_detector a{{.history = 20}};
+    robust_change_point_detector b{{.history = 21}};
+    run(a, noise(40, 1));
+    const auto before = b.snapshot();
+    EXPECT_THROW(b.restore(a.snapshot()), snapshot_error);
+    EXPECT_EQ(b.snapshot(), before);
+    streamcp::change_point_detector asa{{.confidence = 95, .history = 20}};
+    EXPECT_THROW((void)robust_change_point_detector::from_snapshot(asa.snapshot()), snapshot_error);
+    EXPECT_THROW((void)streamcp::change_point_detector::from_snapshot(a.snapshot()),
+                 snapshot_error);
+}
+
+TEST(RobustChangePointDetectorDetrend, FindsALevelBreakInASteepTrend) {
+    std::vector<double> xs = noise(400, 17);
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+        xs[i] += 0.5 * static_cast<double>(i) + (i >= 250 ? 8.0 : 0.0);
+    }
+    // On the values, every new one is the most extreme so far: the jump does not stand out.
+    robust_change_point_detector plain{{.confidence = 99.0}};
+    const auto plain_rs = run(plain, xs);
+    for (const std::size_t i : alerts(plain_rs)) {
+        EXPECT_NE(i - static_cast<std::size_t>(plain_rs[i].onset_lag), 250U);
+    }
+    robust_change_point_detector detrended{{.confidence = 99.0, .detrend = true}};
+    const auto rs = run(detrended, xs);
+    const auto found = alerts(rs);
+    ASSERT_EQ(found.size(), 1U);
+    EXPECT_EQ(found[0] - static_cast<std::size_t>(rs[found[0]].onset_lag), 250U);
+}
+
+TEST(RobustChangePointDetectorDetrend, NeedsThreeValues) {
+    EXPECT_THROW(robust_change_point_detector({.history = 5, .min_history = 2, .detrend = true}),
+                 std::invalid_argument);
+    EXPECT_NO_THROW(
+        robust_change_point_detector({.history = 5, .min_history = 3, .detrend = true}));
+}
+
+}  // namespace
+
+namespace {
+
+TEST(RobustChangePointDetector, MinRunIgnoresAnIsolatedOutlierButNotALastingShift) {
+    std::vector<double> xs = noise(300, 13);
+    xs[100] = 1000.0;  // one wild value
+    for (std::size_t i = 200; i < xs.size(); ++i) {
+        xs[i] += 10.0;  // a lasting shift
+    }
+    robust_change_point_detector once{};
+    const auto once_found = alerts(run(once, xs));
+    ASSERT_FALSE(once_found.empty());
+    EXPECT_EQ(once_found.front(), 100U);  // one extreme p-value is enough by default
+    robust_change_point_detector twice{{.min_run = 2}};
+    const auto rs = run(twice, xs);
+    const auto found = alerts(rs);
+    ASSERT_EQ(found.size(), 1U);
+    EXPECT_GE(found[0], 201U);  // two events at least
+    EXPECT_EQ(found[0] - static_cast<std::size_t>(rs[found[0]].onset_lag), 200U);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(RobustChangePointDetectorSnapshot, DecoderRejectsTruncatedPayloadsAndSurvivesDamage) {
+    using streamcp::snapshot_error;
+    namespace fmt = streamcp::snapshot_format;
+    constexpr auto kind = streamcp::snapshot_kind::robust_change_point_detector;
+    robust_change_point_detector det{{.history = 12, .min_history = 4, .detrend = true}};
+    run(det, noise(40, 8));
+    const std::vector<std::byte> bytes = det.snapshot();
+    const auto payload = fmt::open(bytes, kind);
+    for (std::size_t n = 0; n < payload.size(); ++n) {
+        // Behind a valid envelope, so the decoder itself must notice the missing bytes.
+        EXPECT_THROW(
+            (void)robust_change_point_detector::from_snapshot(fmt::seal(kind, payload.first(n))),
+            snapshot_error)
+            << n;
+    }
+    for (std::size_t i = 0; i < payload.size(); ++i) {
+        for (const std::byte pattern : {std::byte{0x01}, std::byte{0x80}, std::byte{0xFF}}) {
+            std::vector<std::byte> damaged(payload.begin(), payload.end());
+            damaged[i] ^= pattern;
+            try {  // either a consistent detector that keeps working, or snapshot_error
+                auto restored =
+                    robust_change_point_detector::from_snapshot(fmt::seal(kind, damaged));
+                for (const double x : {0.0, 1.0, -3.5, 1e30, 2.0}) {
+                    (void)restored.update(x);
+                }
+            } catch (const snapshot_error&) {
+            }
+        }
+    }
 }
 
 }  // namespace

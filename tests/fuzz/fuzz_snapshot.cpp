@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 
+#include "streamcp/model/robust_change_point_detector.hpp"
 #include "streamcp/streamcp.hpp"
 
 namespace {
@@ -38,6 +39,13 @@ void exercise(streamcp::change_point_detector& d) {
 }
 
 void exercise(streamcp::spike_and_dip_detector& d) {
+    for (const double v : {0.0, 1.0, -3.5, 1e30, 2.0}) {
+        (void)d.update(v);
+    }
+    (void)d.snapshot();
+}
+
+void exercise(streamcp::robust_change_point_detector& d) {
     for (const double v : {0.0, 1.0, -3.5, 1e30, 2.0}) {
         (void)d.update(v);
     }
@@ -92,6 +100,19 @@ void try_all(std::span<const std::byte> bytes) {
     } catch (const streamcp::snapshot_error&) {
     }
     try {
+        auto d = streamcp::robust_change_point_detector::from_snapshot(bytes);
+        if (d.options().history <= max_exercised_history) {
+            exercise(d);
+        }
+    } catch (const streamcp::snapshot_error&) {
+    }
+    try {
+        streamcp::robust_change_point_detector d{{.history = 8, .min_history = 3}};
+        d.restore(bytes);
+        exercise(d);
+    } catch (const streamcp::snapshot_error&) {
+    }
+    try {
         auto f = make_cp_function();
         f.restore(bytes);
         exercise(f, std::string{"a"});
@@ -116,7 +137,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto kind : {streamcp::snapshot_kind::change_point_detector,
                             streamcp::snapshot_kind::spike_and_dip_detector,
                             streamcp::snapshot_kind::change_point_function,
-                            streamcp::snapshot_kind::spike_and_dip_function}) {
+                            streamcp::snapshot_kind::spike_and_dip_function,
+                            streamcp::snapshot_kind::robust_change_point_detector}) {
         try_all(streamcp::snapshot_format::seal(kind, raw));
     }
     if (size > streamcp::snapshot_format::header_size + streamcp::snapshot_format::trailer_size) {
@@ -126,7 +148,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::uint16_t kind = 0;
         kind = static_cast<std::uint16_t>(static_cast<unsigned>(raw[6]) |
                                           (static_cast<unsigned>(raw[7]) << 8U));
-        if (kind >= 1 && kind <= 4) {
+        if (kind >= 1 && kind <= 5) {
             try_all(
                 streamcp::snapshot_format::seal(static_cast<streamcp::snapshot_kind>(kind), inner));
         }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "streamcp/model/robust_change_point_detector.hpp"
 #include "streamcp/streamcp.hpp"
 
 namespace {
@@ -33,10 +34,15 @@ int main(int argc, char** argv) {
     streamcp::change_point_detector mix{
         {.confidence = 80, .history = 3, .martingale = streamcp::martingale_type::mixture}};
     streamcp::spike_and_dip_detector sd{{.confidence = 95, .history = 4}};
+    // Matches fuzz_snapshot.cpp's robust detector (restore needs equal options).
+    streamcp::robust_change_point_detector robust{{.history = 8, .min_history = 3}};
+    streamcp::robust_change_point_detector robust_detrend{
+        {.confidence = 80, .history = 6, .min_history = 3, .min_run = 2, .detrend = true}};
     streamcp::anomaly_detection_change_point<std::string> cpf{90, 4, minutes{4}};
     streamcp::anomaly_detection_spike_and_dip<std::int64_t> sdf{
         95, 4, streamcp::spike_mode::spikes_and_dips, minutes{4}};
     write(dir, "cp_empty", cp.snapshot());
+    write(dir, "robust_empty", robust.snapshot());
     write(dir, "sd_empty", sd.snapshot());
     write(dir, "cpf_empty", cpf.snapshot());
     write(dir, "sdf_empty", sdf.snapshot());
@@ -45,12 +51,16 @@ int main(int argc, char** argv) {
         (void)cp.update(v);
         (void)mix.update(v);
         (void)sd.update(v);
+        (void)robust.update(v);
+        (void)robust_detrend.update(v);
         (void)cpf.evaluate(i % 2 == 0 ? "a" : "sensor-b", t0 + minutes{i}, v);
         (void)sdf.evaluate(i % 3, t0 + minutes{i}, v);
     }
     write(dir, "cp", cp.snapshot());
     write(dir, "cp_mixture", mix.snapshot());
     write(dir, "sd", sd.snapshot());
+    write(dir, "robust", robust.snapshot());
+    write(dir, "robust_detrend", robust_detrend.snapshot());
     write(dir, "cpf", cpf.snapshot());
     write(dir, "sdf", sdf.snapshot());
     return 0;

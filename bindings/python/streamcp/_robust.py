@@ -13,10 +13,12 @@ from ._convert import to_value, to_values
 
 __all__ = ["ROBUST_DTYPE", "RobustChangePointDetector", "RobustChangePointResult"]
 
+_STATE_FORMAT = 1  # the layout of __getstate__'s dict; the snapshot inside is versioned by the core
+
 #: The dtype of ``update_many``'s result: ``score`` (f8), ``p_value`` (f8), ``is_change``
 #: (bool), ``onset_lag`` (i8).
 ROBUST_DTYPE: np.dtype = (
-    _core.model.RobustChangePointDetector(95.0, 30, 10, 0.1, False).update_many(np.empty(0)).dtype
+    _core.model.RobustChangePointDetector(95.0, 50, 10, 0.1, False).update_many(np.empty(0)).dtype
 )
 
 
@@ -48,6 +50,9 @@ class RobustChangePointDetector:
        product of the last ``history`` bets;
     4. each detection reports the change's onset and restarts the detector there.
 
+    Optional transforms for trending series: ``difference`` scores first differences,
+    ``detrend`` the residual from a least-squares line through the recent values.
+
     Args:
         confidence: percent in (0, 100). Higher means fewer, surer detections.
         history: how many recent values the KDE compares a new one with (>= 2).
@@ -55,6 +60,13 @@ class RobustChangePointDetector:
             [2, history].
         epsilon: the power betting function's epsilon, in (0, 1).
         difference: score first differences (slope changes of trending data).
+        detrend: score each value's deviation from the line fitted through the KDE sample
+            (level breaks of trending data); needs ``min_history`` >= 3.
+        min_run: fewest events a detection takes, in [1, history]: one event's log bet is
+            capped at log(threshold) / min_run, so an isolated outlier is not a change.
+
+    Picklable and deep-copyable through the C++ snapshot format (:meth:`snapshot`); a copy
+    continues exactly where the original would have.
 
     >>> det = RobustChangePointDetector()
     >>> [i for i, r in enumerate(map(det.update, [0.0, 1.0] * 20 + [9.0, 10.0] * 5)) if r.is_change]
@@ -66,14 +78,22 @@ class RobustChangePointDetector:
     def __init__(
         self,
         confidence: float = 95.0,
-        history: int = 30,
+        history: int = 50,
         *,
         min_history: int = 10,
         epsilon: float = 0.1,
         difference: bool = False,
+        detrend: bool = False,
+        min_run: int = 1,
     ) -> None:
         self._core = _core.model.RobustChangePointDetector(
-            float(confidence), int(history), int(min_history), float(epsilon), bool(difference)
+            float(confidence),
+            int(history),
+            int(min_history),
+            float(epsilon),
+            bool(difference),
+            bool(detrend),
+            int(min_run),
         )
 
     def update(self, x: float | None) -> RobustChangePointResult:
@@ -102,6 +122,40 @@ class RobustChangePointDetector:
         onsets = [int(scored[rank[i] - int(rows["onset_lag"][i])]) for i in alerts]
         return onsets, alerts
 
+    def snapshot(self) -> bytes:
+        """The whole state and the options, in streamcp's versioned snapshot format."""
+        return self._core.snapshot()
+
+    def restore(self, data: bytes) -> None:
+        """Replaces the state with ``data`` (from :meth:`snapshot`).
+
+        Raises ``ValueError``, changing nothing, when the snapshot is damaged, foreign or
+        was taken with other options.
+        """
+        self._core.restore(bytes(data))
+
+    @classmethod
+    def from_snapshot(cls, data: bytes) -> RobustChangePointDetector:
+        """A detector rebuilt from a snapshot, with the options it records."""
+        self = cls.__new__(cls)
+        self._core = _core.model.RobustChangePointDetector.from_snapshot(bytes(data))
+        return self
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"format": _STATE_FORMAT, "snapshot": self._core.snapshot()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if state.get("format") != _STATE_FORMAT:
+            msg = f"cannot unpickle a {type(self).__name__} of state format {state.get('format')!r}"
+            raise ValueError(msg)
+        self._core = _core.model.RobustChangePointDetector.from_snapshot(state["snapshot"])
+
+    def __copy__(self) -> RobustChangePointDetector:
+        return self.from_snapshot(self.snapshot())
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> RobustChangePointDetector:
+        return self.from_snapshot(self.snapshot())
+
     @property
     def confidence(self) -> float:
         return float(self._core.confidence)
@@ -123,6 +177,14 @@ class RobustChangePointDetector:
         return bool(self._core.difference)
 
     @property
+    def detrend(self) -> bool:
+        return bool(self._core.detrend)
+
+    @property
+    def min_run(self) -> int:
+        return int(self._core.min_run)
+
+    @property
     def threshold(self) -> float:
         """The CUSUM martingale's alert threshold, 1 / (1 − confidence/100)."""
         return float(self._core.threshold)
@@ -136,5 +198,6 @@ class RobustChangePointDetector:
         return (
             f"RobustChangePointDetector(confidence={self.confidence!r}, history={self.history!r}, "
             f"min_history={self.min_history!r}, epsilon={self.epsilon!r}, "
-            f"difference={self.difference!r})"
+            f"difference={self.difference!r}, detrend={self.detrend!r}, "
+            f"min_run={self.min_run!r})"
         )

@@ -10,8 +10,12 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "streamcp/config.hpp"
+#include "streamcp/state/byte_codec.hpp"
+#include "streamcp/state/model_snapshot.hpp"
+#include "streamcp/state/snapshot.hpp"
 
 STREAMCP_BEGIN_NAMESPACE
 
@@ -21,14 +25,21 @@ struct robust_change_point_options {
     /// Percent in (0, 100): alert when the CUSUM martingale reaches 1 / (1 - confidence/100).
     double confidence = 95.0;
     /// W: the most recent values the KDE compares a new value with, >= 2.
-    std::int64_t history = 30;
+    std::int64_t history = 50;
     /// Values needed (since the start or the last change) before the detector bets, in
     /// [2, history]. Fewer values cannot tell the data's scale.
     std::int64_t min_history = 10;
     /// The power betting function's epsilon, in (0, 1).
     double epsilon = 0.1;
+    /// Fewest events a detection takes, in [1, history]: one event's log bet is capped at
+    /// log(threshold) / min_run, so an isolated outlier cannot be a change on its own.
+    std::int64_t min_run = 1;
     /// Score first differences (changes of slope in trending data) instead of the values.
     bool difference = false;
+    /// Score each value's residual from the least-squares line through the KDE sample,
+    /// extrapolated one step, against the sample's own residuals (a level or slope break
+    /// of a trending series). Needs min_history >= 3. Combines with `difference`.
+    bool detrend = false;
 
     friend bool operator==(const robust_change_point_options&,
                            const robust_change_point_options&) = default;
@@ -62,13 +73,17 @@ struct robust_change_point_result {
 /// 4. a detection reports the change's onset (where the CUSUM excursion began) and
 ///    restarts the detector there: the KDE sample keeps only values since the onset.
 ///
+/// Optional input transforms (`difference`, `detrend`) suit trending series.
+///
 /// NaN inputs change nothing. Non-finite values throw `std::invalid_argument`.
+/// `snapshot()` / `restore()` save and restore the whole state (docs/snapshot.md, kind 5).
 class robust_change_point_detector {
   public:
     explicit robust_change_point_detector(const robust_change_point_options& options = {})
         : options_(validated(options)),
           log_threshold_(-std::log1p(-options.confidence / 100.0)),
-          log_epsilon_(std::log(options.epsilon)) {}
+          log_epsilon_(std::log(options.epsilon)),
+          max_log_bet_(log_threshold_ / static_cast<double>(options.min_run)) {}
 
     /// Scores one value (see the class comment).
     robust_change_point_result update(double value) {
@@ -83,6 +98,9 @@ class robust_change_point_detector {
         if (options_.difference) {
             const bool first = !has_previous_;
             x = value - previous_;
+            if (!first && !std::isfinite(x)) {
+                throw std::invalid_argument(difference_overflow);
+            }
             previous_ = value;
             has_previous_ = true;
             if (first) {
@@ -95,9 +113,10 @@ class robust_change_point_detector {
             run_length_ = 0;  // nothing bet yet: no excursion to date a change from
             return {std::exp(cusum_), nan, false, -1};
         }
-        const double p = two_sided_p_value(x);
+        const double p = options_.detrend ? detrended_p_value(x) : two_sided_p_value(sample_, x);
         push(x);
-        const double log_bet = log_epsilon_ + (options_.epsilon - 1.0) * std::log(p);
+        const double log_bet =
+            std::min(log_epsilon_ + (options_.epsilon - 1.0) * std::log(p), max_log_bet_);
         if (cusum_ <= 0.0) {
             run_length_ = 1;  // a new excursion starts with this event
         }
@@ -117,9 +136,18 @@ class robust_change_point_detector {
             throw std::invalid_argument("out has " + std::to_string(out.size()) +
                                         " elements; values has " + std::to_string(values.size()));
         }
+        bool has_previous = has_previous_;
+        double previous = previous_;
         for (const double v : values) {
             if (std::isinf(v)) {
                 throw std::invalid_argument("value must be finite or NaN");
+            }
+            if (options_.difference && !std::isnan(v)) {
+                if (has_previous && !std::isfinite(v - previous)) {
+                    throw std::invalid_argument(difference_overflow);
+                }
+                previous = v;
+                has_previous = true;
             }
         }
         for (std::size_t i = 0; i < values.size(); ++i) {
@@ -133,7 +161,108 @@ class robust_change_point_detector {
     /// Values in the KDE sample (at most `history`).
     [[nodiscard]] std::size_t fill() const noexcept { return sample_.size(); }
 
+    /// What `snapshot()` writes into the envelope.
+    static constexpr snapshot_kind kind = snapshot_kind::robust_change_point_detector;
+
+    /// The whole state and the options, in the versioned snapshot format (docs/snapshot.md).
+    [[nodiscard]] std::vector<std::byte> snapshot() const { return detail::snapshot_model(*this); }
+
+    /// Replaces the state with a snapshot's. Throws `snapshot_error`, leaving this detector
+    /// untouched, when the snapshot is damaged, foreign or was taken with other options.
+    void restore(std::span<const std::byte> bytes) { detail::restore_model(*this, bytes); }
+
+    /// Builds a detector from a snapshot, with the options it records.
+    [[nodiscard]] static robust_change_point_detector from_snapshot(
+        std::span<const std::byte> bytes) {
+        return detail::model_from_snapshot<robust_change_point_detector>(bytes);
+    }
+
+    /// Writes the state (no options, no envelope): the KDE sample, C, the excursion length
+    /// and the previous raw value (difference mode).
+    void save_state(byte_writer& w) const {
+        w.u64(sample_.size());
+        for (const double v : sample_) {
+            w.f64(v);
+        }
+        w.f64(cusum_);
+        w.u64(run_length_);
+        w.f64(previous_);
+        w.u8(has_previous_ ? 1 : 0);
+    }
+
+    /// Reads what `save_state` wrote, validating it against this detector's options.
+    void load_state(byte_reader& r) {
+        const std::size_t n = r.length(sizeof(double));
+        if (n > static_cast<std::size_t>(options_.history)) {
+            throw snapshot_error(
+                "KDE sample holds " + std::to_string(n) +
+                " values, more than history = " + std::to_string(options_.history));
+        }
+        std::deque<double> sample;
+        for (std::size_t i = 0; i < n; ++i) {
+            const double v = r.f64();
+            if (!std::isfinite(v)) {
+                throw snapshot_error("KDE sample holds a non-finite value");
+            }
+            sample.push_back(v);
+        }
+        const double cusum = r.f64();
+        if (!(cusum >= 0.0 && cusum < log_threshold_)) {
+            throw snapshot_error("CUSUM outside [0, log threshold)");
+        }
+        const std::uint64_t run_length = r.u64();
+        if ((cusum > 0.0 && run_length == 0) ||
+            (n < static_cast<std::size_t>(options_.min_history) && run_length != 0)) {
+            throw snapshot_error("excursion length " + std::to_string(run_length) +
+                                 " contradicts the CUSUM and the sample");
+        }
+        const double previous = r.f64();
+        const std::uint8_t has_previous = r.u8();
+        if (!std::isfinite(previous) || has_previous > 1) {
+            throw snapshot_error("invalid previous value");
+        }
+        sample_ = std::move(sample);
+        cusum_ = cusum;
+        run_length_ = static_cast<std::size_t>(run_length);
+        previous_ = previous;
+        has_previous_ = has_previous == 1;
+    }
+
+    void write_options(byte_writer& w) const {
+        w.f64(options_.confidence);
+        w.i64(options_.history);
+        w.i64(options_.min_history);
+        w.f64(options_.epsilon);
+        w.i64(options_.min_run);
+        w.u8(options_.difference ? 1 : 0);
+        w.u8(options_.detrend ? 1 : 0);
+    }
+
+    static robust_change_point_options read_options(byte_reader& r) {
+        robust_change_point_options o;
+        o.confidence = r.f64();
+        o.history = r.i64();
+        o.min_history = r.i64();
+        o.epsilon = r.f64();
+        o.min_run = r.i64();
+        const std::uint8_t difference = r.u8();
+        const std::uint8_t detrend = r.u8();
+        if (difference > 1 || detrend > 1) {
+            throw snapshot_error("difference and detrend flags must be 0 or 1");
+        }
+        o.difference = difference == 1;
+        o.detrend = detrend == 1;
+        try {
+            return validated(o);
+        } catch (const std::invalid_argument& e) {
+            throw snapshot_error(std::string("invalid options: ") + e.what());
+        }
+    }
+
   private:
+    static constexpr const char* difference_overflow =
+        "value minus the previous value overflows a double (difference mode)";
+
     static robust_change_point_options validated(const robust_change_point_options& o) {
         if (!(o.confidence > 0.0 && o.confidence < 100.0)) {
             throw std::invalid_argument("confidence must be in (0, 100)");
@@ -144,8 +273,14 @@ class robust_change_point_detector {
         if (o.min_history < 2 || o.min_history > o.history) {
             throw std::invalid_argument("min_history must be in [2, history]");
         }
+        if (o.detrend && o.min_history < 3) {
+            throw std::invalid_argument("min_history must be >= 3 with detrend");
+        }
         if (!(o.epsilon > 0.0 && o.epsilon < 1.0)) {
             throw std::invalid_argument("epsilon must be in (0, 1)");
+        }
+        if (o.min_run < 1 || o.min_run > o.history) {
+            throw std::invalid_argument("min_run must be in [1, history]");
         }
         return o;
     }
@@ -157,34 +292,67 @@ class robust_change_point_detector {
         }
     }
 
-    /// Two-sided p-value of `x` against the KDE of the sample: kernel standard deviation
+    /// Two-sided p-value of `x` against the KDE of `sample`: kernel standard deviation
     /// σ (the sample's population standard deviation), as in ML.NET, so the density is the
     /// sample smoothed by its own spread. Recomputed from the sample (no running sums):
     /// W is small, and nothing can drift.
-    [[nodiscard]] double two_sided_p_value(double x) const {
-        const auto n = static_cast<double>(sample_.size());
+    template <class Sample>
+    [[nodiscard]] static double two_sided_p_value(const Sample& sample, double x) {
+        const auto n = static_cast<double>(sample.size());
         double mean = 0.0;
         double scale = 1.0;
-        for (const double r : sample_) {
+        for (const double r : sample) {
             mean += r;
             scale = std::max(scale, std::abs(r));
         }
         mean /= n;
         double var = 0.0;
-        for (const double r : sample_) {
+        for (const double r : sample) {
             var += (r - mean) * (r - mean);
         }
         // A constant sample has no spread: floor the bandwidth relative to the values'
         // magnitude (not at an absolute 1e-6), so the floor means the same at any scale.
         const double bandwidth = std::max(std::sqrt(2.0) * std::sqrt(var / n), 1e-9 * scale);
         double right = 0.0;
-        for (const double r : sample_) {
+        for (const double r : sample) {
             right += 0.5 * std::erfc((x - r) / bandwidth);
         }
         right /= n;
         const double p = 2.0 * std::min(right, 1.0 - right);
         // Floor: log(0) would make one event an infinite bet; 1e-8 is ML.NET's clamp.
         return std::clamp(p, 1e-8, 1.0);
+    }
+
+    /// `detrend`: fits the least-squares line y = a + b·t through the sample (t = 0..n−1),
+    /// and scores x's prediction error at t = n against the in-sample residuals. Both are
+    /// put on the scale of the noise: an in-sample residual's variance is σ²(1 − 2/n) on
+    /// average, a one-step prediction error's σ²(1 + 1/n + (n − t̄)²/Sxx), so a plain
+    /// comparison would flag every extrapolation.
+    [[nodiscard]] double detrended_p_value(double x) {
+        const std::size_t n = sample_.size();
+        const auto nd = static_cast<double>(n);
+        const double t_mean = (nd - 1.0) / 2.0;
+        const double sxx = nd * (nd * nd - 1.0) / 12.0;
+        double y_mean = 0.0;
+        for (const double y : sample_) {
+            y_mean += y;
+        }
+        y_mean /= nd;
+        double sxy = 0.0;
+        for (std::size_t i = 0; i < n; ++i) {
+            sxy += (static_cast<double>(i) - t_mean) * (sample_[i] - y_mean);
+        }
+        const double slope = sxy / sxx;
+        const double in_sample = std::sqrt(1.0 - 2.0 / nd);
+        residuals_.resize(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            residuals_[i] =
+                (sample_[i] - y_mean - slope * (static_cast<double>(i) - t_mean)) / in_sample;
+        }
+        const double ahead = nd - t_mean;
+        const double error =
+            (x - y_mean - slope * ahead) / std::sqrt(1.0 + 1.0 / nd + ahead * ahead / sxx);
+        return two_sided_p_value(residuals_, error);
     }
 
     /// Starts afresh at the onset: the CUSUM at zero and only the last `keep` values
@@ -201,11 +369,13 @@ class robust_change_point_detector {
     robust_change_point_options options_;
     double log_threshold_;
     double log_epsilon_;
+    double max_log_bet_;          // log(threshold) / min_run
     std::deque<double> sample_;   // the KDE sample: the last `history` values since a restart
     double cusum_ = 0.0;          // C = max(0, C + log bet): log of the CUSUM martingale
     std::size_t run_length_ = 0;  // events in the current CUSUM excursion
     double previous_ = 0.0;       // the last raw value (difference mode)
     bool has_previous_ = false;
+    std::vector<double> residuals_;  // detrend scratch space, not state
 };
 
 STREAMCP_END_NAMESPACE

@@ -20,6 +20,7 @@ enum class snapshot_kind : std::uint16_t {
     spike_and_dip_detector = 2,
     change_point_function = 3,
     spike_and_dip_function = 4,
+    robust_change_point_detector = 5,
 };
 
 /// The envelope around every snapshot (docs/snapshot.md):
@@ -62,6 +63,8 @@ inline constexpr std::size_t trailer_size = 4;
             return "anomaly_detection_change_point";
         case snapshot_kind::spike_and_dip_function:
             return "anomaly_detection_spike_and_dip";
+        case snapshot_kind::robust_change_point_detector:
+            return "robust_change_point_detector";
     }
     return "unknown kind " + std::to_string(kind);
 }

@@ -1,0 +1,125 @@
+# SPDX-License-Identifier: MIT
+"""RobustChangePointDetector: snapshots, pickling and the detrend transform."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+
+import numpy as np
+import pytest
+
+import streamcp
+
+OPTION_SETS = [
+    {},
+    {"confidence": 80, "history": 10, "min_history": 5, "difference": True},
+    {"min_run": 2},
+    {"confidence": 90, "history": 20, "min_history": 5, "detrend": True},
+]
+
+
+def trending_series(seed: int = 3) -> np.ndarray:
+    """A trend with a level shift at 150 and a slope change at 300, and a few NULLs."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(450, dtype=np.float64)
+    values = rng.normal(0, 1, t.size) + 0.05 * t + 6.0 * (t >= 150) + 0.3 * np.maximum(t - 300, 0)
+    values[::37] = np.nan
+    return values
+
+
+def same_rows(a: np.ndarray, b: np.ndarray) -> bool:
+    return all(np.array_equal(a[f], b[f], equal_nan=a[f].dtype.kind == "f") for f in a.dtype.names)
+
+
+@pytest.mark.parametrize("options", OPTION_SETS)
+def test_snapshot_and_pickle_at_random_cuts_equal_uninterrupted(options: dict) -> None:
+    values = trending_series()
+    expected = streamcp.RobustChangePointDetector(**options).update_many(values)
+    assert expected["is_change"].any()  # the cuts cross restarts, not only the warm-up
+    rng = np.random.default_rng(11)
+    for cut in [0, values.size, *rng.integers(0, values.size, 8)]:
+        det = streamcp.RobustChangePointDetector(**options)
+        head = det.update_many(values[:cut])
+        clones = [
+            pickle.loads(pickle.dumps(det, protocol=pickle.HIGHEST_PROTOCOL)),
+            copy.deepcopy(det),
+            copy.copy(det),
+            streamcp.RobustChangePointDetector.from_snapshot(det.snapshot()),
+        ]
+        restored = streamcp.RobustChangePointDetector(**options)
+        restored.restore(det.snapshot())
+        clones.append(restored)
+        for clone in clones:
+            assert repr(clone) == repr(det)
+            tail = clone.update_many(values[cut:])
+            assert same_rows(np.concatenate([head, tail]), expected), cut
+
+
+def test_pickle_many_cuts_in_one_stream() -> None:
+    values = trending_series(5)
+    expected = streamcp.RobustChangePointDetector(detrend=True).update_many(values)
+    det = streamcp.RobustChangePointDetector(detrend=True)
+    rows = []
+    for i, v in enumerate(values):
+        if i % 23 == 0:
+            det = pickle.loads(pickle.dumps(det))
+        rows.append(tuple(det.update(v)))
+    got = np.array(rows, dtype=expected.dtype)
+    assert same_rows(got, expected)
+
+
+def test_damaged_snapshots_are_rejected_and_change_nothing() -> None:
+    det = streamcp.RobustChangePointDetector(history=20, difference=True)
+    det.update_many(trending_series()[:100])
+    data = det.snapshot()
+    before = det.snapshot()
+    for n in (0, 3, 16, len(data) // 2, len(data) - 1):
+        with pytest.raises(ValueError, match="snapshot"):
+            det.restore(data[:n])
+        with pytest.raises(ValueError, match="snapshot"):
+            streamcp.RobustChangePointDetector.from_snapshot(data[:n])
+    for i in range(0, len(data), 7):
+        corrupt = bytearray(data)
+        corrupt[i] ^= 0x40
+        with pytest.raises(ValueError, match="snapshot"):
+            det.restore(bytes(corrupt))
+    with pytest.raises(ValueError, match="other options"):
+        streamcp.RobustChangePointDetector(history=21, difference=True).restore(data)
+    with pytest.raises(ValueError, match="snapshot"):
+        det.restore(streamcp.ChangePointDetector(95, 20).snapshot())
+    with pytest.raises(ValueError, match="snapshot"):
+        streamcp.ChangePointDetector.from_snapshot(data)
+    assert det.snapshot() == before
+
+
+def test_unpickling_another_state_format_is_an_error() -> None:
+    det = streamcp.RobustChangePointDetector()
+    state = det.__getstate__()
+    state["format"] = 99
+    clone = streamcp.RobustChangePointDetector.__new__(streamcp.RobustChangePointDetector)
+    with pytest.raises(ValueError, match="state format"):
+        clone.__setstate__(state)
+
+
+def test_detrend_dates_a_level_break_in_a_steep_trend() -> None:
+    rng = np.random.default_rng(17)
+    t = np.arange(400, dtype=np.float64)
+    values = rng.uniform(-1, 1, t.size) + 0.5 * t + 8.0 * (t >= 250)
+    onsets, _ = streamcp.RobustChangePointDetector(99, detrend=True).change_points(values)
+    assert onsets == [250]
+    assert 250 not in streamcp.RobustChangePointDetector(99).change_points(values)[0]
+    with pytest.raises(ValueError, match="detrend"):
+        streamcp.RobustChangePointDetector(history=5, min_history=2, detrend=True)
+
+
+def test_min_run_ignores_an_isolated_outlier() -> None:
+    rng = np.random.default_rng(13)
+    values = rng.uniform(-1, 1, 300)
+    values[100] = 1000.0
+    values[200:] += 10.0
+    assert streamcp.RobustChangePointDetector().change_points(values)[0][0] == 100
+    onsets, alerts = streamcp.RobustChangePointDetector(min_run=2).change_points(values)
+    assert onsets == [200] and alerts[0] >= 201
+    with pytest.raises(ValueError, match="min_run"):
+        streamcp.RobustChangePointDetector(min_run=0)
