@@ -15,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include "streamcp/model/robust_change_point_detector.hpp"
 #include "streamcp/streamcp.hpp"
 
 namespace {
@@ -28,6 +29,7 @@ using streamcp::change_point_detector;
 using streamcp::change_point_options;
 using streamcp::event_time;
 using streamcp::record;
+using streamcp::robust_change_point_detector;
 using streamcp::snapshot_error;
 using streamcp::snapshot_kind;
 using streamcp::spike_and_dip_detector;
@@ -318,6 +320,10 @@ std::vector<std::pair<snapshot_kind, bytes>> sample_snapshots() {
     spike_and_dip_detector sd{{.confidence = 90, .history = 4}};
     cp_function cpf{90, 4, minutes{4}};
     sd_function sdf{90, 4, spike_mode::dips, minutes{4}};
+    robust_change_point_detector robust{};
+    for (int i = 0; i < 12; ++i) {
+        (void)robust.update(1.0 + 0.25 * (i % 3));
+    }
     for (int i = 0; i < 6; ++i) {
         const double v = 1.0 + 0.25 * (i % 3);
         (void)cp.update(v);
@@ -328,7 +334,8 @@ std::vector<std::pair<snapshot_kind, bytes>> sample_snapshots() {
     return {{snapshot_kind::change_point_detector, cp.snapshot()},
             {snapshot_kind::spike_and_dip_detector, sd.snapshot()},
             {snapshot_kind::change_point_function, cpf.snapshot()},
-            {snapshot_kind::spike_and_dip_function, sdf.snapshot()}};
+            {snapshot_kind::spike_and_dip_function, sdf.snapshot()},
+            {snapshot_kind::robust_change_point_detector, robust.snapshot()}};
 }
 
 /// Tries to restore `b` as `kind` into objects with the sample's parameters; returns true on
@@ -356,6 +363,12 @@ bool try_restore(snapshot_kind kind, std::span<const std::byte> b) {
             case snapshot_kind::spike_and_dip_function: {
                 sd_function f{90, 4, spike_mode::dips, minutes{4}};
                 f.restore(b);
+                break;
+            }
+            case snapshot_kind::robust_change_point_detector: {
+                robust_change_point_detector r{};
+                r.restore(b);
+                (void)robust_change_point_detector::from_snapshot(b);
                 break;
             }
         }
