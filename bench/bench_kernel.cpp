@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The floor of the KDE loop: one vectorised erf+exp (ML.NET's A&S 7.1.26 erf with its exp)
 // per stored value, summed, with nothing else — no running sum S, no martingale. The model's
-// per-stored-value time (bench_model) is compared with this (items = values).
+// per-stored-value time (bench_model) is compared with this (items = values). Both use the
+// same kernel (AVX2 erf_mlnet_avx2, or the scalar fallback on both sides without AVX2).
 #include <cstddef>
 #include <span>
 #include <vector>
@@ -46,6 +47,33 @@ void BM_erf_exp_scalar(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 
+/// S's update alone, as the fast path runs it (`pairwise_sum_terms`, then one add per term, in
+/// order): two dependent double additions per stored value when the history is full. S must
+/// stay bit for bit the exact path's, so this serial chain is a second floor beside erf+exp;
+/// the fast path overlaps the two.
+#if STREAMCP_HAVE_AVX2_KERNEL
+void BM_pairwise_sum_chain(benchmark::State& state) {
+    if (!streamcp::detail::fast_kernel_is_vectorised()) {
+        state.SkipWithError("no AVX2 on this CPU");
+        return;
+    }
+    const std::vector<float> r = stored_values(static_cast<std::size_t>(state.range(0)));
+    const std::span<const float> values{r};
+    std::vector<double> terms(2 * r.size());
+    double x = 0.25;
+    double sum = 1e3;
+    for (auto _ : state) {
+        const std::size_t count =
+            streamcp::detail::pairwise_sum_terms(values, {}, true, x, terms.data());
+        streamcp::detail::pairwise_sum_chain chain{terms.data(), count, sum};
+        sum = chain.finish();
+        benchmark::DoNotOptimize(sum);
+        x += 1e-3;
+    }
+    state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+#endif
+
 void sizes(benchmark::internal::Benchmark* b) {
     if (streamcp_bench::short_mode()) {
         b->Arg(600);
@@ -56,5 +84,8 @@ void sizes(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(BM_erf_exp_floor)->Apply(sizes);
 BENCHMARK(BM_erf_exp_scalar)->Apply(sizes);
+#if STREAMCP_HAVE_AVX2_KERNEL
+BENCHMARK(BM_pairwise_sum_chain)->Apply(sizes);
+#endif
 
 }  // namespace

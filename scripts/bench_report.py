@@ -9,17 +9,25 @@ import sys
 
 
 def load(results: pathlib.Path) -> dict:
+    """One entry per benchmark: its run, or with --benchmark_repetitions the median of its
+    repetitions (on a shared, noisy machine the median is steadier than any one repetition)."""
     runs = {}
+    medians = {}
     for path in sorted(results.glob("bench_*.json")):
         try:
             data = json.loads(path.read_text())
         except json.JSONDecodeError:  # a program whose benchmarks --filter all excluded
             continue
         for b in data.get("benchmarks", []):
-            if b.get("run_type", "iteration") != "iteration":
-                continue
-            parts = [p for p in b["name"].split("/") if not p.startswith("iterations:")]
-            runs["/".join(parts)] = b
+            name = b.get("run_name", b["name"])
+            parts = [p for p in name.split("/") if not p.startswith("iterations:")]
+            parts = [p for p in parts if not p.startswith("repeats:")]
+            key = "/".join(parts)
+            if b.get("run_type", "iteration") == "iteration":
+                runs.setdefault(key, b)
+            elif b.get("aggregate_name") == "median":
+                medians[key] = b
+    runs.update(medians)
     return runs
 
 
@@ -42,7 +50,7 @@ def main() -> int:
     for name, b in runs.items():
         unit = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}[b.get("time_unit", "ns")]
         extra = []
-        for key in ("ns_per_value", "bytes_per_key", "raw_bytes_per_key"):
+        for key in ("ns_per_value", "bytes_per_key", "raw_bytes_per_key", "huge_page_mib"):
             if key in b:
                 extra.append(f"{key}={b[key]:.4g}")
         if "bytes_per_second" in b:
@@ -71,18 +79,37 @@ def main() -> int:
         ratio(f"model h={h}: fast / exact events/s",
               get(f"BM_update_fast/{h}", "items_per_second"),
               get(f"BM_update_exact/{h}", "items_per_second"), 4)
+    # The floor is BM_erf_exp_floor: the fast path's own vectorised erf+exp (AVX2 when the CPU
+    # has it, else the scalar fallback on both sides), so fast path / floor compares like with
+    # like. The exact path (scalar, glibc exp, bit for bit ML.NET) is shown for reference only.
     for h in (60, 600, 6000):
         floor = runs.get(f"BM_erf_exp_floor/{h}")
         floor_ns = ns_per_item(floor) if floor else None
         ratio(f"model h={h}: fast ns per stored value / erf+exp floor",
               get(f"BM_update_fast/{h}", "ns_per_value"), floor_ns, 1.5, "le")
+        notes = []
         exact = get(f"BM_update_exact/{h}", "ns_per_value")
         if exact is not None and floor_ns:
-            print(f"  {f'  (exact path for reference: {exact / floor_ns:.2f})':62}")
+            notes.append(f"exact path {exact / floor_ns:.2f}")
+        chain = runs.get(f"BM_pairwise_sum_chain/{h}")
+        if chain is not None and floor_ns:
+            notes.append(f"S chain alone {ns_per_item(chain) / floor_ns:.2f}")
+        if notes:
+            print(f"  {'  (' + '; '.join(notes) + ')':62}")
+    # One `evaluate` at a time waits for its partition's cache misses (BM_memory_floor: an
+    # index entry, then the slot) on top of the 1-key time; batches prefetch ahead instead.
+    miss = runs.get("BM_memory_floor/1000000")
     for path in ("exact", "fast"):
+        one = get(f"BM_function_{path}/1/12", "items_per_second")
         ratio(f"function h=12 ({path}): 10^6 keys / 1 key events/s",
-              get(f"BM_function_{path}/1000000/12", "items_per_second"),
-              get(f"BM_function_{path}/1/12", "items_per_second"), 0.5)
+              get(f"BM_function_{path}/1000000/12", "items_per_second"), one, 0.5)
+        if miss is not None and one:
+            t1 = 1e9 / one
+            bound = t1 / (t1 + ns_per_item(miss))
+            print(f"  {f'  (bound one at a time: t1 / (t1 + {ns_per_item(miss):.0f} ns of misses) = {bound:.2f})':62}")
+        ratio(f"function h=12 ({path}), evaluate_many: 10^6 keys / 1 key",
+              get(f"BM_function_many_{path}/1000000/12", "items_per_second"),
+              get(f"BM_function_many_{path}/1/12", "items_per_second"), 0.5)
     for h in (12, 60):
         ratio(f"function h={h}: heap bytes per key / raw state",
               get(f"BM_function_exact/1000000/{h}", "bytes_per_key"),

@@ -2,6 +2,7 @@
 // The ASA functions' batch entry point evaluate_many: equal to evaluate one by one, all-or-nothing
 // validation. Kept apart from function_test.cpp because evaluate_many currently fails to compile
 // (see the report).
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -124,6 +125,41 @@ TEST(ChangePointFunction, EvaluateManyEqualsEvaluate) {
     }
 }
 
+TEST(ChangePointFunction, EvaluateManyOfTimeSortedBatchesEqualsEvaluate) {
+    auto events = random_events(78, 400, 6);
+    std::stable_sort(events.begin(), events.end(),
+                     [](const auto& a, const auto& b) { return a.time < b.time; });
+    cp_function one{85, 5, minutes{5}};
+    cp_function many{85, 5, minutes{5}};
+    // Two batches, each sorted: the second starts at or after every clock. Then one event of
+    // key0 sorted alone but before the newest time seen, which its own partition allows.
+    const std::size_t half = events.size() / 2;
+    for (const auto& [from, to] : {std::pair{std::size_t{0}, half}, {half, events.size()}}) {
+        std::vector<std::string> keys;
+        std::vector<event_time> times;
+        std::vector<std::optional<double>> values;
+        for (std::size_t i = from; i < to; ++i) {
+            keys.push_back(events[i].key);
+            times.push_back(events[i].time);
+            values.push_back(events[i].value);
+        }
+        std::vector<std::optional<record>> out(keys.size());
+        many.evaluate_many(keys, times, values, out);
+        for (std::size_t i = 0; i < keys.size(); ++i) {
+            EXPECT_EQ(one.evaluate(keys[i], times[i], values[i]), out[i]) << from + i;
+        }
+    }
+    cp_function a{85, 5, minutes{5}};
+    (void)a.evaluate("x", t0 + minutes{10}, 1.0);
+    (void)a.evaluate("y", t0 + minutes{20}, 1.0);
+    const std::vector<std::string> keys{"x"};
+    const std::vector<event_time> times{t0 + minutes{15}};
+    const std::vector<std::optional<double>> values{2.0};
+    std::vector<std::optional<record>> out(1);
+    EXPECT_NO_THROW(a.evaluate_many(keys, times, values, out));
+    EXPECT_TRUE(out[0].has_value());
+}
+
 TEST(ChangePointFunction, EvaluateManyWithOneBadEventThrowsAndChangesNothing) {
     cp_function f{90, 4, minutes{4}};
     (void)f.evaluate("a", t0 + minutes{10}, 1.0);
@@ -147,6 +183,21 @@ TEST(ChangePointFunction, EvaluateManyWithOneBadEventThrowsAndChangesNothing) {
         const std::vector<event_time> times{t0 + minutes{11}, t0 + minutes{5}, t0 + minutes{12},
                                             t0 + minutes{4}};
         const std::vector<std::optional<double>> values{1.0, 2.0, 3.0, 3.0};
+        EXPECT_THROW(f.evaluate_many(keys, times, values, out), std::invalid_argument);
+    }
+    {
+        // times sorted over the batch but starting before the newest event seen: the event of
+        // "a" is still out of order against its partition
+        const std::vector<event_time> times{t0 + minutes{1}, t0 + minutes{2}, t0 + minutes{9},
+                                            t0 + minutes{12}};
+        const std::vector<std::optional<double>> values{1.0, 2.0, 3.0, 3.0};
+        EXPECT_THROW(f.evaluate_many(keys, times, values, out), std::invalid_argument);
+    }
+    {
+        // sorted and after every partition's clock, but with a bad value
+        const std::vector<event_time> times{t0 + minutes{11}, t0 + minutes{11}, t0 + minutes{12},
+                                            t0 + minutes{13}};
+        const std::vector<std::optional<double>> values{1.0, 2.0, 3.0, -inf};
         EXPECT_THROW(f.evaluate_many(keys, times, values, out), std::invalid_argument);
     }
     {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "streamcp/config.hpp"
 #include "streamcp/core/erf.hpp"
@@ -138,22 +139,92 @@ __attribute__((target("avx2,fma"))) inline __m256d erf_mlnet_avx2(__m256d z) noe
     return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
 }
 
-/// Adds the four lanes of (x - r)^2 to `sum` in lane order: the same products and the same
-/// sequence of roundings as `add_distances`, while the erf work of the lanes overlaps.
-__attribute__((target("avx2,fma"))) inline void add_lanes(__m256d d, std::size_t lanes,
-                                                          double& sum) noexcept {
-    alignas(32) std::array<double, 4> sq{};
-    _mm256_store_pd(sq.data(), _mm256_mul_pd(d, d));
-    for (std::size_t k = 0; k < lanes; ++k) {
-        sum += sq[k];
+/// Writes S's update for one event as a list of terms, in `kde_pvalue`'s order: (x - r)^2 for
+/// each stored r, then, when the history is full, -(oldest - r)^2 (float32 subtraction) for each
+/// r after the oldest and -(oldest - x)^2. Adding them to S one by one in this order rounds
+/// exactly as `add_distances` then `evict_distances` (s - a is s + (-a) in IEEE arithmetic).
+/// The terms are independent, so this pass is vectorised; returns how many were written.
+__attribute__((target("avx2,fma"))) inline std::size_t pairwise_sum_terms(
+    std::span<const float> older, std::span<const float> newer, bool full, double xd,
+    double* out) noexcept {
+    double* o = out;
+    const __m256d vx = _mm256_set1_pd(xd);
+    for (const auto run : {older, newer}) {
+        std::size_t i = 0;
+        for (; i + 4 <= run.size(); i += 4, o += 4) {
+            const __m256d d = _mm256_sub_pd(vx, _mm256_cvtps_pd(_mm_loadu_ps(run.data() + i)));
+            _mm256_storeu_pd(o, _mm256_mul_pd(d, d));
+        }
+        for (; i < run.size(); ++i) {
+            const double d = xd - static_cast<double>(run[i]);
+            *o++ = d * d;
+        }
     }
+    if (full) {
+        const float oldest = older.front();  // full: the oldest element opens `older`
+        const __m128 vo = _mm_set1_ps(oldest);
+        const __m256d negate = _mm256_set1_pd(-0.0);
+        for (const auto run : {older.subspan(1), newer}) {
+            std::size_t i = 0;
+            for (; i + 4 <= run.size(); i += 4, o += 4) {
+                // float32 subtraction, as in C#, then the square in double
+                const __m256d d = _mm256_cvtps_pd(_mm_sub_ps(vo, _mm_loadu_ps(run.data() + i)));
+                _mm256_storeu_pd(o, _mm256_xor_pd(_mm256_mul_pd(d, d), negate));
+            }
+            for (; i < run.size(); ++i) {
+                const double d = oldest - run[i];
+                *o++ = -(d * d);
+            }
+        }
+        const double d = static_cast<double>(oldest) - xd;  // the evicting value itself
+        *o++ = -(d * d);
+    }
+    return static_cast<std::size_t>(o - out);
 }
 
-/// The AVX2 version of `erf_sum_scalar`: eight values per iteration in two accumulators.
-/// With `WithSum`, also runs `add_distances` into `sum` in step with the erf work.
-template <bool WithSum>
+/// The serial chain of S over `pairwise_sum_terms`, sixteen additions per `advance`: the erf
+/// loop interleaves them with its own work, so the out-of-order core runs the chain beside the
+/// erf polynomials (the adds and the FMAs use different pipes) instead of after them.
+class pairwise_sum_chain {
+  public:
+    pairwise_sum_chain(const double* terms, std::size_t count, double sum) noexcept
+        : at_(terms), end_(terms + count), sum_(sum) {}
+
+    void advance() noexcept {
+        if (end_ - at_ >= 16) {
+            double s = sum_;
+            for (int k = 0; k < 16; ++k) {
+                s += at_[k];
+            }
+            sum_ = s;
+            at_ += 16;
+        }
+    }
+
+    /// The remaining terms; returns S.
+    [[nodiscard]] double finish() noexcept {
+        for (; at_ != end_; ++at_) {
+            sum_ += *at_;
+        }
+        return sum_;
+    }
+
+  private:
+    const double* at_;
+    const double* end_;
+    double sum_;
+};
+
+/// No S to update: the floor of `erf_sum`.
+struct no_chain {
+    void advance() noexcept {}
+};
+
+/// The AVX2 version of `erf_sum_scalar`: eight values per iteration in two accumulators;
+/// `chain.advance()` once per iteration and per tail block.
+template <class Chain>
 [[nodiscard]] __attribute__((target("avx2,fma"))) inline double erf_sum_avx2(
-    std::span<const float> r, double xd, double inv_bw, double& sum) noexcept {
+    std::span<const float> r, double xd, double inv_bw, Chain& chain) noexcept {
     const __m256d vx = _mm256_set1_pd(xd);
     const __m256d vinv = _mm256_set1_pd(inv_bw);
     __m256d acc0 = _mm256_setzero_pd();
@@ -166,17 +237,12 @@ template <bool WithSum>
         const __m256d d1 = _mm256_sub_pd(vx, _mm256_cvtps_pd(_mm_loadu_ps(p + i + 4)));
         acc0 = _mm256_add_pd(acc0, erf_mlnet_avx2(_mm256_mul_pd(d0, vinv)));
         acc1 = _mm256_add_pd(acc1, erf_mlnet_avx2(_mm256_mul_pd(d1, vinv)));
-        if constexpr (WithSum) {
-            add_lanes(d0, 4, sum);
-            add_lanes(d1, 4, sum);
-        }
+        chain.advance();
     }
     if (i + 4 <= n) {
         const __m256d d0 = _mm256_sub_pd(vx, _mm256_cvtps_pd(_mm_loadu_ps(p + i)));
         acc0 = _mm256_add_pd(acc0, erf_mlnet_avx2(_mm256_mul_pd(d0, vinv)));
-        if constexpr (WithSum) {
-            add_lanes(d0, 4, sum);
-        }
+        chain.advance();
         i += 4;
     }
     double total = hsum_avx2(_mm256_add_pd(acc0, acc1));
@@ -189,9 +255,7 @@ template <bool WithSum>
         const __m256d lanes = _mm256_cmp_pd(_mm256_set_pd(3.0, 2.0, 1.0, 0.0),
                                             _mm256_set1_pd(static_cast<double>(n - i)), _CMP_LT_OQ);
         total += hsum_avx2(_mm256_and_pd(lanes, erf_mlnet_avx2(_mm256_mul_pd(d0, vinv))));
-        if constexpr (WithSum) {
-            add_lanes(d0, n - i, sum);
-        }
+        chain.advance();
     }
     return total;
 }
@@ -217,25 +281,35 @@ template <bool WithSum>
 [[nodiscard]] inline double erf_sum(std::span<const float> r, double xd, double inv_bw) noexcept {
 #if STREAMCP_HAVE_AVX2_KERNEL
     if (cpu_has_avx2_fma()) {
-        double unused = 0.0;
-        return erf_sum_avx2<false>(r, xd, inv_bw, unused);
+        no_chain none;
+        return erf_sum_avx2(r, xd, inv_bw, none);
     }
 #endif
     return erf_sum_scalar(r, xd, inv_bw);
 }
 
-/// `erf_sum` over both runs, and `add_distances` over both into `sum` (in step with the erf
-/// work when vectorised, so the serial chain of S hides behind it).
-[[nodiscard]] inline double erf_sum_adding(std::span<const float> older,
-                                           std::span<const float> newer, double xd, double inv_bw,
-                                           double& sum) noexcept {
+/// `erf_sum` over both runs, and S's whole update (`add_distances`, then `evict_distances`
+/// when `full`) into `sum`: interleaved with the erf work when vectorised, so the serial chain
+/// of S runs beside it instead of after it.
+[[nodiscard]] inline double erf_sum_updating(std::span<const float> older,
+                                             std::span<const float> newer, bool full, double xd,
+                                             double inv_bw, double& sum) noexcept {
 #if STREAMCP_HAVE_AVX2_KERNEL
     if (cpu_has_avx2_fma()) {
-        const double a = erf_sum_avx2<true>(older, xd, inv_bw, sum);
-        return a + erf_sum_avx2<true>(newer, xd, inv_bw, sum);
+        thread_local std::vector<double> terms;  // at most 2 * history doubles per thread
+        terms.resize(2 * (older.size() + newer.size()));
+        pairwise_sum_chain chain{terms.data(),
+                                 pairwise_sum_terms(older, newer, full, xd, terms.data()), sum};
+        const double a = erf_sum_avx2(older, xd, inv_bw, chain);
+        const double b = erf_sum_avx2(newer, xd, inv_bw, chain);
+        sum = chain.finish();
+        return a + b;
     }
 #endif
     sum = add_distances(newer, xd, add_distances(older, xd, sum));
+    if (full) {
+        sum = evict_distances(older, newer, xd, sum);
+    }
     return erf_sum_scalar(older, xd, inv_bw) + erf_sum_scalar(newer, xd, inv_bw);
 }
 
@@ -257,9 +331,7 @@ template <bool WithSum>
         (n == 1 ? 1.0 : std::sqrt(std::max(pairwise_sum, 0.0)) / static_cast<double>(n));
     bandwidth = std::max(bandwidth, 1e-6);
     const double inv_bw = 1.0 / bandwidth;
-    double sum = pairwise_sum;
-    const double erfs = detail::erf_sum_adding(older, newer, xd, inv_bw, sum);
-    pairwise_sum = full ? detail::evict_distances(older, newer, xd, sum) : sum;
+    const double erfs = detail::erf_sum_updating(older, newer, full, xd, inv_bw, pairwise_sum);
     return 0.5 - erfs / static_cast<double>(2 * n);
 }
 
