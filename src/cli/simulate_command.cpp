@@ -1,12 +1,19 @@
 // SPDX-License-Identifier: MIT
-// `streamcp simulate`: the seed's IoT devices, as JSON Lines.
+// `streamcp simulate`: the seed's IoT devices, as JSON Lines or over MQTT as IoT Hub devices.
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "adapters/connection_string.hpp"
 #include "adapters/file_line_sink.hpp"
+#if STREAMCP_WITH_MQTT
+#include "adapters/mqtt_publisher.hpp"
+#endif
 #include "cli/commands.hpp"
 #include "pipeline/duration_parse.hpp"
 #include "pipeline/simulator.hpp"
@@ -26,8 +33,164 @@ struct simulate_flags {
     std::string length;
     std::vector<std::string> injections;
     bool realtime = false;
+    double rate = 0;
     std::string output = "-";
+    // MQTT (IoT Hub device protocol)
+    std::string mqtt_url;
+    std::string connection_string_env;
+    std::string identity = "shared";
+    std::string ca_file;
+    std::string sas_ttl = "1h";
+    std::string sas_expiry;
+    std::size_t max_in_flight = 64;
+    std::string retry_for = "5m";
 };
+
+/// Where simulated messages go: a file/stdout, or IoT Hub's MQTT endpoint.
+class message_output {
+  public:
+    virtual ~message_output() = default;
+    /// `line` ends with a newline; `device` is the simulated device's index.
+    virtual void write(std::string_view line, std::size_t device) = 0;
+    /// Lets time pass until `until` (MQTT keeps acknowledging meanwhile).
+    virtual void wait_until(std::chrono::steady_clock::time_point until) = 0;
+    virtual void finish() = 0;
+};
+
+class file_output final : public message_output {
+  public:
+    explicit file_output(const std::string& path) : sink_(path) {
+        if (sink_.truncatable()) {
+            sink_.truncate(0);
+        }
+    }
+    void write(std::string_view line, std::size_t /*device*/) override { sink_.write(line); }
+    void wait_until(std::chrono::steady_clock::time_point until) override {
+        sink_.flush();  // a consumer sees each tick as it happens
+        std::this_thread::sleep_until(until);
+    }
+    void finish() override { sink_.flush(); }
+
+  private:
+    adapters::file_line_sink sink_;
+};
+
+#if STREAMCP_WITH_MQTT
+class mqtt_output final : public message_output {
+  public:
+    mqtt_output(const simulate_flags& flags, const std::vector<std::string>& simulated_ids)
+        : url_(flags.mqtt_url),
+          publisher_(make_options(flags), identities(flags, simulated_ids)),
+          shared_(flags.identity == "shared") {}
+
+    void write(std::string_view line, std::size_t device) override {
+        if (!line.empty() && line.back() == '\n') {
+            line.remove_suffix(1);
+        }
+        publisher_.publish(shared_ ? 0 : device, line);
+    }
+    void wait_until(std::chrono::steady_clock::time_point until) override {
+        publisher_.service(until);
+    }
+    void finish() override {
+        publisher_.finish();
+        const adapters::mqtt_publisher_stats& s = publisher_.stats();
+        std::fprintf(stderr,
+                     "streamcp simulate: %llu messages published to %s, %llu acknowledged "
+                     "(PUBACK); %llu sends, %llu republished, %llu connects, %llu connection "
+                     "losses, %llu token renewals\n",
+                     static_cast<unsigned long long>(s.published), url_.c_str(),
+                     static_cast<unsigned long long>(s.acknowledged),
+                     static_cast<unsigned long long>(s.sends),
+                     static_cast<unsigned long long>(s.republished),
+                     static_cast<unsigned long long>(s.connects),
+                     static_cast<unsigned long long>(s.connection_losses),
+                     static_cast<unsigned long long>(s.token_renewals));
+    }
+
+  private:
+    static adapters::mqtt_publisher_options make_options(const simulate_flags& flags) {
+        adapters::mqtt_publisher_options options;
+        options.url = flags.mqtt_url;
+        options.ca_file = flags.ca_file;
+        options.token_lifetime =
+            std::chrono::ceil<std::chrono::seconds>(pipeline::parse_duration(flags.sas_ttl));
+        if (!flags.sas_expiry.empty()) {
+            const auto expiry = pipeline::parse_iso8601_time(flags.sas_expiry);
+            if (!expiry) {
+                throw std::invalid_argument("--sas-expiry '" + flags.sas_expiry +
+                                            "' is not ISO-8601");
+            }
+            options.fixed_expiry =
+                std::chrono::time_point_cast<std::chrono::system_clock::duration>(*expiry);
+        }
+        options.max_in_flight = flags.max_in_flight;
+        options.give_up_after = std::chrono::duration_cast<std::chrono::milliseconds>(
+            pipeline::parse_duration(flags.retry_for));
+        return options;
+    }
+
+    /// One identity from the device connection string ("shared", as the seed: every simulated
+    /// device sends through one IoT Hub device), or one per simulated device id ("per-device",
+    /// each signing with the connection string's key).
+    static std::vector<adapters::mqtt_identity> identities(
+        const simulate_flags& flags, const std::vector<std::string>& simulated_ids) {
+        if (flags.connection_string_env.empty()) {
+            throw std::invalid_argument(
+                "--mqtt needs --connection-string-env VAR: the environment variable holding a "
+                "device connection string HostName=<hub>.azure-devices.net;DeviceId=<id>;"
+                "SharedAccessKey=<key>");
+        }
+        const char* text = std::getenv(flags.connection_string_env.c_str());
+        if (text == nullptr || *text == '\0') {
+            throw std::invalid_argument("--connection-string-env: environment variable " +
+                                        flags.connection_string_env + " is unset or empty");
+        }
+        const adapters::connection_string cs = adapters::parse_connection_string(
+            text, "--connection-string-env (variable " + flags.connection_string_env + ")");
+        if (cs.kind != adapters::connection_string_kind::iothub_device) {
+            throw std::invalid_argument("--connection-string-env (variable " +
+                                        flags.connection_string_env +
+                                        "): a device connection string (with DeviceId) is "
+                                        "needed, not a service or Event Hubs one");
+        }
+        std::vector<adapters::mqtt_identity> out;
+        if (flags.identity == "shared") {
+            out.push_back({cs.host, cs.device_id, cs.key});
+        } else if (flags.identity == "per-device") {
+            for (const std::string& id : simulated_ids) {
+                out.push_back({cs.host, id, cs.key});
+            }
+        } else {
+            throw std::invalid_argument("--identity must be shared or per-device, not '" +
+                                        flags.identity + "'");
+        }
+        return out;
+    }
+
+    std::string url_;
+    adapters::mqtt_publisher publisher_;
+    bool shared_;
+};
+#endif
+
+std::unique_ptr<message_output> make_output(const simulate_flags& flags,
+                                            const std::vector<std::string>& simulated_ids) {
+    if (flags.mqtt_url.empty()) {
+        return std::make_unique<file_output>(flags.output);
+    }
+    if (flags.output != "-") {
+        throw std::invalid_argument("give either --mqtt or --output, not both");
+    }
+#if STREAMCP_WITH_MQTT
+    return std::make_unique<mqtt_output>(flags, simulated_ids);
+#else
+    (void)simulated_ids;
+    throw std::invalid_argument(
+        "--mqtt: this streamcp was built without MQTT support (configure with "
+        "-DSTREAMCP_WITH_MQTT=ON and libmosquitto-dev installed)");
+#endif
+}
 
 int run_simulate(const simulate_flags& flags) {
     pipeline::simulation_options options;
@@ -55,11 +218,11 @@ int run_simulate(const simulate_flags& flags) {
     if (flags.events == 0 && !end && !flags.realtime) {
         throw std::invalid_argument("give --events N or --length DURATION (or --realtime)");
     }
-    pipeline::device_simulator simulator{options};
-    adapters::file_line_sink output{flags.output};
-    if (output.truncatable()) {
-        output.truncate(0);
+    if (!(flags.rate >= 0)) {
+        throw std::invalid_argument("--rate must be >= 0 (messages per second; 0 = no limit)");
     }
+    pipeline::device_simulator simulator{options};
+    const std::unique_ptr<message_output> output = make_output(flags, simulator.device_ids());
     const auto wall_start = std::chrono::steady_clock::now();
     std::string line;
     for (std::uint64_t n = 0; flags.events == 0 || n < flags.events; ++n) {
@@ -67,18 +230,24 @@ int run_simulate(const simulate_flags& flags) {
         if (end && at >= *end) {
             break;
         }
+        auto due = wall_start;
         if (flags.realtime) {
-            const auto due = wall_start + (at - options.start);
-            if (due > std::chrono::steady_clock::now()) {
-                output.flush();  // a consumer sees each tick as it happens
-                std::this_thread::sleep_until(due);
-            }
+            due = std::max(due, wall_start + (at - options.start));
+        }
+        if (flags.rate > 0) {
+            due = std::max(
+                due, wall_start +
+                         std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                             std::chrono::duration<double>(static_cast<double>(n) / flags.rate)));
+        }
+        if (due > std::chrono::steady_clock::now()) {
+            output->wait_until(due);
         }
         line.clear();
         simulator.next(line);
-        output.write(line);
+        output->write(line, static_cast<std::size_t>(n % options.devices));
     }
-    output.flush();
+    output->finish();
     return 0;
 }
 
@@ -112,8 +281,48 @@ void add_simulate_command(CLI::App& root, command_action& action) {
                     "start, for LENGTH or to the end. Example: 3@30m:75-80 (device 3 shifts to "
                     "75-80 at minute 30); 2@1h+10m:-5--1");
     cmd->add_flag("--realtime", flags->realtime, "Emit each reading at its wall-clock time");
+    cmd->add_option("--rate", flags->rate,
+                    "At most this many messages per second (0 = no limit; with --realtime, "
+                    "whichever is slower)")
+        ->capture_default_str();
     cmd->add_option("--output,-o", flags->output, "Output file; - is stdout")
         ->capture_default_str();
+    cmd->add_option("--mqtt", flags->mqtt_url,
+                    "Publish to IoT Hub's MQTT endpoint (or a stand-in broker) instead: "
+                    "mqtts://HOST[:PORT] (TLS) or mqtt://HOST[:PORT]. QoS 1; the run ends when "
+                    "every message is acknowledged")
+        ->group("MQTT");
+    cmd->add_option("--connection-string-env", flags->connection_string_env,
+                    "Environment variable holding the device connection string "
+                    "HostName=<hub>.azure-devices.net;DeviceId=<id>;SharedAccessKey=<key>")
+        ->group("MQTT");
+    cmd->add_option("--identity", flags->identity,
+                    "shared: every simulated device sends as the connection string's device "
+                    "(as the seed); per-device: each simulated device connects as its own id, "
+                    "signing with the same key")
+        ->check(CLI::IsMember({"shared", "per-device"}))
+        ->capture_default_str()
+        ->group("MQTT");
+    cmd->add_option("--ca-file", flags->ca_file,
+                    "mqtts: trust the CA certificates in this PEM file (default: the system's)")
+        ->group("MQTT");
+    cmd->add_option("--sas-ttl", flags->sas_ttl,
+                    "Lifetime of each SAS password; reconnects with a fresh one after 80% of it")
+        ->capture_default_str()
+        ->group("MQTT");
+    cmd->add_option("--sas-expiry", flags->sas_expiry,
+                    "Fixed SAS expiry (ISO-8601) instead of --sas-ttl: reproducible passwords "
+                    "for tests; no renewal")
+        ->group("MQTT");
+    cmd->add_option("--max-in-flight", flags->max_in_flight,
+                    "Unacknowledged messages per connection, in [1, 65535]")
+        ->capture_default_str()
+        ->group("MQTT");
+    cmd->add_option("--retry-for", flags->retry_for,
+                    "Fail when the broker stays unreachable this long (reconnects back off "
+                    "from 100 ms to 10 s meanwhile); 0s = retry forever")
+        ->capture_default_str()
+        ->group("MQTT");
     cmd->callback([flags, &action] { action = [flags] { return run_simulate(*flags); }; });
 }
 
