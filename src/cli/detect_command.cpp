@@ -36,6 +36,7 @@ struct detect_flags {
     std::uint64_t checkpoint_every = 100'000;
     std::string checkpoint_interval = "10s";
     bool quiet = false;
+    unsigned threads = 1;
     pipeline::archive_config archive;
 };
 
@@ -58,6 +59,7 @@ pipeline::detect_query to_query(const detect_flags& flags) {
     query.out_of_order = pipeline::parse_out_of_order_action(flags.action);
     query.shape.only_anomalies = flags.only_anomalies;
     query.shape.project = flags.project;
+    query.threads = flags.threads;
     return query;
 }
 
@@ -169,6 +171,13 @@ void add_detect_command(CLI::App& root, command_action& action) {
     cmd->add_option("--archive-hub", flags->archive.hub, "The {hub} of --archive-layout iothub");
     cmd->add_option("--archive-max-bytes", flags->archive.max_bytes,
                     "Start a new file of the minute before one would grow past this (0: no limit)")
+        ->capture_default_str();
+    cmd->add_option("--threads", flags->threads,
+                    "Worker threads scoring disjoint sets of partition keys, in [1, " +
+                        std::to_string(pipeline::max_detect_threads) +
+                        "]. Output, rejects, counts and checkpoints are the same for every "
+                        "value (a checkpoint resumes with any); only keys spread out, so "
+                        "without --partition-by one thread does the work")
         ->capture_default_str();
     cmd->add_flag("--quiet,-q", flags->quiet, "No progress line on a terminal");
     cmd->callback([flags, &action] { action = [flags] { return run_detect_command(*flags); }; });

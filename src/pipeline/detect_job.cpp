@@ -7,6 +7,7 @@
 #include <streamcp/state/snapshot_error.hpp>
 
 #include "pipeline/json_text.hpp"
+#include "pipeline/sharded_detect.hpp"
 
 namespace streamcp::pipeline {
 namespace {
@@ -44,7 +45,29 @@ detect_job::detect_job(const detect_query& query, line_sink& output, line_sink* 
       order_(query.out_of_order_tolerance, query.out_of_order),
       function_(query.confidence, query.history, query.duration,
                 function_options{.fractional_confidence = query.fractional_confidence}),
-      encoder_(query.fields, query.shape) {}
+      encoder_(query.fields, query.shape) {
+    if (query.threads > 1) {
+        sharded_ = std::make_unique<sharded_detect>(query, output, rejects);
+    }
+}
+
+detect_job::~detect_job() = default;
+
+void detect_job::set_archive(archive_sink* archive, std::uint32_t partition) noexcept {
+    archive_ = archive;
+    archive_partition_ = partition;
+    if (sharded_) {
+        sharded_->set_archive(archive, partition);
+    }
+}
+
+const detect_counts& detect_job::counts() const noexcept {
+    return sharded_ ? sharded_->counts() : counts_;
+}
+
+std::size_t detect_job::held() const noexcept {
+    return sharded_ ? sharded_->held() : order_.held();
+}
 
 void detect_job::validate(const detect_query& query) {
     (void)anomaly_detection_change_point<partition_key>{
@@ -54,22 +77,45 @@ void detect_job::validate(const detect_query& query) {
     if (query.fields.value.empty() || query.fields.timestamp.empty()) {
         throw std::invalid_argument("the value and timestamp fields must be named");
     }
+    if (query.threads < 1 || query.threads > max_detect_threads) {
+        throw std::invalid_argument("threads " + std::to_string(query.threads) +
+                                    " is out of range: allowed 1 to " +
+                                    std::to_string(max_detect_threads));
+    }
 }
 
 void detect_job::process(std::string_view line, std::uint64_t line_number) {
+    if (sharded_) {
+        sharded_->process(line, line_number);
+        return;
+    }
+    if (has_pending_) {
+        write_pending();
+    }
+    if (const decoded_event* event = decode(line, line_number)) {
+        accept(*event, line, line_number);
+    }
+}
+
+const decoded_event* detect_job::decode(std::string_view line, std::uint64_t line_number) {
     ++counts_.read;
     if (auto bad = decoder_.decode(line, event_)) {
         if (archive_ != nullptr && has_time(bad->reason)) {
             archive_->write(line, event_.time, archive_partition_);
         }
         write_reject(*bad, line, line_number);
-        return;
+        return nullptr;
     }
     if (archive_ != nullptr) {
         archive_->write(line, event_.time, archive_partition_);
     }
+    return &event_;
+}
+
+void detect_job::accept(const decoded_event& event, std::string_view line,
+                        std::uint64_t line_number) {
     const std::string_view raw = trim_json_whitespace(line);
-    const bool kept = order_.submit(event_, raw, line_number,
+    const bool kept = order_.submit(event, raw, line_number,
                                     [this](const released_event& released) { evaluate(released); });
     if (!kept) {
         write_reject({reject_reason::out_of_order,
@@ -78,8 +124,40 @@ void detect_job::process(std::string_view line, std::uint64_t line_number) {
     }
 }
 
+void detect_job::settle() {
+    if (sharded_) {
+        sharded_->settle();
+    }
+}
+
 void detect_job::finish() {
+    if (sharded_) {
+        sharded_->finish();
+        return;
+    }
+    write_pending();
     order_.flush([this](const released_event& released) { evaluate(released); });
+}
+
+void detect_job::finish(const std::function<void(event_time, std::uint64_t)>& after_each) {
+    write_pending();
+    order_.flush([&](const released_event& released) {
+        evaluate(released);
+        after_each(released.time, released.line);
+    });
+}
+
+void detect_job::write_pending() {
+    if (!has_pending_) {
+        return;
+    }
+    output_.write(pending_output_);
+    if (rejects_ != nullptr) {
+        rejects_->write(pending_rejects_);
+    }
+    pending_output_ = {};
+    pending_rejects_ = {};
+    has_pending_ = false;
 }
 
 void detect_job::evaluate(const released_event& released) {
@@ -120,6 +198,9 @@ void detect_job::write_reject(const reject_details& why, std::string_view raw, s
 }
 
 std::vector<std::byte> detect_job::save_state() const {
+    if (sharded_) {
+        return sharded_->save_state();
+    }
     byte_writer out;
     out.u64(counts_.read);
     out.u64(counts_.written);
@@ -130,10 +211,18 @@ std::vector<std::byte> detect_job::save_state() const {
     const std::vector<std::byte> function_state = function_.snapshot();
     out.u64(function_state.size());
     out.raw(function_state);
+    if (has_pending_) {
+        out.str(pending_output_);
+        out.str(pending_rejects_);
+    }
     return std::vector<std::byte>(out.bytes().begin(), out.bytes().end());
 }
 
 void detect_job::load_state(std::span<const std::byte> bytes) {
+    if (sharded_) {
+        sharded_->load_state(bytes);
+        return;
+    }
     byte_reader in{bytes};
     detect_counts counts;
     counts.read = in.u64();
@@ -144,8 +233,18 @@ void detect_job::load_state(std::span<const std::byte> bytes) {
     order_.load(in, decoder_);
     const std::size_t function_size = in.length(1);
     function_.restore(in.take(function_size));
+    std::string pending_output;
+    std::string pending_rejects;
+    const bool has_pending = in.remaining() != 0;
+    if (has_pending) {
+        pending_output = in.str();
+        pending_rejects = in.str();
+    }
     in.expect_end();
     counts_ = counts;
+    pending_output_ = std::move(pending_output);
+    pending_rejects_ = std::move(pending_rejects);
+    has_pending_ = has_pending;
 }
 
 }  // namespace streamcp::pipeline

@@ -139,6 +139,61 @@ class Checkpoints(unittest.TestCase):
             self.assertIn("another query", other.stderr)
 
 
+class Threads(unittest.TestCase):
+    """--threads only spreads keys over threads: bytes, rejects and counts stay the same."""
+
+    def input_file(self, tmp):
+        sim = streamcp("simulate", "--devices", "40", "--events", "6000", "--inject", "3@1h:75-80")
+        self.assertEqual(sim.returncode, 0, sim.stderr)
+        lines = sim.stdout.splitlines()
+        for i in range(0, len(lines) - 1, 7):  # neighbours swapped: the ordering stage holds
+            lines[i], lines[i + 1] = lines[i + 1], lines[i]
+        lines[100:100] = ["not json", '{"temp":"hot","datetime":"2019-11-18T19:00:00Z"}']
+        path = os.path.join(tmp, "in.jsonl")
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        return path
+
+    def run_detect(self, tmp, data, threads, *extra, name=None):
+        out = os.path.join(tmp, f"{name or threads}.out.jsonl")
+        rejects = os.path.join(tmp, f"{name or threads}.rejects.jsonl")
+        det = streamcp("detect", *SEED_QUERY, "--out-of-order-tolerance", "20s", "-i", data,
+                       "-o", out, "--rejects", rejects, "--threads", str(threads), *extra)
+        self.assertEqual(det.returncode, 0, det.stderr)
+        with open(out) as f, open(rejects) as g:
+            return f.read(), g.read(), summary(det.stderr)
+
+    def test_same_output_rejects_and_counts_for_any_thread_count(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            data = self.input_file(tmp)
+            one = self.run_detect(tmp, data, 1)
+            self.assertEqual(one[2]["rejected"], 2)
+            self.assertEqual(len(one[0].splitlines()), 6000)
+            for threads in (2, 4):
+                self.assertEqual(self.run_detect(tmp, data, threads), one, threads)
+            projected = self.run_detect(tmp, data, 1, "--only-anomalies", "--project")
+            self.assertGreater(projected[2]["anomalies"], 0)
+            self.assertEqual(self.run_detect(tmp, data, 2, "--only-anomalies", "--project"),
+                             projected)
+
+    def test_checkpoint_resumes_under_another_thread_count(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            data = self.input_file(tmp)
+            expected = self.run_detect(tmp, data, 1)
+            cp = os.path.join(tmp, "cp.sqlite")
+            # Each rerun resumes a clean end: the same bytes, whichever thread count made it.
+            for threads in (2, 1, 3):
+                got = self.run_detect(tmp, data, threads, "--checkpoint", cp,
+                                      "--checkpoint-every", "500", name="checkpointed")
+                self.assertEqual(got[:2], expected[:2], threads)
+
+    def test_thread_count_out_of_range_exits_2(self):
+        for threads in ("0", "65"):
+            result = streamcp("detect", *SEED_QUERY, "--threads", threads, stdin="")
+            self.assertEqual(result.returncode, 2, result.stderr)
+            self.assertIn("threads", result.stderr)
+
+
 class RunConfig(unittest.TestCase):
     def test_run_equals_detect(self):
         with tempfile.TemporaryDirectory() as tmp:

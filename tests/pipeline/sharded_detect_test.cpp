@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: MIT
+// `detect_job` with threads against one thread: the same bytes, rejects, counts and
+// checkpoints, whatever the thread count on either side of a restore.
+#include <chrono>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "pipeline/detect_job.hpp"
+#include "pipeline/job_state_shards.hpp"
+#include "pipeline/json_text.hpp"
+#include "test_sinks.hpp"
+
+namespace streamcp::pipeline {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::string_sink;
+
+/// Many keys of every kind (1 and "1" differ, NULL), late events (some beyond the
+/// tolerance), equal times across keys, NULL and WHEN-false values, and bad lines.
+std::vector<std::string> make_lines(std::size_t count, std::uint64_t seed) {
+    std::mt19937_64 random{seed};
+    std::vector<std::string> lines;
+    std::int64_t clock = 1'574'103'600;  // epoch seconds
+    for (std::size_t i = 0; i < count; ++i) {
+        const std::uint64_t roll = random() % 1000;
+        clock += static_cast<std::int64_t>(random() % 3);  // often equal times across keys
+        const std::uint64_t k = random() % 97;
+        std::string key;
+        if (k == 0) {
+            key = "null";
+        } else if (k % 3 == 0) {
+            key = std::to_string(k % 40);
+        } else {
+            key = "\"d" + std::to_string(k % 40) + "\"";
+        }
+        // Late by up to 40 s: within a 20 s tolerance or beyond it.
+        const std::int64_t late = roll < 150 ? static_cast<std::int64_t>(random() % 40) : 0;
+        std::string line = "{\"k\":" + key + ",\"t\":" + std::to_string(clock - late);
+        if (roll % 50 == 1) {
+            line += ",\"v\":null";
+        } else if (roll % 50 != 2) {
+            line += ",\"v\":";
+            const double spike = (random() % 400 == 0) ? 60.0 : 0.0;
+            append_json_number(line,
+                               std::uniform_real_distribution<double>{20, 25}(random) + spike);
+        }
+        line += std::string(",\"w\":") + (roll % 23 == 0 ? "false" : "true") + "}";
+        if (roll == 999) {
+            line = "{not json";
+        } else if (roll == 998) {
+            line = "{\"k\":\"d1\",\"v\":3}";  // no timestamp
+        } else if (roll == 997) {
+            line = "{\"k\":\"d1\",\"t\":" + std::to_string(clock) + ",\"v\":\"x\"}";  // bad value
+        } else if (roll == 996) {
+            line = "  {}  ";
+        }
+        lines.push_back(std::move(line));
+    }
+    return lines;
+}
+
+detect_query make_query(unsigned threads, std::chrono::nanoseconds tolerance,
+                        out_of_order_action action, bool only_anomalies = false) {
+    detect_query query;
+    query.fields.value = field_path{"v"};
+    query.fields.timestamp = field_path{"t"};
+    query.fields.time_format = timestamp_format::epoch_seconds;
+    query.fields.partition = field_path{"k"};
+    query.fields.when = field_path{"w"};
+    query.confidence = 80;
+    query.history = 12;
+    query.duration = 2min;
+    query.out_of_order_tolerance = tolerance;
+    query.out_of_order = action;
+    query.shape.only_anomalies = only_anomalies;
+    query.threads = threads;
+    return query;
+}
+
+struct run_result {
+    std::string output;
+    std::string rejects;
+    detect_counts counts;
+};
+
+void feed(detect_job& job, const std::vector<std::string>& lines, std::size_t from,
+          std::size_t to) {
+    for (std::size_t i = from; i < to; ++i) {
+        const auto line = testing::padded(lines[i]);
+        job.process(std::string_view{line.data(), line.size()}, i + 1);
+    }
+}
+
+run_result run(const detect_query& query, const std::vector<std::string>& lines) {
+    run_result out;
+    string_sink output;
+    string_sink rejects;
+    {
+        detect_job job{query, output, &rejects};
+        feed(job, lines, 0, lines.size());
+        job.finish();
+        out.counts = job.counts();
+    }
+    out.output = output.text;
+    out.rejects = rejects.text;
+    return out;
+}
+
+void expect_same(const run_result& a, const run_result& b) {
+    EXPECT_EQ(a.output, b.output);
+    EXPECT_EQ(a.rejects, b.rejects);
+    EXPECT_EQ(a.counts.read, b.counts.read);
+    EXPECT_EQ(a.counts.written, b.counts.written);
+    EXPECT_EQ(a.counts.filtered, b.counts.filtered);
+    EXPECT_EQ(a.counts.rejected, b.counts.rejected);
+    EXPECT_EQ(a.counts.anomalies, b.counts.anomalies);
+}
+
+struct order_case {
+    std::chrono::nanoseconds tolerance;
+    out_of_order_action action;
+    bool only_anomalies;
+};
+
+class ShardedDetect : public ::testing::TestWithParam<order_case> {};
+
+TEST_P(ShardedDetect, ThreadsChangeNothing) {
+    const order_case c = GetParam();
+    for (const std::uint64_t seed : {1U, 2U, 3U}) {
+        const auto lines = make_lines(6000, seed);
+        const run_result one = run(make_query(1, c.tolerance, c.action, c.only_anomalies), lines);
+        EXPECT_GT(one.counts.rejected, 0U);
+        EXPECT_GT(one.counts.written, 0U);
+        EXPECT_EQ(one.counts.read, one.counts.written + one.counts.filtered + one.counts.rejected);
+        for (const unsigned threads : {2U, 3U, 4U}) {
+            SCOPED_TRACE("seed " + std::to_string(seed) + ", threads " + std::to_string(threads));
+            expect_same(run(make_query(threads, c.tolerance, c.action, c.only_anomalies), lines),
+                        one);
+        }
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(OrderPolicies, ShardedDetect,
+                         ::testing::Values(order_case{0s, out_of_order_action::adjust, false},
+                                           order_case{20s, out_of_order_action::adjust, false},
+                                           order_case{20s, out_of_order_action::drop, false},
+                                           order_case{20s, out_of_order_action::adjust, true}));
+
+TEST(ShardedDetect, ShortInputsAndOneKey) {
+    for (const std::size_t count : {0U, 1U, 7U, 511U, 512U, 513U, 1500U}) {
+        const auto lines = make_lines(count, 9);
+        const run_result one = run(make_query(1, 20s, out_of_order_action::adjust), lines);
+        expect_same(run(make_query(2, 20s, out_of_order_action::adjust), lines), one);
+    }
+    // Without PARTITION BY every event is one key: one worker does it all, still exactly.
+    auto query = make_query(1, 20s, out_of_order_action::adjust);
+    query.fields.partition = {};
+    const auto lines = make_lines(3000, 4);
+    const run_result one = run(query, lines);
+    query.threads = 3;
+    expect_same(run(query, lines), one);
+}
+
+/// Runs to `cut` with `before` threads, saves a checkpoint as run_detect does (sink sizes
+/// first, then the state), restores into a job with `after` threads over sinks cut back to
+/// those sizes, and runs to the end.
+run_result run_with_restore(const std::vector<std::string>& lines, std::size_t cut, unsigned before,
+                            unsigned after, const order_case& c) {
+    string_sink output;
+    string_sink rejects;
+    std::uint64_t output_size = 0;
+    std::uint64_t rejects_size = 0;
+    std::vector<std::byte> state;
+    {
+        detect_job first{make_query(before, c.tolerance, c.action, c.only_anomalies), output,
+                         &rejects};
+        feed(first, lines, 0, cut);
+        output_size = output.position();
+        rejects_size = rejects.position();
+        state = first.save_state();
+        // The killed run goes on a little: bytes after the checkpoint must not count.
+        feed(first, lines, cut, std::min(lines.size(), cut + 700));
+    }
+    output.truncate(output_size);
+    rejects.truncate(rejects_size);
+    run_result out;
+    {
+        detect_job second{make_query(after, c.tolerance, c.action, c.only_anomalies), output,
+                          &rejects};
+        second.load_state(state);
+        feed(second, lines, cut, lines.size());
+        second.finish();
+        out.counts = second.counts();
+    }
+    out.output = output.text;
+    out.rejects = rejects.text;
+    return out;
+}
+
+TEST(ShardedDetect, CheckpointsRestoreWithAnyThreadCount) {
+    const order_case c{20s, out_of_order_action::adjust, false};
+    const auto lines = make_lines(5000, 5);
+    const run_result one = run(make_query(1, c.tolerance, c.action), lines);
+    const std::vector<std::tuple<unsigned, unsigned>> pairs{{1, 2}, {2, 1}, {2, 2}, {2, 4},
+                                                            {4, 3}, {3, 1}, {1, 1}};
+    for (const auto& [before, after] : pairs) {
+        for (const std::size_t cut : {0U, 1U, 600U, 2500U, 4999U, 5000U}) {
+            SCOPED_TRACE(std::to_string(before) + " -> " + std::to_string(after) +
+                         " threads, cut at " + std::to_string(cut));
+            expect_same(run_with_restore(lines, cut, before, after, c), one);
+        }
+    }
+}
+
+TEST(ShardedDetect, SavingTheStateMidRunChangesNothing) {
+    const order_case c{20s, out_of_order_action::drop, false};
+    const auto lines = make_lines(4000, 6);
+    const run_result one = run(make_query(1, c.tolerance, c.action), lines);
+    string_sink output;
+    string_sink rejects;
+    detect_job job{make_query(2, c.tolerance, c.action), output, &rejects};
+    for (std::size_t from = 0; from < lines.size(); from += 333) {
+        feed(job, lines, from, std::min(lines.size(), from + 333));
+        (void)job.save_state();
+    }
+    job.finish();
+    EXPECT_EQ(output.text, one.output);
+    EXPECT_EQ(rejects.text, one.rejects);
+    EXPECT_EQ(job.counts().read, one.counts.read);
+    EXPECT_EQ(job.counts().rejected, one.counts.rejected);
+}
+
+TEST(ShardedDetect, SettleWritesEverythingReleased) {
+    const auto lines = make_lines(1000, 8);
+    const run_result one = run(make_query(1, 0s, out_of_order_action::adjust), lines);
+    string_sink output;
+    string_sink rejects;
+    detect_job job{make_query(3, 0s, out_of_order_action::adjust), output, &rejects};
+    feed(job, lines, 0, 100);  // less than a batch: nothing need have been written yet
+    job.settle();
+    const std::size_t written = job.counts().written;
+    EXPECT_EQ(job.counts().read, 100U);
+    EXPECT_EQ(written + job.counts().rejected, 100U);
+    EXPECT_EQ(output.lines().size(), written);
+    EXPECT_EQ(output.text, one.output.substr(0, output.text.size()));
+    feed(job, lines, 100, lines.size());
+    job.finish();
+    EXPECT_EQ(output.text, one.output);
+    EXPECT_EQ(rejects.text, one.rejects);
+}
+
+TEST(ShardedDetect, ThreadCountIsValidated) {
+    EXPECT_THROW(detect_job::validate(make_query(0, 0s, out_of_order_action::adjust)),
+                 std::invalid_argument);
+    EXPECT_THROW(
+        detect_job::validate(make_query(max_detect_threads + 1, 0s, out_of_order_action::adjust)),
+        std::invalid_argument);
+    EXPECT_NO_THROW(
+        detect_job::validate(make_query(max_detect_threads, 0s, out_of_order_action::adjust)));
+}
+
+TEST(ShardedDetect, ThreadsAreNotInTheFingerprint) {
+    EXPECT_EQ(make_query(1, 0s, out_of_order_action::adjust).fingerprint(),
+              make_query(4, 0s, out_of_order_action::adjust).fingerprint());
+}
+
+TEST(ShardedDetect, KeysSpreadOverShards) {
+    std::vector<std::size_t> per_shard(4, 0);
+    for (std::int64_t k = 0; k < 400; k += 4) {  // a stride that plain modulo would not spread
+        ++per_shard[shard_of(partition_key{k}, 4)];
+    }
+    for (const std::size_t n : per_shard) {
+        EXPECT_GT(n, 10U);
+    }
+}
+
+}  // namespace
+}  // namespace streamcp::pipeline
