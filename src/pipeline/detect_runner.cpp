@@ -123,9 +123,11 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
         }
     }
     job.finish();
-    output.flush();
+    // Broker sinks acknowledge asynchronously: a run ends only once everything was accepted,
+    // so exit status 0 means every output arrived.
+    output.sync();
     if (rejects != nullptr) {
-        rejects->flush();
+        rejects->sync();
     }
     if (archive != nullptr) {
         archive->close();
