@@ -1,17 +1,16 @@
 // SPDX-License-Identifier: MIT
-#include "pipeline/stop_signal.hpp"
+#include "stop_signal.hpp"
 
-#include <atomic>
 #include <csignal>
 
-namespace streamcp::pipeline {
+namespace streamcp::cli {
+
 namespace {
 
-std::atomic<bool> stop_flag{false};  // lock-free, so a signal handler may set it
-static_assert(std::atomic<bool>::is_always_lock_free);
+pipeline::stop_source signal_stop;  // a signal handler can reach only a global
 
 extern "C" void on_stop_signal(int signal_number) {
-    if (stop_flag.exchange(true)) {
+    if (!signal_stop.request_stop()) {
         std::signal(signal_number, SIG_DFL);  // a second signal: the user insists
         std::raise(signal_number);
     }
@@ -19,15 +18,11 @@ extern "C" void on_stop_signal(int signal_number) {
 
 }  // namespace
 
+pipeline::stop_token signal_stop_token() noexcept { return signal_stop.token(); }
+
 void install_stop_handlers() {
     std::signal(SIGINT, on_stop_signal);
     std::signal(SIGTERM, on_stop_signal);
 }
 
-bool stop_requested() noexcept { return stop_flag.load(std::memory_order_relaxed); }
-
-void request_stop() noexcept { stop_flag.store(true); }
-
-void clear_stop_request() noexcept { stop_flag.store(false); }
-
-}  // namespace streamcp::pipeline
+}  // namespace streamcp::cli

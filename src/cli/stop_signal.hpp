@@ -1,20 +1,16 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-namespace streamcp::pipeline {
+#include "stop_token.hpp"
 
-/// Installs SIGINT and SIGTERM handlers that ask a running pipeline to stop: broker sources
-/// then end their stream, and the run finishes with a last checkpoint. A second signal of the
-/// same kind ends the process at once.
+namespace streamcp::cli {
+
+/// The stop request SIGINT and SIGTERM make once `install_stop_handlers` ran: broker sources
+/// holding this token then end their stream, and the run finishes with a last checkpoint.
+[[nodiscard]] pipeline::stop_token signal_stop_token() noexcept;
+
+/// Installs the SIGINT and SIGTERM handlers. A second signal of the same kind ends the process
+/// at once.
 void install_stop_handlers();
 
-/// Whether a stop was requested (by a signal or `request_stop`).
-[[nodiscard]] bool stop_requested() noexcept;
-
-/// Asks the pipeline to stop, as a signal would (tests and embedding programs).
-void request_stop() noexcept;
-
-/// Forgets an earlier request (tests that run several pipelines in one process).
-void clear_stop_request() noexcept;
-
-}  // namespace streamcp::pipeline
+}  // namespace streamcp::cli

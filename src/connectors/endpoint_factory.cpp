@@ -1,19 +1,19 @@
 // SPDX-License-Identifier: MIT
-#include "adapters/endpoint_factory.hpp"
+#include "endpoint_factory.hpp"
 
 #include <stdexcept>
 
-#include "adapters/file_line_sink.hpp"
-#include "adapters/file_line_source.hpp"
-#include "pipeline/endpoint_options.hpp"
+#include "endpoint_options.hpp"
+#include "file_line_sink.hpp"
+#include "file_line_source.hpp"
 
 // Broker adapters are compiled in when their CMake option is on (STREAMCP_WITH_<X>).
 #if STREAMCP_WITH_AMQP
-#include "adapters/eventhubs_sink.hpp"
-#include "adapters/eventhubs_source.hpp"
+#include "eventhubs_sink.hpp"
+#include "eventhubs_source.hpp"
 #endif
 #if STREAMCP_WITH_KAFKA
-#include "adapters/kafka_sink.hpp"
+#include "kafka_sink.hpp"
 #endif
 
 namespace streamcp::adapters {
@@ -46,7 +46,8 @@ std::string sink_types() {
     return types;
 }
 
-std::unique_ptr<pipeline::line_source> make_source(const pipeline::endpoint_config& endpoint) {
+std::unique_ptr<pipeline::line_source> make_source(const pipeline::endpoint_config& endpoint,
+                                                   [[maybe_unused]] pipeline::stop_token stop) {
     if (endpoint.type == "file") {
         pipeline::reject_unknown_options(endpoint, {});
         return std::make_unique<file_line_source>(endpoint.path);
@@ -57,7 +58,7 @@ std::unique_ptr<pipeline::line_source> make_source(const pipeline::endpoint_conf
     }
 #if STREAMCP_WITH_AMQP
     if (endpoint.type == "eventhubs") {
-        return make_eventhubs_source(endpoint);
+        return make_eventhubs_source(endpoint, stop);
     }
 #endif
     unknown_type(endpoint, source_types());

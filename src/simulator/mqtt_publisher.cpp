@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "adapters/mqtt_publisher.hpp"
+#include "mqtt_publisher.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -11,7 +11,7 @@
 
 #include <mosquitto.h>
 
-#include "adapters/sas_token.hpp"
+#include "sas_token.hpp"
 
 namespace streamcp::adapters {
 namespace {

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
-#include "pipeline/simulator.hpp"
+#include "simulator.hpp"
 
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
 
-#include "pipeline/duration_parse.hpp"
-#include "pipeline/timestamp_parse.hpp"
+#include "duration_parse.hpp"
+#include "timestamp_parse.hpp"
 
 namespace streamcp::pipeline {
 namespace {

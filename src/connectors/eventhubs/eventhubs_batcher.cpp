@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-#include "adapters/eventhubs_batcher.hpp"
+#include "eventhubs_batcher.hpp"
 
 #include <stdexcept>
 
-#include "pipeline/record_id.hpp"
+#include "record_id.hpp"
 
 namespace streamcp::adapters {
 namespace {

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
-#include "adapters/eventhubs_endpoint.hpp"
+#include "eventhubs_endpoint.hpp"
 
 #include <chrono>
 #include <stdexcept>
 
-#include "adapters/connection_string.hpp"
-#include "adapters/sas_token.hpp"
-#include "pipeline/endpoint_options.hpp"
+#include "connection_string.hpp"
+#include "endpoint_options.hpp"
+#include "sas_token.hpp"
 
 namespace streamcp::adapters {
 namespace {

@@ -4,8 +4,8 @@
 #include <optional>
 #include <string>
 
-#include "adapters/amqp_peer.hpp"
-#include "pipeline/pipeline_config.hpp"
+#include "amqp_peer.hpp"
+#include "endpoint_config.hpp"
 
 namespace streamcp::adapters {
 

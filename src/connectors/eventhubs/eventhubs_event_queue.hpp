@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "adapters/eventhubs_position.hpp"
+#include "eventhubs_position.hpp"
 
 namespace streamcp::adapters {
 

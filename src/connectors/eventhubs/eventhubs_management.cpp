@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "adapters/eventhubs_management.hpp"
+#include "eventhubs_management.hpp"
 
 #include <utility>
 

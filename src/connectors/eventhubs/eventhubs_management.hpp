@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "adapters/amqp_request_link.hpp"
+#include "amqp_request_link.hpp"
 
 namespace streamcp::adapters {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "adapters/eventhubs_metadata.hpp"
+#include "eventhubs_metadata.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -13,7 +13,7 @@
 #include <proton/timestamp.hpp>
 #include <proton/value.hpp>
 
-#include "pipeline/json_text.hpp"
+#include "json_text.hpp"
 
 namespace streamcp::adapters {
 namespace {

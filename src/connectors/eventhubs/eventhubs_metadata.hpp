@@ -8,7 +8,7 @@
 
 #include <proton/message.hpp>
 
-#include "adapters/eventhubs_position.hpp"
+#include "eventhubs_position.hpp"
 
 namespace streamcp::adapters {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "adapters/eventhubs_position.hpp"
+#include "eventhubs_position.hpp"
 
 #include <chrono>
 #include <stdexcept>
@@ -10,7 +10,7 @@
 
 #include <streamcp/state/byte_codec.hpp>
 
-#include "pipeline/timestamp_parse.hpp"
+#include "timestamp_parse.hpp"
 
 namespace streamcp::adapters {
 namespace {

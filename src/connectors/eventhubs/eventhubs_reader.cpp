@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "adapters/eventhubs_reader.hpp"
+#include "eventhubs_reader.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -18,10 +18,10 @@
 #include <proton/symbol.hpp>
 #include <proton/value.hpp>
 
-#include "adapters/amqp_runner.hpp"
-#include "adapters/eventhubs_management.hpp"
-#include "adapters/eventhubs_metadata.hpp"
-#include "adapters/sas_token.hpp"
+#include "amqp_runner.hpp"
+#include "eventhubs_management.hpp"
+#include "eventhubs_metadata.hpp"
+#include "sas_token.hpp"
 
 namespace streamcp::adapters {
 namespace {

@@ -14,10 +14,10 @@
 #include <proton/messaging_handler.hpp>
 #include <proton/receiver.hpp>
 
-#include "adapters/amqp_connection.hpp"
-#include "adapters/amqp_peer.hpp"
-#include "adapters/eventhubs_event_queue.hpp"
-#include "adapters/eventhubs_position.hpp"
+#include "amqp_connection.hpp"
+#include "amqp_peer.hpp"
+#include "eventhubs_event_queue.hpp"
+#include "eventhubs_position.hpp"
 
 namespace streamcp::adapters {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "adapters/eventhubs_sink.hpp"
+#include "eventhubs_sink.hpp"
 
 #include <stdexcept>
 #include <utility>
@@ -10,9 +10,9 @@
 #include <proton/message_id.hpp>
 #include <proton/symbol.hpp>
 
-#include "adapters/amqp_runner.hpp"
-#include "adapters/eventhubs_endpoint.hpp"
-#include "pipeline/endpoint_options.hpp"
+#include "amqp_runner.hpp"
+#include "endpoint_options.hpp"
+#include "eventhubs_endpoint.hpp"
 
 namespace streamcp::adapters {
 

@@ -10,11 +10,11 @@
 
 #include <simdjson.h>
 
-#include "adapters/eventhubs_batcher.hpp"
-#include "adapters/eventhubs_send_window.hpp"
-#include "adapters/eventhubs_writer.hpp"
-#include "pipeline/line_sink.hpp"
-#include "pipeline/pipeline_config.hpp"
+#include "endpoint_config.hpp"
+#include "eventhubs_batcher.hpp"
+#include "eventhubs_send_window.hpp"
+#include "eventhubs_writer.hpp"
+#include "line_sink.hpp"
 
 namespace streamcp::adapters {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "adapters/eventhubs_source.hpp"
+#include "eventhubs_source.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -9,10 +9,9 @@
 
 #include <simdjson.h>
 
-#include "adapters/amqp_runner.hpp"
-#include "adapters/eventhubs_endpoint.hpp"
-#include "pipeline/endpoint_options.hpp"
-#include "pipeline/stop_signal.hpp"
+#include "amqp_runner.hpp"
+#include "endpoint_options.hpp"
+#include "eventhubs_endpoint.hpp"
 
 namespace streamcp::adapters {
 namespace {
@@ -85,7 +84,7 @@ bool eventhubs_source::next(std::string_view& line) {
     auto idle_since = std::chrono::steady_clock::now();
     received_event event;
     for (;;) {
-        if (pipeline::stop_requested() ||
+        if (stop_.requested.stop_requested() ||
             (stop_.max_messages != 0 && read_ >= stop_.max_messages)) {
             ended_ = true;
             return false;
@@ -162,7 +161,7 @@ void eventhubs_source::committed() {
 }
 
 std::unique_ptr<pipeline::line_source> make_eventhubs_source(
-    const pipeline::endpoint_config& config) {
+    const pipeline::endpoint_config& config, pipeline::stop_token requested) {
     pipeline::reject_unknown_options(
         config, {STREAMCP_EVENTHUBS_ENDPOINT_OPTIONS, "consumer_group", "partitions", "addresses",
                  "start", "prefetch", "epoch", "metadata", "stop_when_idle", "max_messages"});
@@ -204,6 +203,7 @@ std::unique_ptr<pipeline::line_source> make_eventhubs_source(
             break;
     }
     source_stop_settings stop;
+    stop.requested = requested;
     stop.when_idle = pipeline::option_duration(config, "stop_when_idle", std::chrono::seconds(0));
     stop.max_messages =
         static_cast<std::uint64_t>(pipeline::option_int(config, "max_messages", 0, 0, INT64_MAX));

@@ -11,18 +11,21 @@
 #include <string_view>
 #include <vector>
 
-#include "adapters/eventhubs_event_queue.hpp"
-#include "adapters/eventhubs_position.hpp"
-#include "adapters/eventhubs_reader.hpp"
-#include "pipeline/line_source.hpp"
-#include "pipeline/pipeline_config.hpp"
+#include "endpoint_config.hpp"
+#include "eventhubs_event_queue.hpp"
+#include "eventhubs_position.hpp"
+#include "eventhubs_reader.hpp"
+#include "line_source.hpp"
+#include "stop_token.hpp"
 
 namespace streamcp::adapters {
 
 class amqp_runner;
 
-/// How the source ends (tests and bounded runs); a stop signal always ends it.
+/// How the source ends: on request (a stop signal), and for tests and bounded runs when idle or
+/// after a number of messages.
 struct source_stop_settings {
+    pipeline::stop_token requested;
     std::chrono::nanoseconds when_idle{0};  ///< 0: never
     std::uint64_t max_messages = 0;         ///< 0: no limit
 };
@@ -67,6 +70,6 @@ class eventhubs_source final : public pipeline::line_source {
 
 /// The `eventhubs` source of a pipeline config (docs/adapters.md lists its options).
 [[nodiscard]] std::unique_ptr<pipeline::line_source> make_eventhubs_source(
-    const pipeline::endpoint_config& config);
+    const pipeline::endpoint_config& config, pipeline::stop_token stop = {});
 
 }  // namespace streamcp::adapters

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "adapters/eventhubs_writer.hpp"
+#include "eventhubs_writer.hpp"
 
 #include <algorithm>
 #include <iostream>
@@ -13,7 +13,7 @@
 #include <proton/target_options.hpp>
 #include <proton/tracker.hpp>
 
-#include "adapters/amqp_runner.hpp"
+#include "amqp_runner.hpp"
 
 namespace streamcp::adapters {
 namespace {

@@ -13,9 +13,9 @@
 #include <proton/messaging_handler.hpp>
 #include <proton/sender.hpp>
 
-#include "adapters/amqp_connection.hpp"
-#include "adapters/amqp_peer.hpp"
-#include "adapters/eventhubs_send_window.hpp"
+#include "amqp_connection.hpp"
+#include "amqp_peer.hpp"
+#include "eventhubs_send_window.hpp"
 
 namespace streamcp::adapters {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "adapters/file_archive.hpp"
+#include "file_archive.hpp"
 
 #include <algorithm>
 #include <cerrno>

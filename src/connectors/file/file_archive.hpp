@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "pipeline/archive_sink.hpp"
+#include "archive_sink.hpp"
 
 namespace streamcp::adapters {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "adapters/file_line_sink.hpp"
+#include "file_line_sink.hpp"
 
 #include <cerrno>
 #include <cstdio>

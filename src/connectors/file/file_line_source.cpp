@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "adapters/file_line_source.hpp"
+#include "file_line_source.hpp"
 
 #include <cerrno>
 #include <cstring>

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "pipeline/line_source.hpp"
+#include "line_source.hpp"
 
 namespace streamcp::adapters {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "adapters/kafka_sink.hpp"
+#include "kafka_sink.hpp"
 
 #include <algorithm>
 #include <array>
@@ -10,9 +10,9 @@
 #include <librdkafka/rdkafka.h>
 #include <simdjson.h>
 
-#include "adapters/connection_string.hpp"
-#include "pipeline/endpoint_options.hpp"
-#include "pipeline/record_id.hpp"
+#include "connection_string.hpp"
+#include "endpoint_options.hpp"
+#include "record_id.hpp"
 
 namespace streamcp::adapters {
 

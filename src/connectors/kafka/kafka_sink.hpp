@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "pipeline/line_sink.hpp"
-#include "pipeline/pipeline_config.hpp"
+#include "endpoint_config.hpp"
+#include "line_sink.hpp"
 
 namespace streamcp::adapters {
 

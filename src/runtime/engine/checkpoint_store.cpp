@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "pipeline/checkpoint_store.hpp"
+#include "checkpoint_store.hpp"
 
 #include <stdexcept>
 

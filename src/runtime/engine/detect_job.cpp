@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
-#include "pipeline/detect_job.hpp"
+#include "detect_job.hpp"
 
 #include <stdexcept>
 
 #include <streamcp/state/byte_codec.hpp>
 #include <streamcp/state/snapshot_error.hpp>
 
-#include "pipeline/json_text.hpp"
-#include "pipeline/sharded_detect.hpp"
+#include "json_text.hpp"
+#include "sharded_detect.hpp"
 
 namespace streamcp::pipeline {
 namespace {

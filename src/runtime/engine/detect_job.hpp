@@ -12,11 +12,11 @@
 
 #include <streamcp/function/anomaly_detection_change_point.hpp>
 
-#include "pipeline/archive_sink.hpp"
-#include "pipeline/event_decoder.hpp"
-#include "pipeline/event_order.hpp"
-#include "pipeline/line_sink.hpp"
-#include "pipeline/output_encoder.hpp"
+#include "archive_sink.hpp"
+#include "event_decoder.hpp"
+#include "event_order.hpp"
+#include "line_sink.hpp"
+#include "output_encoder.hpp"
 
 namespace streamcp::pipeline {
 

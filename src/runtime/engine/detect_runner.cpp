@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-#include "pipeline/detect_runner.hpp"
+#include "detect_runner.hpp"
 
 #include <memory>
 #include <stdexcept>
 
-#include "pipeline/checkpoint_store.hpp"
+#include "checkpoint_store.hpp"
 
 namespace streamcp::pipeline {
 namespace {

@@ -7,10 +7,10 @@
 #include <optional>
 #include <string>
 
-#include "pipeline/archive_sink.hpp"
-#include "pipeline/detect_job.hpp"
-#include "pipeline/line_sink.hpp"
-#include "pipeline/line_source.hpp"
+#include "archive_sink.hpp"
+#include "detect_job.hpp"
+#include "line_sink.hpp"
+#include "line_source.hpp"
 
 namespace streamcp::pipeline {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "pipeline/event_decoder.hpp"
+#include "event_decoder.hpp"
 
 #include <charconv>
 #include <cmath>

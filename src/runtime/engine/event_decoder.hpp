@@ -12,8 +12,8 @@
 
 #include <streamcp/function/event_time.hpp>
 
-#include "pipeline/reject_reason.hpp"
-#include "pipeline/timestamp_parse.hpp"
+#include "reject_reason.hpp"
+#include "timestamp_parse.hpp"
 
 namespace streamcp::pipeline {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "pipeline/event_order.hpp"
+#include "event_order.hpp"
 
 #include <stdexcept>
 

@@ -13,7 +13,7 @@
 
 #include <streamcp/state/byte_codec.hpp>
 
-#include "pipeline/event_decoder.hpp"
+#include "event_decoder.hpp"
 
 namespace streamcp::pipeline {
 

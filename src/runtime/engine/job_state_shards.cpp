@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "pipeline/job_state_shards.hpp"
+#include "job_state_shards.hpp"
 
 #include <algorithm>
 #include <cstdint>

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "pipeline/detect_job.hpp"
+#include "detect_job.hpp"
 
 namespace streamcp::pipeline {
 

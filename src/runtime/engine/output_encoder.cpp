@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "pipeline/output_encoder.hpp"
+#include "output_encoder.hpp"
 
 #include <utility>
 

@@ -8,9 +8,9 @@
 
 #include <streamcp/function/partitioned_function.hpp>
 
-#include "pipeline/event_decoder.hpp"
-#include "pipeline/event_order.hpp"
-#include "pipeline/json_text.hpp"
+#include "event_decoder.hpp"
+#include "event_order.hpp"
+#include "json_text.hpp"
 
 namespace streamcp::pipeline {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "pipeline/pipeline_config.hpp"
+#include "pipeline_config.hpp"
 
 #include <array>
 #include <charconv>
@@ -8,7 +8,7 @@
 
 #include <toml++/toml.h>
 
-#include "pipeline/duration_parse.hpp"
+#include "duration_parse.hpp"
 
 namespace streamcp::pipeline {
 namespace {

@@ -8,21 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/detect_job.hpp"
-#include "pipeline/detect_runner.hpp"
+#include "detect_job.hpp"
+#include "detect_runner.hpp"
+#include "endpoint_config.hpp"
 
 namespace streamcp::pipeline {
-
-/// A source or sink endpoint from a config file: `file`, `stdin` and `stdout`, and the broker
-/// adapters compiled in (src/adapters/endpoint_factory.hpp). Adapters read their settings from
-/// `options` with the typed getters of pipeline/endpoint_options.hpp.
-struct endpoint_config {
-    std::string type;
-    std::string path;     ///< for `file`
-    std::string section;  ///< `source` or `sinks[N]`, for messages
-    /// Every other key of the table: scalars as text, arrays of scalars joined with commas.
-    std::map<std::string, std::string, std::less<>> options;
-};
 
 /// Where raw input messages are archived (`--archive` and friends; `[archive]`).
 struct archive_config {

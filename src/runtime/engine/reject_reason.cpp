@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "pipeline/reject_reason.hpp"
+#include "reject_reason.hpp"
 
 namespace streamcp::pipeline {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "pipeline/sharded_detect.hpp"
+#include "sharded_detect.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <tuple>
 
-#include "pipeline/job_state_shards.hpp"
+#include "job_state_shards.hpp"
 
 namespace streamcp::pipeline {
 namespace {

@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "pipeline/detect_job.hpp"
+#include "detect_job.hpp"
 
 namespace streamcp::pipeline {
 

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
-#include "pipeline/endpoint_options.hpp"
+#include "endpoint_options.hpp"
 
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <stdexcept>
 
-#include "pipeline/duration_parse.hpp"
+#include "duration_parse.hpp"
 
 namespace streamcp::pipeline {
 namespace {

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "pipeline/pipeline_config.hpp"
+#include "endpoint_config.hpp"
 
 namespace streamcp::pipeline {
 

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "pipeline/line_sink.hpp"
+#include "line_sink.hpp"
 
 namespace streamcp::pipeline {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "pipeline/line_source.hpp"
+#include "line_source.hpp"
 
 #include <stdexcept>
 

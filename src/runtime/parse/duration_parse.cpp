@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "pipeline/duration_parse.hpp"
+#include "duration_parse.hpp"
 
 #include <cctype>
 #include <cstdint>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "pipeline/json_text.hpp"
+#include "json_text.hpp"
 
 #include <charconv>
 #include <cmath>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "pipeline/timestamp_parse.hpp"
+#include "timestamp_parse.hpp"
 
 #include <chrono>
 #include <cmath>

@@ -12,10 +12,9 @@
 
 #include <gtest/gtest.h>
 
-#include "adapters/eventhubs_metadata.hpp"
 #include "amqp_test_support.hpp"
 #include "child_process.hpp"
-#include "pipeline/stop_signal.hpp"
+#include "eventhubs_metadata.hpp"
 
 namespace streamcp::test {
 namespace {
@@ -92,7 +91,6 @@ class EventHubsDouble : public ::testing::Test {
         if (std::string(STREAMCP_EVENTHUBS_DOUBLE).empty()) {
             GTEST_SKIP() << "the Event Hubs test double is not built";
         }
-        pipeline::clear_stop_request();
     }
 
     static std::unique_ptr<pipeline::line_sink> sink(event_hubs_double& hubs, option_map extra,

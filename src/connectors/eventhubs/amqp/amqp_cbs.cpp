@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "adapters/amqp_cbs.hpp"
+#include "amqp_cbs.hpp"
 
 #include <utility>
 

@@ -5,7 +5,7 @@
 #include <functional>
 #include <string>
 
-#include "adapters/amqp_request_link.hpp"
+#include "amqp_request_link.hpp"
 
 namespace streamcp::adapters {
 

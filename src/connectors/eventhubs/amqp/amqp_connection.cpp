@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "adapters/amqp_connection.hpp"
+#include "amqp_connection.hpp"
 
 #include <algorithm>
 #include <iostream>
@@ -11,8 +11,8 @@
 #include <proton/session.hpp>
 #include <proton/transport.hpp>
 
-#include "adapters/amqp_cbs.hpp"
-#include "adapters/amqp_runner.hpp"
+#include "amqp_cbs.hpp"
+#include "amqp_runner.hpp"
 
 namespace streamcp::adapters {
 namespace {}  // namespace

@@ -11,8 +11,8 @@
 #include <proton/container.hpp>
 #include <proton/messaging_handler.hpp>
 
-#include "adapters/amqp_peer.hpp"
-#include "adapters/amqp_request_link.hpp"
+#include "amqp_peer.hpp"
+#include "amqp_request_link.hpp"
 
 namespace streamcp::adapters {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "adapters/amqp_peer.hpp"
+#include "amqp_peer.hpp"
 
 #include <charconv>
 #include <stdexcept>

@@ -8,7 +8,7 @@
 
 #include <proton/connection_options.hpp>
 
-#include "adapters/sas_token.hpp"
+#include "sas_token.hpp"
 
 namespace streamcp::adapters {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "adapters/amqp_request_link.hpp"
+#include "amqp_request_link.hpp"
 
 #include <atomic>
 #include <utility>

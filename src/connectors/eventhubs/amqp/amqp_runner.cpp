@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "adapters/amqp_runner.hpp"
+#include "amqp_runner.hpp"
 
 #include <exception>
 #include <future>

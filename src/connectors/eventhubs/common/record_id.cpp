@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "pipeline/record_id.hpp"
+#include "record_id.hpp"
 
 #include <array>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "adapters/sas_token.hpp"
+#include "sas_token.hpp"
 
 #include <array>
 #include <stdexcept>
