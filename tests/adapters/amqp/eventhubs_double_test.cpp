@@ -363,5 +363,30 @@ TEST_F(EventHubsDouble, AHigherEpochReaderTakesThePartitionAndTheOlderOneStops) 
     }
 }
 
+TEST_F(EventHubsDouble, ARequestedStopEndsTheStreamOfAWaitingSource) {
+    event_hubs_double hubs({});
+    set_secret("STREAMCP_TEST_SOURCE_CS", hubs.connection_string("telemetry"));
+    pipeline::stop_source stop;
+    // No event will come; the idle limit only bounds the test if the stop went unseen.
+    auto in = adapters::make_eventhubs_source(
+        eventhubs_endpoint("source", {{"connection_string_env", "STREAMCP_TEST_SOURCE_CS"},
+                                      {"tls", "false"},
+                                      {"consumer_group", "streamanalytics"},
+                                      {"stop_when_idle", "60s"}}),
+        stop.token());
+    const auto started = std::chrono::steady_clock::now();
+    std::thread stopper([&stop] {
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+        stop.request_stop();
+    });
+    std::string_view line;
+    EXPECT_FALSE(in->next(line));
+    stopper.join();
+    const auto waited = std::chrono::steady_clock::now() - started;
+    EXPECT_GE(waited, std::chrono::seconds(1));
+    EXPECT_LT(waited, std::chrono::seconds(30));
+    EXPECT_FALSE(in->next(line));  // ended for good
+}
+
 }  // namespace
 }  // namespace streamcp::test
