@@ -68,8 +68,9 @@ class eventhubs_source final : public pipeline::line_source {
     bool ended_ = false;
 };
 
-/// The `eventhubs` source of a pipeline config (docs/adapters.md lists its options).
+/// The `eventhubs` source of a pipeline config (docs/adapters.md lists its options). Its stream
+/// ends when a stop is `requested`.
 [[nodiscard]] std::unique_ptr<pipeline::line_source> make_eventhubs_source(
-    const pipeline::endpoint_config& config, pipeline::stop_token stop = {});
+    const pipeline::endpoint_config& config, pipeline::stop_token requested = {});
 
 }  // namespace streamcp::adapters
