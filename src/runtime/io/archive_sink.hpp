@@ -13,7 +13,7 @@
 namespace streamcp::pipeline {
 
 /// Where raw input messages are archived (the seed's data-lake copy). The file archive lives
-/// in src/adapters; object-store archives implement the same interface.
+/// in src/connectors/file; object-store archives implement the same interface.
 class archive_sink {
   public:
     virtual ~archive_sink() = default;

@@ -7,7 +7,7 @@
 
 namespace streamcp::pipeline {
 
-/// Where output lines go. File and stdout sinks live in src/adapters; broker sinks implement
+/// Where output lines go. File and stdout sinks live in src/connectors/file; broker sinks implement
 /// the same interface.
 class line_sink {
   public:

@@ -11,7 +11,7 @@
 namespace streamcp::pipeline {
 
 /// Where input messages come from: one message per line. File and stdin sources live in
-/// src/adapters; broker sources implement the same interface.
+/// src/connectors/file; broker sources implement the same interface.
 class line_source {
   public:
     virtual ~line_source() = default;
