@@ -4,13 +4,13 @@
 #include <optional>
 #include <string>
 
-#include "adapters/file_line_sink.hpp"
-#include "adapters/file_line_source.hpp"
-#include "cli/commands.hpp"
-#include "cli/run_reporting.hpp"
-#include "pipeline/detect_runner.hpp"
-#include "pipeline/duration_parse.hpp"
-#include "pipeline/pipeline_config.hpp"
+#include "commands.hpp"
+#include "detect_runner.hpp"
+#include "duration_parse.hpp"
+#include "file_line_sink.hpp"
+#include "file_line_source.hpp"
+#include "pipeline_config.hpp"
+#include "run_reporting.hpp"
 
 namespace streamcp::cli {
 namespace {

@@ -6,7 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "cli/commands.hpp"
+#include "commands.hpp"
 
 int main(int argc, char** argv) {
     CLI::App app{

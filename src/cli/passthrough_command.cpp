@@ -6,9 +6,9 @@
 
 #include <simdjson.h>
 
-#include "adapters/file_line_sink.hpp"
-#include "adapters/file_line_source.hpp"
-#include "cli/commands.hpp"
+#include "commands.hpp"
+#include "file_line_sink.hpp"
+#include "file_line_source.hpp"
 
 namespace streamcp::cli {
 namespace {

@@ -5,14 +5,14 @@
 #include <string>
 #include <vector>
 
-#include "adapters/endpoint_factory.hpp"
-#include "adapters/file_line_sink.hpp"
-#include "cli/commands.hpp"
-#include "cli/run_reporting.hpp"
-#include "pipeline/detect_runner.hpp"
-#include "pipeline/fanout_line_sink.hpp"
-#include "pipeline/pipeline_config.hpp"
-#include "pipeline/stop_signal.hpp"
+#include "commands.hpp"
+#include "detect_runner.hpp"
+#include "endpoint_factory.hpp"
+#include "fanout_line_sink.hpp"
+#include "file_line_sink.hpp"
+#include "pipeline_config.hpp"
+#include "run_reporting.hpp"
+#include "stop_signal.hpp"
 
 namespace streamcp::cli {
 namespace {
@@ -31,7 +31,8 @@ int run_pipeline(const run_flags& flags) {
         archive = make_archive(*config.archive, config.query.out_of_order_tolerance);
         settings.archive = archive.get();
     }
-    const std::unique_ptr<pipeline::line_source> source = adapters::make_source(config.source);
+    const std::unique_ptr<pipeline::line_source> source =
+        adapters::make_source(config.source, signal_stop_token());
     if (config.checkpoint && !source->seekable()) {
         throw std::invalid_argument(
             "config: [checkpoint] needs a source that can resume (a file "
@@ -51,7 +52,7 @@ int run_pipeline(const run_flags& flags) {
     settings.checkpoint = config.checkpoint;
     settings.progress = make_progress(flags.quiet);
     // Broker sources never end by themselves: SIGINT / SIGTERM end the run with a checkpoint.
-    pipeline::install_stop_handlers();
+    install_stop_handlers();
     const pipeline::detect_counts counts = pipeline::run_detect(
         config.query, *source, output, rejects ? &*rejects : nullptr, settings);
     output.flush();

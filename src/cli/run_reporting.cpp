@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "cli/run_reporting.hpp"
+#include "run_reporting.hpp"
 
 #include <chrono>
 #include <cstdio>

@@ -6,9 +6,9 @@
 #include <memory>
 #include <string_view>
 
-#include "adapters/file_archive.hpp"
-#include "pipeline/detect_job.hpp"
-#include "pipeline/pipeline_config.hpp"
+#include "detect_job.hpp"
+#include "file_archive.hpp"
+#include "pipeline_config.hpp"
 
 namespace streamcp::cli {
 

@@ -1,23 +1,19 @@
 // SPDX-License-Identifier: MIT
 // `streamcp simulate`: the seed's IoT devices, as JSON Lines or over MQTT as IoT Hub devices.
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "adapters/connection_string.hpp"
-#include "adapters/file_line_sink.hpp"
-#if STREAMCP_WITH_MQTT
-#include "adapters/mqtt_publisher.hpp"
-#endif
-#include "cli/commands.hpp"
-#include "pipeline/duration_parse.hpp"
-#include "pipeline/simulator.hpp"
-#include "pipeline/timestamp_parse.hpp"
+#include "commands.hpp"
+#include "connection_string.hpp"
+#include "duration_parse.hpp"
+#include "file_line_sink.hpp"
+#include "message_output.hpp"
+#include "simulator.hpp"
+#include "timestamp_parse.hpp"
 
 namespace streamcp::cli {
 namespace {
@@ -46,144 +42,81 @@ struct simulate_flags {
     std::string retry_for = "5m";
 };
 
-/// Where simulated messages go: a file/stdout, or IoT Hub's MQTT endpoint.
-class message_output {
-  public:
-    virtual ~message_output() = default;
-    /// `line` ends with a newline; `device` is the simulated device's index.
-    virtual void write(std::string_view line, std::size_t device) = 0;
-    /// Lets time pass until `until` (MQTT keeps acknowledging meanwhile).
-    virtual void wait_until(std::chrono::steady_clock::time_point until) = 0;
-    virtual void finish() = 0;
-};
-
-class file_output final : public message_output {
-  public:
-    explicit file_output(const std::string& path) : sink_(path) {
-        if (sink_.truncatable()) {
-            sink_.truncate(0);
-        }
-    }
-    void write(std::string_view line, std::size_t /*device*/) override { sink_.write(line); }
-    void wait_until(std::chrono::steady_clock::time_point until) override {
-        sink_.flush();  // a consumer sees each tick as it happens
-        std::this_thread::sleep_until(until);
-    }
-    void finish() override { sink_.flush(); }
-
-  private:
-    adapters::file_line_sink sink_;
-};
-
 #if STREAMCP_WITH_MQTT
-class mqtt_output final : public message_output {
-  public:
-    mqtt_output(const simulate_flags& flags, const std::vector<std::string>& simulated_ids)
-        : url_(flags.mqtt_url),
-          publisher_(make_options(flags), identities(flags, simulated_ids)),
-          shared_(flags.identity == "shared") {}
+adapters::mqtt_publisher_options mqtt_options(const simulate_flags& flags) {
+    adapters::mqtt_publisher_options options;
+    options.url = flags.mqtt_url;
+    options.ca_file = flags.ca_file;
+    options.token_lifetime =
+        std::chrono::ceil<std::chrono::seconds>(pipeline::parse_duration(flags.sas_ttl));
+    if (!flags.sas_expiry.empty()) {
+        const auto expiry = pipeline::parse_iso8601_time(flags.sas_expiry);
+        if (!expiry) {
+            throw std::invalid_argument("--sas-expiry '" + flags.sas_expiry + "' is not ISO-8601");
+        }
+        options.fixed_expiry =
+            std::chrono::time_point_cast<std::chrono::system_clock::duration>(*expiry);
+    }
+    options.max_in_flight = flags.max_in_flight;
+    options.give_up_after = std::chrono::duration_cast<std::chrono::milliseconds>(
+        pipeline::parse_duration(flags.retry_for));
+    return options;
+}
 
-    void write(std::string_view line, std::size_t device) override {
-        if (!line.empty() && line.back() == '\n') {
-            line.remove_suffix(1);
-        }
-        publisher_.publish(shared_ ? 0 : device, line);
+/// One identity from the device connection string ("shared", as the seed: every simulated
+/// device sends through one IoT Hub device), or one per simulated device id ("per-device",
+/// each signing with the connection string's key).
+std::vector<adapters::mqtt_identity> mqtt_identities(
+    const simulate_flags& flags, const std::vector<std::string>& simulated_ids) {
+    if (flags.connection_string_env.empty()) {
+        throw std::invalid_argument(
+            "--mqtt needs --connection-string-env VAR: the environment variable holding a "
+            "device connection string HostName=<hub>.azure-devices.net;DeviceId=<id>;"
+            "SharedAccessKey=<key>");
     }
-    void wait_until(std::chrono::steady_clock::time_point until) override {
-        publisher_.service(until);
+    const char* text = std::getenv(flags.connection_string_env.c_str());
+    if (text == nullptr || *text == '\0') {
+        throw std::invalid_argument("--connection-string-env: environment variable " +
+                                    flags.connection_string_env + " is unset or empty");
     }
-    void finish() override {
-        publisher_.finish();
-        const adapters::mqtt_publisher_stats& s = publisher_.stats();
-        std::fprintf(stderr,
-                     "streamcp simulate: %llu messages published to %s, %llu acknowledged "
-                     "(PUBACK); %llu sends, %llu republished, %llu connects, %llu connection "
-                     "losses, %llu token renewals\n",
-                     static_cast<unsigned long long>(s.published), url_.c_str(),
-                     static_cast<unsigned long long>(s.acknowledged),
-                     static_cast<unsigned long long>(s.sends),
-                     static_cast<unsigned long long>(s.republished),
-                     static_cast<unsigned long long>(s.connects),
-                     static_cast<unsigned long long>(s.connection_losses),
-                     static_cast<unsigned long long>(s.token_renewals));
+    const adapters::connection_string cs = adapters::parse_connection_string(
+        text, "--connection-string-env (variable " + flags.connection_string_env + ")");
+    if (cs.kind != adapters::connection_string_kind::iothub_device) {
+        throw std::invalid_argument("--connection-string-env (variable " +
+                                    flags.connection_string_env +
+                                    "): a device connection string (with DeviceId) is "
+                                    "needed, not a service or Event Hubs one");
     }
-
-  private:
-    static adapters::mqtt_publisher_options make_options(const simulate_flags& flags) {
-        adapters::mqtt_publisher_options options;
-        options.url = flags.mqtt_url;
-        options.ca_file = flags.ca_file;
-        options.token_lifetime =
-            std::chrono::ceil<std::chrono::seconds>(pipeline::parse_duration(flags.sas_ttl));
-        if (!flags.sas_expiry.empty()) {
-            const auto expiry = pipeline::parse_iso8601_time(flags.sas_expiry);
-            if (!expiry) {
-                throw std::invalid_argument("--sas-expiry '" + flags.sas_expiry +
-                                            "' is not ISO-8601");
-            }
-            options.fixed_expiry =
-                std::chrono::time_point_cast<std::chrono::system_clock::duration>(*expiry);
+    std::vector<adapters::mqtt_identity> out;
+    if (flags.identity == "shared") {
+        out.push_back({cs.host, cs.device_id, cs.key});
+    } else if (flags.identity == "per-device") {
+        for (const std::string& id : simulated_ids) {
+            out.push_back({cs.host, id, cs.key});
         }
-        options.max_in_flight = flags.max_in_flight;
-        options.give_up_after = std::chrono::duration_cast<std::chrono::milliseconds>(
-            pipeline::parse_duration(flags.retry_for));
-        return options;
+    } else {
+        throw std::invalid_argument("--identity must be shared or per-device, not '" +
+                                    flags.identity + "'");
     }
-
-    /// One identity from the device connection string ("shared", as the seed: every simulated
-    /// device sends through one IoT Hub device), or one per simulated device id ("per-device",
-    /// each signing with the connection string's key).
-    static std::vector<adapters::mqtt_identity> identities(
-        const simulate_flags& flags, const std::vector<std::string>& simulated_ids) {
-        if (flags.connection_string_env.empty()) {
-            throw std::invalid_argument(
-                "--mqtt needs --connection-string-env VAR: the environment variable holding a "
-                "device connection string HostName=<hub>.azure-devices.net;DeviceId=<id>;"
-                "SharedAccessKey=<key>");
-        }
-        const char* text = std::getenv(flags.connection_string_env.c_str());
-        if (text == nullptr || *text == '\0') {
-            throw std::invalid_argument("--connection-string-env: environment variable " +
-                                        flags.connection_string_env + " is unset or empty");
-        }
-        const adapters::connection_string cs = adapters::parse_connection_string(
-            text, "--connection-string-env (variable " + flags.connection_string_env + ")");
-        if (cs.kind != adapters::connection_string_kind::iothub_device) {
-            throw std::invalid_argument("--connection-string-env (variable " +
-                                        flags.connection_string_env +
-                                        "): a device connection string (with DeviceId) is "
-                                        "needed, not a service or Event Hubs one");
-        }
-        std::vector<adapters::mqtt_identity> out;
-        if (flags.identity == "shared") {
-            out.push_back({cs.host, cs.device_id, cs.key});
-        } else if (flags.identity == "per-device") {
-            for (const std::string& id : simulated_ids) {
-                out.push_back({cs.host, id, cs.key});
-            }
-        } else {
-            throw std::invalid_argument("--identity must be shared or per-device, not '" +
-                                        flags.identity + "'");
-        }
-        return out;
-    }
-
-    std::string url_;
-    adapters::mqtt_publisher publisher_;
-    bool shared_;
-};
+    return out;
+}
 #endif
 
-std::unique_ptr<message_output> make_output(const simulate_flags& flags,
-                                            const std::vector<std::string>& simulated_ids) {
+std::unique_ptr<pipeline::message_output> make_output(
+    const simulate_flags& flags, const std::vector<std::string>& simulated_ids) {
     if (flags.mqtt_url.empty()) {
-        return std::make_unique<file_output>(flags.output);
+        auto sink = std::make_unique<adapters::file_line_sink>(flags.output);
+        if (sink->truncatable()) {
+            sink->truncate(0);
+        }
+        return std::make_unique<pipeline::line_sink_output>(std::move(sink));
     }
     if (flags.output != "-") {
         throw std::invalid_argument("give either --mqtt or --output, not both");
     }
 #if STREAMCP_WITH_MQTT
-    return std::make_unique<mqtt_output>(flags, simulated_ids);
+    return std::make_unique<pipeline::mqtt_output>(
+        mqtt_options(flags), mqtt_identities(flags, simulated_ids), flags.identity == "shared");
 #else
     (void)simulated_ids;
     throw std::invalid_argument(
@@ -222,7 +155,8 @@ int run_simulate(const simulate_flags& flags) {
         throw std::invalid_argument("--rate must be >= 0 (messages per second; 0 = no limit)");
     }
     pipeline::device_simulator simulator{options};
-    const std::unique_ptr<message_output> output = make_output(flags, simulator.device_ids());
+    const std::unique_ptr<pipeline::message_output> output =
+        make_output(flags, simulator.device_ids());
     const auto wall_start = std::chrono::steady_clock::now();
     std::string line;
     for (std::uint64_t n = 0; flags.events == 0 || n < flags.events; ++n) {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "adapters/connection_string.hpp"
+#include "connection_string.hpp"
 
 #include <stdexcept>
 #include <string>

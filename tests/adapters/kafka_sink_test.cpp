@@ -2,7 +2,7 @@
 //
 // The Kafka sink against a real Apache Kafka (KRaft, one node, loopback) that ctest's fixture
 // starts with scripts/brokers; records are read back with a librdkafka consumer.
-#include "adapters/kafka_sink.hpp"
+#include "kafka_sink.hpp"
 
 #include <array>
 #include <atomic>
@@ -23,8 +23,8 @@
 #include <librdkafka/rdkafka.h>
 #include <unistd.h>
 
-#include "pipeline/pipeline_config.hpp"
-#include "pipeline/record_id.hpp"
+#include "endpoint_config.hpp"
+#include "record_id.hpp"
 
 namespace streamcp::adapters {
 namespace {

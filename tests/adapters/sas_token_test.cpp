@@ -2,7 +2,7 @@
 // SAS tokens checked against signatures computed outside our code: Python's hmac/base64/urllib
 // (run through popen, following Microsoft's documented Python sample) and fixed vectors from
 // the openssl command line.
-#include "adapters/sas_token.hpp"
+#include "sas_token.hpp"
 
 #include <array>
 #include <chrono>

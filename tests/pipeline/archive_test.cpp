@@ -13,11 +13,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "adapters/file_archive.hpp"
-#include "adapters/file_line_source.hpp"
-#include "pipeline/detect_runner.hpp"
-#include "pipeline/timestamp_parse.hpp"
+#include "detect_runner.hpp"
+#include "file_archive.hpp"
+#include "file_line_source.hpp"
 #include "test_sinks.hpp"
+#include "timestamp_parse.hpp"
 
 namespace streamcp::adapters {
 namespace {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The pipeline against the library on the same events, through the runtime's API.
-#include "pipeline/detect_job.hpp"
+#include "detect_job.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -16,9 +16,9 @@
 
 #include <streamcp/streamcp.hpp>
 
-#include "pipeline/json_text.hpp"
-#include "pipeline/timestamp_parse.hpp"
+#include "json_text.hpp"
 #include "test_sinks.hpp"
+#include "timestamp_parse.hpp"
 
 namespace streamcp::pipeline {
 namespace {

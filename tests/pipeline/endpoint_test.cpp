@@ -12,13 +12,13 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
-#include "adapters/endpoint_factory.hpp"
-#include "pipeline/detect_runner.hpp"
-#include "pipeline/endpoint_options.hpp"
-#include "pipeline/pipeline_config.hpp"
-#include "pipeline/record_id.hpp"
-#include "pipeline/timestamp_parse.hpp"
+#include "detect_runner.hpp"
+#include "endpoint_factory.hpp"
+#include "endpoint_options.hpp"
+#include "pipeline_config.hpp"
+#include "record_id.hpp"
 #include "test_sinks.hpp"
+#include "timestamp_parse.hpp"
 
 namespace streamcp::pipeline {
 namespace {

@@ -6,10 +6,10 @@
 
 #include <gtest/gtest.h>
 
-#include "pipeline/duration_parse.hpp"
-#include "pipeline/json_text.hpp"
-#include "pipeline/simulator.hpp"
-#include "pipeline/timestamp_parse.hpp"
+#include "duration_parse.hpp"
+#include "json_text.hpp"
+#include "simulator.hpp"
+#include "timestamp_parse.hpp"
 
 namespace streamcp::pipeline {
 namespace {

@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
-#include "pipeline/detect_job.hpp"
+#include "detect_job.hpp"
 #include "test_sinks.hpp"
 
 namespace streamcp::pipeline {

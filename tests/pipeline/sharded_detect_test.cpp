@@ -10,9 +10,9 @@
 
 #include <gtest/gtest.h>
 
-#include "pipeline/detect_job.hpp"
-#include "pipeline/job_state_shards.hpp"
-#include "pipeline/json_text.hpp"
+#include "detect_job.hpp"
+#include "job_state_shards.hpp"
+#include "json_text.hpp"
 #include "test_sinks.hpp"
 
 namespace streamcp::pipeline {

@@ -7,7 +7,7 @@
 
 #include <simdjson.h>
 
-#include "pipeline/line_sink.hpp"
+#include "line_sink.hpp"
 
 namespace streamcp::pipeline::testing {
 

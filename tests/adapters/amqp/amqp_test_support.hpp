@@ -10,11 +10,11 @@
 
 #include <simdjson.h>
 
-#include "adapters/eventhubs_sink.hpp"
-#include "adapters/eventhubs_source.hpp"
-#include "pipeline/line_sink.hpp"
-#include "pipeline/line_source.hpp"
-#include "pipeline/pipeline_config.hpp"
+#include "endpoint_config.hpp"
+#include "eventhubs_sink.hpp"
+#include "eventhubs_source.hpp"
+#include "line_sink.hpp"
+#include "line_source.hpp"
 
 namespace streamcp::test {
 

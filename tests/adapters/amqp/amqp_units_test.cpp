@@ -6,12 +6,12 @@
 
 #include <gtest/gtest.h>
 
-#include "adapters/eventhubs_batcher.hpp"
-#include "adapters/eventhubs_endpoint.hpp"
-#include "adapters/eventhubs_metadata.hpp"
-#include "adapters/eventhubs_position.hpp"
 #include "amqp_test_support.hpp"
-#include "pipeline/record_id.hpp"
+#include "eventhubs_batcher.hpp"
+#include "eventhubs_endpoint.hpp"
+#include "eventhubs_metadata.hpp"
+#include "eventhubs_position.hpp"
+#include "record_id.hpp"
 
 namespace streamcp::test {
 namespace {

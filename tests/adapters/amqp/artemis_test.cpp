@@ -10,7 +10,6 @@
 #include <gtest/gtest.h>
 
 #include "amqp_test_support.hpp"
-#include "pipeline/stop_signal.hpp"
 
 namespace streamcp::test {
 namespace {
@@ -21,7 +20,6 @@ class Artemis : public ::testing::Test {
         std::ifstream port_file(std::string(STREAMCP_ARTEMIS_RUN_DIR) + "/artemis.port");
         ASSERT_TRUE(port_file >> port_)
             << "Artemis is not running (ctest fixture brokers.artemis.start)";
-        pipeline::clear_stop_request();
         // A fresh address per test run: earlier runs may have left messages behind.
         address_ = "streamcp.test." +
                    std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) +

@@ -3,6 +3,7 @@
 // (tests/eventhubs_double): CBS, partitions, filters, redirect, detaches and throttling.
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <stdexcept>
@@ -11,11 +12,11 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
-#include "adapters/eventhubs_metadata.hpp"
 #include "amqp_test_support.hpp"
 #include "child_process.hpp"
-#include "pipeline/stop_signal.hpp"
+#include "eventhubs_metadata.hpp"
 
 namespace streamcp::test {
 namespace {
@@ -92,7 +93,6 @@ class EventHubsDouble : public ::testing::Test {
         if (std::string(STREAMCP_EVENTHUBS_DOUBLE).empty()) {
             GTEST_SKIP() << "the Event Hubs test double is not built";
         }
-        pipeline::clear_stop_request();
     }
 
     static std::unique_ptr<pipeline::line_sink> sink(event_hubs_double& hubs, option_map extra,
@@ -363,6 +363,73 @@ TEST_F(EventHubsDouble, AHigherEpochReaderTakesThePartitionAndTheOlderOneStops) 
         EXPECT_NE(std::string(error.what()).find("amqp:link:stolen"), std::string::npos)
             << error.what();
     }
+}
+
+TEST_F(EventHubsDouble, ARequestedStopEndsTheStreamOfAWaitingSource) {
+    event_hubs_double hubs({});
+    set_secret("STREAMCP_TEST_SOURCE_CS", hubs.connection_string("telemetry"));
+    pipeline::stop_source stop;
+    // No event will come; the idle limit only bounds the test if the stop went unseen.
+    auto in = adapters::make_eventhubs_source(
+        eventhubs_endpoint("source", {{"connection_string_env", "STREAMCP_TEST_SOURCE_CS"},
+                                      {"tls", "false"},
+                                      {"consumer_group", "streamanalytics"},
+                                      {"stop_when_idle", "60s"}}),
+        stop.token());
+    const auto started = std::chrono::steady_clock::now();
+    std::thread stopper([&stop] {
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+        stop.request_stop();
+    });
+    std::string_view line;
+    EXPECT_FALSE(in->next(line));
+    stopper.join();
+    const auto waited = std::chrono::steady_clock::now() - started;
+    EXPECT_GE(waited, std::chrono::seconds(1));
+    EXPECT_LT(waited, std::chrono::seconds(30));
+    EXPECT_FALSE(in->next(line));  // ended for good
+}
+
+TEST_F(EventHubsDouble, SigtermEndsARunReadingABrokerWithStatusZero) {
+    event_hubs_double hubs({});
+    std::string events;
+    for (int minute = 0; minute < 20; ++minute) {
+        events += "{\"device\":\"d\",\"temp\":" + std::to_string(20 + minute % 3) +
+                  ",\"datetime\":\"2019-11-18T19:" + (minute < 10 ? "0" : "") +
+                  std::to_string(minute) + ":00Z\"}\n";
+    }
+    auto out = sink(hubs, {});
+    out->write(events);
+    out->sync();
+    const std::filesystem::path dir =
+        std::filesystem::temp_directory_path() /
+        ("streamcp-sigterm-" +
+         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+    std::filesystem::create_directories(dir);
+    // No stop_when_idle: only the signal, through the CLI's stop token, can end this run.
+    std::ofstream(dir / "job.toml") << "[source]\ntype = \"eventhubs\"\n"
+                                       "connection_string_env = \"STREAMCP_TEST_RUN_CS\"\n"
+                                       "tls = false\nconsumer_group = \"streamanalytics\"\n"
+                                       "[query]\nvalue = \"temp\"\ntimestamp = \"datetime\"\n"
+                                       "partition_by = \"device\"\nconfidence = 95\n"
+                                       "history = 4\nduration = \"4m\"\n"
+                                       "[[sinks]]\ntype = \"file\"\npath = \""
+                                    << (dir / "out.jsonl").string() << "\"\n";
+    child_process run({STREAMCP_CLI_PATH, "run", (dir / "job.toml").string()},
+                      {"STREAMCP_TEST_RUN_CS=" + hubs.connection_string("telemetry")});
+    std::this_thread::sleep_for(std::chrono::seconds(5));
+    const int status = run.finish();  // SIGTERM; SIGKILL after 10 s if the run does not end
+    EXPECT_TRUE(WIFEXITED(status)) << "status " << status;
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+    std::ifstream output(dir / "out.jsonl");
+    std::string line;
+    int lines = 0;
+    while (std::getline(output, line)) {
+        EXPECT_NE(line.find("\"Score\""), std::string::npos) << line;
+        ++lines;
+    }
+    EXPECT_LE(lines, 20);
+    std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: MIT
+#include "endpoint_factory.hpp"
+
+#include <stdexcept>
+
+#include "endpoint_options.hpp"
+#include "file_line_sink.hpp"
+#include "file_line_source.hpp"
+
+// Broker adapters are compiled in when their CMake option is on (STREAMCP_WITH_<X>).
+#if STREAMCP_WITH_AMQP
+#include "eventhubs_sink.hpp"
+#include "eventhubs_source.hpp"
+#endif
+#if STREAMCP_WITH_KAFKA
+#include "kafka_sink.hpp"
+#endif
+
+namespace streamcp::adapters {
+namespace {
+
+[[noreturn]] void unknown_type(const pipeline::endpoint_config& endpoint,
+                               const std::string& allowed) {
+    throw std::invalid_argument("config: " + endpoint.section + ".type '" + endpoint.type +
+                                "' is unknown: allowed " + allowed);
+}
+
+}  // namespace
+
+std::string source_types() {
+    std::string types = "file, stdin";
+#if STREAMCP_WITH_AMQP
+    types += ", eventhubs";
+#endif
+    return types;
+}
+
+std::string sink_types() {
+    std::string types = "file, stdout";
+#if STREAMCP_WITH_AMQP
+    types += ", eventhubs";
+#endif
+#if STREAMCP_WITH_KAFKA
+    types += ", kafka";
+#endif
+    return types;
+}
+
+std::unique_ptr<pipeline::line_source> make_source(const pipeline::endpoint_config& endpoint,
+                                                   [[maybe_unused]] pipeline::stop_token stop) {
+    if (endpoint.type == "file") {
+        pipeline::reject_unknown_options(endpoint, {});
+        return std::make_unique<file_line_source>(endpoint.path);
+    }
+    if (endpoint.type == "stdin") {
+        pipeline::reject_unknown_options(endpoint, {});
+        return std::make_unique<file_line_source>("-");
+    }
+#if STREAMCP_WITH_AMQP
+    if (endpoint.type == "eventhubs") {
+        return make_eventhubs_source(endpoint, stop);
+    }
+#endif
+    unknown_type(endpoint, source_types());
+}
+
+std::unique_ptr<pipeline::line_sink> make_sink(const pipeline::endpoint_config& endpoint) {
+    if (endpoint.type == "file") {
+        pipeline::reject_unknown_options(endpoint, {});
+        return std::make_unique<file_line_sink>(endpoint.path);
+    }
+    if (endpoint.type == "stdout") {
+        pipeline::reject_unknown_options(endpoint, {});
+        return std::make_unique<file_line_sink>("-");
+    }
+#if STREAMCP_WITH_AMQP
+    if (endpoint.type == "eventhubs") {
+        return make_eventhubs_sink(endpoint);
+    }
+#endif
+#if STREAMCP_WITH_KAFKA
+    if (endpoint.type == "kafka") {
+        return make_kafka_sink(endpoint);
+    }
+#endif
+    unknown_type(endpoint, sink_types());
+}
+
+}  // namespace streamcp::adapters

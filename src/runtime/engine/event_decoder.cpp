@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: MIT
+#include "event_decoder.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <utility>
+
+#include <streamcp/detail/validate.hpp>
+
+namespace streamcp::pipeline {
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+using simdjson::dom::object;
+
+/// The field's element, or empty when it (or an object on its path) is absent.
+std::optional<element> find_field(object root, const field_path& path) {
+    element found;
+    if (root.at_key(path.text).get(found) == simdjson::SUCCESS) {
+        return found;
+    }
+    if (path.segments.size() < 2) {
+        return std::nullopt;
+    }
+    object current = root;
+    for (std::size_t i = 0; i < path.segments.size(); ++i) {
+        if (current.at_key(path.segments[i]).get(found) != simdjson::SUCCESS) {
+            return std::nullopt;
+        }
+        if (i + 1 < path.segments.size() && found.get(current) != simdjson::SUCCESS) {
+            return std::nullopt;
+        }
+    }
+    return found;
+}
+
+reject_details reject(reject_reason reason, std::string detail) {
+    return {reason, std::move(detail)};
+}
+
+std::optional<reject_details> read_time(element field, const event_fields& fields,
+                                        event_time& out) {
+    const std::string& name = fields.timestamp.text;
+    if (fields.time_format == timestamp_format::iso8601) {
+        std::string_view text;
+        if (field.get(text) != simdjson::SUCCESS) {
+            return reject(reject_reason::bad_timestamp, name + " is not an ISO-8601 string");
+        }
+        const auto time = parse_iso8601_time(text);
+        if (!time) {
+            return reject(reject_reason::bad_timestamp,
+                          name + " '" + std::string(text) + "' is not an ISO-8601 date-time");
+        }
+        out = *time;
+        return std::nullopt;
+    }
+    std::optional<event_time> time;
+    std::int64_t integer = 0;
+    double real = 0;
+    std::string_view text;
+    if (field.get(integer) == simdjson::SUCCESS) {
+        time = epoch_to_time(integer, fields.time_format);
+    } else if (field.get(real) == simdjson::SUCCESS) {
+        time = epoch_to_time(real, fields.time_format);
+    } else if (field.get(text) == simdjson::SUCCESS) {
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), real);
+        if (error == std::errc{} && end == text.data() + text.size() && std::isfinite(real)) {
+            time = epoch_to_time(real, fields.time_format);
+        }
+    } else {
+        return reject(reject_reason::bad_timestamp, name + " is not an epoch number");
+    }
+    if (!time) {
+        return reject(reject_reason::bad_timestamp, name + " is not a usable epoch time");
+    }
+    out = *time;
+    return std::nullopt;
+}
+
+std::optional<reject_details> read_value(std::optional<element> field, const event_fields& fields,
+                                         std::optional<double>& out) {
+    if (!field || field->is_null()) {
+        out.reset();  // ASA reads a missing property as NULL
+        return std::nullopt;
+    }
+    double value = 0;
+    if (field->get(value) != simdjson::SUCCESS) {
+        return reject(reject_reason::bad_value, fields.value.text + " is not a number");
+    }
+    if (!std::isfinite(value) || std::abs(value) >= streamcp::detail::float32_overflow_bound) {
+        return reject(reject_reason::value_out_of_range,
+                      fields.value.text + " is beyond float32's range (|value| <= 3.4028235e38)");
+    }
+    out = value;
+    return std::nullopt;
+}
+
+std::optional<reject_details> read_key(std::optional<element> field, const event_fields& fields,
+                                       partition_key& out) {
+    if (!field || field->is_null()) {
+        out.emplace<std::monostate>();
+        return std::nullopt;
+    }
+    std::string_view text;
+    if (field->get(text) == simdjson::SUCCESS) {
+        if (auto* existing = std::get_if<std::string>(&out)) {
+            existing->assign(text);  // reuses the string's buffer: no allocation per event
+        } else {
+            out.emplace<std::string>(text);
+        }
+        return std::nullopt;
+    }
+    std::int64_t integer = 0;
+    if (field->get(integer) == simdjson::SUCCESS) {
+        out.emplace<std::int64_t>(integer);
+        return std::nullopt;
+    }
+    return reject(reject_reason::bad_partition_key,
+                  fields.partition.text + " is not a string, an integer within int64 or null");
+}
+
+}  // namespace
+
+field_path::field_path(std::string_view dotted) : text(dotted) {
+    std::size_t start = 0;
+    while (true) {
+        const std::size_t dot = dotted.find('.', start);
+        segments.emplace_back(dotted.substr(start, dot - start));
+        if (dot == std::string_view::npos) {
+            break;
+        }
+        start = dot + 1;
+    }
+}
+
+std::string_view field_path::output_name() const noexcept {
+    return segments.empty() ? std::string_view{text} : std::string_view{segments.back()};
+}
+
+event_decoder::event_decoder(event_fields fields, std::vector<std::string> output_names)
+    : fields_(std::move(fields)), output_names_(std::move(output_names)) {}
+
+std::optional<reject_details> event_decoder::decode(std::string_view line, decoded_event& event) {
+    element root;
+    if (const auto error = parser_.parse(line.data(), line.size(), false).get(root);
+        error != simdjson::SUCCESS) {
+        return reject(reject_reason::malformed_json, simdjson::error_message(error));
+    }
+    object members;
+    if (root.get(members) != simdjson::SUCCESS) {
+        return reject(reject_reason::not_an_object, "the line is JSON but not an object");
+    }
+    const auto time_field = find_field(members, fields_.timestamp);
+    if (!time_field || time_field->is_null()) {
+        return reject(reject_reason::missing_timestamp, fields_.timestamp.text + " is missing");
+    }
+    if (auto bad = read_time(*time_field, fields_, event.time)) {
+        return bad;
+    }
+    if (auto bad = read_value(find_field(members, fields_.value), fields_, event.value)) {
+        return bad;
+    }
+    if (fields_.partition.empty()) {
+        event.key.emplace<std::monostate>();
+    } else if (auto bad = read_key(find_field(members, fields_.partition), fields_, event.key)) {
+        return bad;
+    }
+    if (fields_.when.empty()) {
+        event.when = true;
+    } else {
+        const auto when_field = find_field(members, fields_.when);
+        bool flag = false;
+        event.when = when_field && when_field->get(flag) == simdjson::SUCCESS && flag;
+    }
+    event.empty_object = members.size() == 0;
+    event.has_output_names = false;
+    for (const std::string& name : output_names_) {
+        element ignored;
+        if (members.at_key(name).get(ignored) == simdjson::SUCCESS) {
+            event.has_output_names = true;
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace streamcp::pipeline

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+#include "event_order.hpp"
+
+#include <stdexcept>
+
+#include <simdjson.h>
+
+#include <streamcp/state/key_codec.hpp>
+#include <streamcp/state/snapshot_error.hpp>
+
+namespace streamcp::pipeline {
+
+out_of_order_action parse_out_of_order_action(std::string_view name) {
+    if (name == "adjust") {
+        return out_of_order_action::adjust;
+    }
+    if (name == "drop") {
+        return out_of_order_action::drop;
+    }
+    throw std::invalid_argument("out-of-order action '" + std::string(name) +
+                                "' is invalid: allowed adjust, drop");
+}
+
+event_order::event_order(std::chrono::nanoseconds tolerance, out_of_order_action action)
+    : tolerance_(tolerance), action_(action) {
+    if (tolerance.count() < 0) {
+        throw std::invalid_argument("out-of-order tolerance must not be negative");
+    }
+}
+
+void event_order::save(byte_writer& out) const {
+    out.u64(next_sequence_);
+    out.u64(keys_.size());
+    for (const auto& [key, state] : keys_) {
+        key_codec<partition_key>::encode(out, key);
+        out.i64(state.latest.time_since_epoch().count());
+        out.u64(state.held.size());
+        for (const held_event& held : state.held) {
+            out.u64(held.line);
+            out.u64(held.sequence);
+            out.str(held.raw);
+        }
+    }
+}
+
+void event_order::load(byte_reader& in, event_decoder& decoder) {
+    keys_.clear();
+    held_count_ = 0;
+    next_sequence_ = in.u64();
+    const std::size_t key_count = in.length(sizeof(std::int64_t));
+    for (std::size_t k = 0; k < key_count; ++k) {
+        partition_key key = key_codec<partition_key>::decode(in);
+        key_state state;
+        state.latest = event_time{std::chrono::nanoseconds{in.i64()}};
+        const std::size_t held_count = in.length(2 * sizeof(std::uint64_t));
+        for (std::size_t h = 0; h < held_count; ++h) {
+            held_event held;
+            held.line = in.u64();
+            held.sequence = in.u64();
+            held.raw = in.str();
+            const simdjson::padded_string padded{held.raw};
+            if (decoder.decode(std::string_view{padded.data(), padded.size()}, held.event)) {
+                throw snapshot_error("a held event in the checkpoint no longer decodes");
+            }
+            state.held.push_back(std::move(held));
+        }
+        std::make_heap(state.held.begin(), state.held.end(), later_first);
+        held_count_ += state.held.size();
+        keys_.emplace(std::move(key), std::move(state));
+    }
+}
+
+}  // namespace streamcp::pipeline

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <streamcp/state/byte_codec.hpp>
+
+#include "event_decoder.hpp"
+
+namespace streamcp::pipeline {
+
+/// What happens to an event later than the out-of-order tolerance (ASA's policies).
+enum class out_of_order_action {
+    adjust,  ///< takes the latest acceptable time (the key's latest time minus the tolerance)
+    drop,    ///< goes to the rejects output
+};
+
+[[nodiscard]] out_of_order_action parse_out_of_order_action(std::string_view name);
+
+/// An event on its way from the ordering stage to the function: its time may be adjusted.
+struct released_event {
+    const decoded_event& event;
+    event_time time;
+    std::string_view raw;
+    std::uint64_t line;
+};
+
+/// ASA's out-of-order policy per partition key (spec B.1, B.7.9): events late by at most the
+/// tolerance are held back and released in time order (ties in arrival order); later ones are
+/// adjusted or dropped. With tolerance 0 nothing is ever held, so events leave in input order
+/// and without a copy.
+class event_order {
+  public:
+    event_order(std::chrono::nanoseconds tolerance, out_of_order_action action);
+
+    /// Takes one decoded event. Calls `release(const released_event&)` for every event that is
+    /// now due, in release order; returns false (and releases nothing for it) when the event is
+    /// dropped as out of order.
+    template <class Release>
+    bool submit(const decoded_event& event, std::string_view raw, std::uint64_t line,
+                Release&& release) {
+        auto [it, created] = keys_.try_emplace(event.key);
+        key_state& state = it->second;
+        if (created) {
+            state.latest = event.time;
+        }
+        const event_time acceptable = state.latest - tolerance_;
+        if (event.time < acceptable) {
+            if (action_ == out_of_order_action::drop) {
+                return false;
+            }
+            // Everything at or before `acceptable` has been released already, so the adjusted
+            // event goes out at once and keeps the key's times nondecreasing.
+            release(released_event{event, acceptable, raw, line});
+            return true;
+        }
+        state.latest = std::max(state.latest, event.time);
+        const event_time due = state.latest - tolerance_;
+        if (state.held.empty() && event.time <= due) {
+            release(released_event{event, event.time, raw, line});
+            return true;
+        }
+        state.held.push_back(held_event{event, std::string(raw), line, next_sequence_++});
+        std::push_heap(state.held.begin(), state.held.end(), later_first);
+        ++held_count_;
+        release_due(state, due, release);
+        return true;
+    }
+
+    /// Releases every held event, all keys together in time order: the end of the input.
+    template <class Release>
+    void flush(Release&& release) {
+        std::vector<held_event> all;
+        all.reserve(held_count_);
+        for (auto& [key, state] : keys_) {
+            std::move(state.held.begin(), state.held.end(), std::back_inserter(all));
+            state.held.clear();
+        }
+        std::sort(all.begin(), all.end(),
+                  [](const held_event& a, const held_event& b) { return later_first(b, a); });
+        held_count_ = 0;
+        for (const held_event& held : all) {
+            release(released_event{held.event, held.event.time, held.raw, held.line});
+        }
+    }
+
+    /// Events held back, waiting for their time.
+    [[nodiscard]] std::size_t held() const noexcept { return held_count_; }
+
+    /// Writes each key's latest time and held events (their raw lines) for a checkpoint.
+    void save(byte_writer& out) const;
+    /// Reads what `save` wrote; held events are decoded again with `decoder`.
+    void load(byte_reader& in, event_decoder& decoder);
+
+  private:
+    struct held_event {
+        decoded_event event;
+        std::string raw;
+        std::uint64_t line;
+        std::uint64_t sequence;
+    };
+    struct key_state {
+        event_time latest{};
+        std::vector<held_event> held;  // a min-heap on (time, sequence)
+    };
+
+    static bool later_first(const held_event& a, const held_event& b) noexcept {
+        return a.event.time != b.event.time ? a.event.time > b.event.time : a.sequence > b.sequence;
+    }
+
+    template <class Release>
+    void release_due(key_state& state, event_time due, Release&& release) {
+        while (!state.held.empty() && state.held.front().event.time <= due) {
+            std::pop_heap(state.held.begin(), state.held.end(), later_first);
+            const held_event held = std::move(state.held.back());
+            state.held.pop_back();
+            --held_count_;
+            release(released_event{held.event, held.event.time, held.raw, held.line});
+        }
+    }
+
+    std::chrono::nanoseconds tolerance_;
+    out_of_order_action action_;
+    std::unordered_map<partition_key, key_state> keys_;
+    std::size_t held_count_ = 0;
+    std::uint64_t next_sequence_ = 0;
+};
+
+}  // namespace streamcp::pipeline

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: MIT
+#include "pipeline_config.hpp"
+
+#include <array>
+#include <charconv>
+#include <cstdlib>
+#include <stdexcept>
+
+#include <toml++/toml.h>
+
+#include "duration_parse.hpp"
+
+namespace streamcp::pipeline {
+namespace {
+
+[[noreturn]] void bad_setting(const std::string& key, const std::string& why) {
+    throw std::invalid_argument("config: " + key + " " + why);
+}
+
+/// Replaces each `${NAME}` in a string setting with the environment variable NAME, so one file
+/// serves hosts, ports and paths that differ between machines. An unset variable is an error naming
+/// the setting.
+std::string expand_environment(const std::string& text, const std::string& setting) {
+    std::string out;
+    std::size_t at = 0;
+    while (true) {
+        const std::size_t open = text.find("${", at);
+        if (open == std::string::npos) {
+            return out.append(text, at, std::string::npos);
+        }
+        const std::size_t close = text.find('}', open + 2);
+        if (close == std::string::npos) {
+            bad_setting(setting, "has '${' without a closing '}'");
+        }
+        const std::string name = text.substr(open + 2, close - open - 2);
+        const char* value = std::getenv(name.c_str());
+        if (name.empty() || value == nullptr) {
+            bad_setting(setting, "uses ${" + name + "}, which is not set in the environment");
+        }
+        out.append(text, at, open - at).append(value);
+        at = close + 1;
+    }
+}
+
+std::string required_string(const toml::table& table, const std::string& section,
+                            const std::string& key) {
+    const auto value = table[key].value<std::string>();
+    if (!value) {
+        bad_setting(section + "." + key, "is required (a string)");
+    }
+    return expand_environment(*value, section + "." + key);
+}
+
+std::string optional_string(const toml::table& table, const std::string& key,
+                            const std::string& fallback) {
+    const auto value = table[key].value<std::string>();
+    return value ? expand_environment(*value, key) : fallback;
+}
+
+/// A scalar as the text an adapter parses; arrays of scalars are joined with commas.
+std::optional<std::string> option_text(const toml::node& node) {
+    if (const auto* text = node.as_string()) {
+        return text->get();
+    }
+    if (const auto* number = node.as_integer()) {
+        return std::to_string(number->get());
+    }
+    if (const auto* number = node.as_floating_point()) {
+        std::array<char, 32> digits{};  // shortest round-trip form
+        const auto written =
+            std::to_chars(digits.data(), digits.data() + digits.size(), number->get());
+        return std::string(digits.data(), written.ptr);
+    }
+    if (const auto* flag = node.as_boolean()) {
+        return flag->get() ? "true" : "false";
+    }
+    if (const auto* array = node.as_array()) {
+        std::string joined;
+        for (const toml::node& item : *array) {
+            const auto text = item.as_array() == nullptr ? option_text(item) : std::nullopt;
+            if (!text) {
+                return std::nullopt;
+            }
+            joined.append(joined.empty() ? "" : ",").append(*text);
+        }
+        return joined;
+    }
+    return std::nullopt;
+}
+
+endpoint_config read_endpoint(const toml::table& table, const std::string& section) {
+    endpoint_config out;
+    out.section = section;
+    out.type = required_string(table, section, "type");
+    if (out.type == "file") {
+        out.path = required_string(table, section, "path");
+    }
+    for (const auto& [key, node] : table) {
+        const std::string name{key.str()};
+        if (name == "type" || (name == "path" && out.type == "file")) {
+            continue;
+        }
+        const auto text = option_text(node);
+        if (!text) {
+            bad_setting(section + "." + name, "must be a string, number, boolean or array of them");
+        }
+        out.options.emplace(name, expand_environment(*text, section + "." + name));
+    }
+    return out;
+}
+
+const toml::table& required_table(const toml::table& root, const std::string& key) {
+    const toml::table* table = root[key].as_table();
+    if (table == nullptr) {
+        bad_setting("[" + key + "]", "is required");
+    }
+    return *table;
+}
+
+detect_query read_query(const toml::table& table) {
+    detect_query query;
+    query.fields.value = field_path{required_string(table, "query", "value")};
+    query.fields.timestamp = field_path{required_string(table, "query", "timestamp")};
+    query.fields.time_format =
+        parse_timestamp_format(optional_string(table, "timestamp_format", "iso"));
+    if (const auto key = table["partition_by"].value<std::string>()) {
+        query.fields.partition = field_path{*key};
+    }
+    if (const auto when = table["when"].value<std::string>()) {
+        query.fields.when = field_path{*when};
+    }
+    const auto confidence = table["confidence"].value<double>();
+    const auto history = table["history"].value<std::int64_t>();
+    if (!confidence) {
+        bad_setting("query.confidence", "is required (a number in [1, 100])");
+    }
+    if (!history) {
+        bad_setting("query.history", "is required (an integer >= 1)");
+    }
+    query.confidence = *confidence;
+    query.history = *history;
+    query.duration = parse_duration(required_string(table, "query", "duration"));
+    query.fractional_confidence = table["fractional_confidence"].value_or(false);
+    query.out_of_order_tolerance =
+        parse_duration(optional_string(table, "out_of_order_tolerance", "0s"));
+    query.out_of_order =
+        parse_out_of_order_action(optional_string(table, "out_of_order_action", "adjust"));
+    query.shape.only_anomalies = table["only_anomalies"].value_or(false);
+    query.shape.project = table["project"].value_or(false);
+    return query;
+}
+
+}  // namespace
+
+pipeline_config load_pipeline_config(const std::string& path) {
+    toml::table root;
+    try {
+        root = toml::parse_file(path);
+    } catch (const toml::parse_error& error) {
+        const auto& where = error.source().begin;
+        throw std::invalid_argument("config " + path + ":" + std::to_string(where.line) + ":" +
+                                    std::to_string(where.column) + ": " +
+                                    std::string(error.description()));
+    }
+    pipeline_config config;
+    config.source = read_endpoint(required_table(root, "source"), "source");
+    config.query = read_query(required_table(root, "query"));
+    if (const toml::array* sinks = root["sinks"].as_array()) {
+        for (const toml::node& node : *sinks) {
+            const toml::table* table = node.as_table();
+            if (table == nullptr) {
+                bad_setting("sinks", "must be an array of tables ([[sinks]])");
+            }
+            config.sinks.push_back(
+                read_endpoint(*table, "sinks[" + std::to_string(config.sinks.size()) + "]"));
+        }
+    }
+    if (config.sinks.empty()) {
+        config.sinks.push_back(
+            {.type = "stdout", .path = "", .section = "sinks[0]", .options = {}});
+    }
+    if (const toml::table* rejects = root["rejects"].as_table()) {
+        config.rejects_path = required_string(*rejects, "rejects", "path");
+    }
+    if (const toml::table* checkpoint = root["checkpoint"].as_table()) {
+        checkpoint_policy policy;
+        policy.path = required_string(*checkpoint, "checkpoint", "path");
+        if (const auto every = (*checkpoint)["every"].value<std::int64_t>()) {
+            if (*every < 1) {
+                bad_setting("checkpoint.every", "must be at least 1");
+            }
+            policy.every_events = static_cast<std::uint64_t>(*every);
+        }
+        policy.interval = parse_duration(optional_string(*checkpoint, "interval", "10s"));
+        config.checkpoint = policy;
+    }
+    if (const toml::table* archive = root["archive"].as_table()) {
+        archive_config settings;
+        settings.path = required_string(*archive, "archive", "path");
+        settings.layout = optional_string(*archive, "layout", "date");
+        if (settings.layout != "date" && settings.layout != "iothub") {
+            bad_setting("archive.layout",
+                        "'" + settings.layout + "' is unknown: allowed date, iothub");
+        }
+        settings.hub = optional_string(*archive, "hub", "");
+        if (settings.layout == "iothub" && settings.hub.empty()) {
+            bad_setting("archive.hub", "is required with layout = \"iothub\"");
+        }
+        if (const auto max_bytes = (*archive)["max_bytes"].value<std::int64_t>()) {
+            if (*max_bytes < 0) {
+                bad_setting("archive.max_bytes", "must not be negative (0: no size limit)");
+            }
+            settings.max_bytes = static_cast<std::uint64_t>(*max_bytes);
+        }
+        config.archive = settings;
+    }
+    return config;
+}
+
+}  // namespace streamcp::pipeline

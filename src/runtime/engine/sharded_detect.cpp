@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: MIT
+#include "sharded_detect.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <stdexcept>
+#include <tuple>
+
+#include "job_state_shards.hpp"
+
+namespace streamcp::pipeline {
+namespace {
+
+// Big enough that a worker's lock and wake-up cost little next to its share of a batch, small
+// enough that a batch's bytes stay in cache.
+constexpr std::size_t batch_lines = 512;
+constexpr std::uint32_t decoder_route = UINT32_MAX;  // the line was rejected when decoded
+
+detect_query single_threaded(detect_query query) {
+    query.threads = 1;
+    return query;
+}
+
+}  // namespace
+
+/// Collects a job's output in the string it currently points at.
+class sharded_detect::buffer_sink final : public line_sink {
+  public:
+    void write(std::string_view bytes) override { target->append(bytes); }
+    void flush() override {}
+    void sync() override {}
+    [[nodiscard]] std::uint64_t position() const override { return target->size(); }
+    [[nodiscard]] bool truncatable() const override { return false; }
+    void truncate(std::uint64_t /*size*/) override {
+        throw std::logic_error("a worker's buffer cannot be truncated");
+    }
+    [[nodiscard]] std::string name() const override { return "memory"; }
+
+    std::string* target = &unused;
+    std::string unused;
+};
+
+struct sharded_detect::batch {
+    struct item {
+        std::size_t offset = 0;  ///< of the line in `text`
+        std::size_t size = 0;
+        std::uint64_t line = 0;
+        std::uint32_t route = decoder_route;  ///< the worker, or `decoder_route`
+        std::uint32_t event = 0;              ///< in `events`
+        std::size_t output_end = 0;           ///< end of its bytes in its route's buffers
+        std::size_t rejects_end = 0;
+    };
+    struct shard {
+        std::vector<std::uint32_t> items;
+        std::string output;
+        std::string rejects;
+        detect_counts counts;  ///< the worker's, after this batch
+        std::size_t held = 0;
+    };
+
+    explicit batch(std::size_t workers) : shards(workers) {}
+
+    void reset() {
+        text.clear();
+        items.clear();
+        event_count = 0;
+        for (shard& s : shards) {
+            s.items.clear();
+            s.output.clear();
+            s.rejects.clear();
+        }
+        decode_rejects.clear();
+        error = nullptr;
+    }
+
+    std::string text;
+    std::vector<item> items;
+    std::vector<decoded_event> events;  // reused: only the first `event_count` are this batch's
+    std::size_t event_count = 0;
+    std::vector<shard> shards;
+    std::string decode_rejects;
+    detect_counts decoder_counts;         ///< the decoding job's, after this batch
+    std::atomic<std::size_t> unfinished;  ///< workers still on it; changed under done_mutex_
+    std::exception_ptr error;
+};
+
+struct sharded_detect::worker {
+    enum class task_kind { batch, finish, stop };
+    struct task {
+        task_kind kind;
+        batch* work;
+    };
+    struct flushed {
+        event_time time;
+        std::uint64_t line;
+        std::size_t output_end;
+        std::size_t rejects_end;
+    };
+
+    worker(const detect_query& query, bool with_rejects)
+        : job(query, output, with_rejects ? &rejects : nullptr) {}
+
+    buffer_sink output;
+    buffer_sink rejects;
+    detect_job job;
+    std::mutex mutex;
+    std::condition_variable wake;
+    std::deque<task> tasks;
+    detect_counts counts;  ///< the job's, as of the last batch written
+    // The end-of-input flush.
+    std::vector<flushed> flushed_events;
+    std::string flush_output;
+    std::string flush_rejects;
+    bool flushing = false;
+    std::exception_ptr flush_error;
+    std::thread thread;
+};
+
+sharded_detect::sharded_detect(const detect_query& query, line_sink& output, line_sink* rejects)
+    : query_(single_threaded(query)),
+      output_(output),
+      rejects_(rejects),
+      decode_rejects_(std::make_unique<buffer_sink>()),
+      discard_(std::make_unique<buffer_sink>()),
+      decoder_(query_, *discard_, rejects != nullptr ? decode_rejects_.get() : nullptr) {
+    if (query.threads < 2) {
+        throw std::invalid_argument("sharded_detect needs at least 2 threads");
+    }
+    for (unsigned i = 0; i < query.threads; ++i) {
+        workers_.push_back(std::make_unique<worker>(query_, rejects != nullptr));
+    }
+    for (std::size_t i = 0; i < workers_.size(); ++i) {
+        workers_[i]->thread = std::thread([this, i] { run_worker(*workers_[i], i); });
+    }
+}
+
+sharded_detect::~sharded_detect() {
+    for (auto& w : workers_) {
+        {
+            const std::lock_guard lock{w->mutex};
+            w->tasks.push_back({worker::task_kind::stop, nullptr});
+        }
+        w->wake.notify_one();
+    }
+    for (auto& w : workers_) {
+        w->thread.join();
+    }
+}
+
+void sharded_detect::set_archive(archive_sink* archive, std::uint32_t partition) noexcept {
+    decoder_.set_archive(archive, partition);
+}
+
+void sharded_detect::process(std::string_view line, std::uint64_t line_number) {
+    write_pending();
+    if (!filling_) {
+        filling_ = take_batch();
+    }
+    batch& b = *filling_;
+    batch::item item{.offset = b.text.size(), .size = line.size(), .line = line_number};
+    b.text.append(line);
+    decode_rejects_->target = &b.decode_rejects;
+    if (const decoded_event* event = decoder_.decode(line, line_number)) {
+        if (b.event_count == b.events.size()) {
+            b.events.emplace_back();
+        }
+        b.events[b.event_count] = *event;
+        item.event = static_cast<std::uint32_t>(b.event_count++);
+        item.route = static_cast<std::uint32_t>(shard_of(event->key, workers_.size()));
+        b.shards[item.route].items.push_back(static_cast<std::uint32_t>(b.items.size()));
+    } else {
+        item.rejects_end = b.decode_rejects.size();
+    }
+    b.items.push_back(item);
+    if (b.items.size() >= batch_lines) {
+        dispatch();
+    }
+}
+
+std::unique_ptr<sharded_detect::batch> sharded_detect::take_batch() {
+    const std::size_t max_in_flight = 2 * workers_.size() + 2;
+    while (!in_flight_.empty() &&
+           (in_flight_.size() >= max_in_flight ||
+            in_flight_.front()->unfinished.load(std::memory_order_acquire) == 0)) {
+        write_oldest();
+    }
+    std::unique_ptr<batch> b;
+    if (free_.empty()) {
+        b = std::make_unique<batch>(workers_.size());
+    } else {
+        b = std::move(free_.back());
+        free_.pop_back();
+        b->reset();
+    }
+    return b;
+}
+
+void sharded_detect::dispatch() {
+    batch& b = *filling_;
+    b.decoder_counts = decoder_.counts();
+    std::size_t busy = 0;
+    for (const batch::shard& s : b.shards) {
+        busy += s.items.empty() ? 0U : 1U;
+    }
+    b.unfinished.store(busy, std::memory_order_release);
+    in_flight_.push_back(std::move(filling_));
+    for (std::size_t w = 0; w < workers_.size(); ++w) {
+        if (b.shards[w].items.empty()) {
+            continue;
+        }
+        {
+            const std::lock_guard lock{workers_[w]->mutex};
+            workers_[w]->tasks.push_back({worker::task_kind::batch, &b});
+        }
+        workers_[w]->wake.notify_one();
+    }
+}
+
+void sharded_detect::run_worker(worker& w, std::size_t index) {
+    for (;;) {
+        worker::task task{};
+        {
+            std::unique_lock lock{w.mutex};
+            w.wake.wait(lock, [&] { return !w.tasks.empty(); });
+            task = w.tasks.front();
+            w.tasks.pop_front();
+        }
+        if (task.kind == worker::task_kind::stop) {
+            return;
+        }
+        std::exception_ptr error;
+        try {
+            if (task.kind == worker::task_kind::batch) {
+                batch& b = *task.work;
+                batch::shard& mine = b.shards[index];
+                w.output.target = &mine.output;
+                w.rejects.target = &mine.rejects;
+                const std::string_view text{b.text};
+                for (const std::uint32_t k : mine.items) {
+                    batch::item& item = b.items[k];
+                    w.job.accept(b.events[item.event], text.substr(item.offset, item.size),
+                                 item.line);
+                    item.output_end = mine.output.size();
+                    item.rejects_end = mine.rejects.size();
+                }
+                mine.counts = w.job.counts();
+                mine.held = w.job.held();
+            } else {
+                w.output.target = &w.flush_output;
+                w.rejects.target = &w.flush_rejects;
+                w.job.finish([&w](event_time time, std::uint64_t line) {
+                    w.flushed_events.push_back(
+                        {time, line, w.flush_output.size(), w.flush_rejects.size()});
+                });
+                w.counts = w.job.counts();
+            }
+        } catch (...) {
+            error = std::current_exception();
+        }
+        {
+            const std::lock_guard lock{done_mutex_};
+            if (task.kind == worker::task_kind::batch) {
+                if (error) {
+                    task.work->error = error;
+                }
+                task.work->unfinished.fetch_sub(std::size_t{1}, std::memory_order_acq_rel);
+            } else {
+                w.flush_error = error;
+                w.flushing = false;
+            }
+        }
+        done_.notify_all();
+    }
+}
+
+void sharded_detect::wait_done(batch& b) {
+    std::unique_lock lock{done_mutex_};
+    done_.wait(lock, [&] { return b.unfinished.load(std::memory_order_acquire) == 0; });
+    if (b.error) {
+        std::rethrow_exception(b.error);
+    }
+}
+
+void sharded_detect::collect(batch& b, std::string& output, std::string& rejects) {
+    std::vector<std::size_t> output_from(workers_.size(), 0);
+    std::vector<std::size_t> rejects_from(workers_.size(), 0);
+    std::size_t decode_from = 0;
+    for (const batch::item& item : b.items) {
+        if (item.route == decoder_route) {
+            rejects.append(b.decode_rejects, decode_from, item.rejects_end - decode_from);
+            decode_from = item.rejects_end;
+            continue;
+        }
+        const batch::shard& s = b.shards[item.route];
+        std::size_t& out_from = output_from[item.route];
+        output.append(s.output, out_from, item.output_end - out_from);
+        out_from = item.output_end;
+        std::size_t& rej_from = rejects_from[item.route];
+        rejects.append(s.rejects, rej_from, item.rejects_end - rej_from);
+        rej_from = item.rejects_end;
+    }
+    for (std::size_t w = 0; w < workers_.size(); ++w) {
+        if (!b.shards[w].items.empty()) {
+            workers_[w]->counts = b.shards[w].counts;
+        }
+    }
+    held_ = 0;
+    for (const batch::shard& s : b.shards) {
+        held_ += s.held;
+    }
+    decoder_counts_ = b.decoder_counts;
+    update_counts();
+}
+
+void sharded_detect::write_oldest() {
+    std::unique_ptr<batch> b = std::move(in_flight_.front());
+    in_flight_.pop_front();
+    wait_done(*b);
+    output_scratch_.clear();
+    rejects_scratch_.clear();
+    collect(*b, output_scratch_, rejects_scratch_);
+    output_.write(output_scratch_);
+    if (rejects_ != nullptr && !rejects_scratch_.empty()) {
+        rejects_->write(rejects_scratch_);
+    }
+    free_.push_back(std::move(b));
+}
+
+void sharded_detect::write_pending() {
+    if (pending_output_.empty() && pending_rejects_.empty()) {
+        return;
+    }
+    output_.write(pending_output_);
+    if (rejects_ != nullptr) {
+        rejects_->write(pending_rejects_);
+    }
+    pending_output_.clear();
+    pending_rejects_.clear();
+}
+
+void sharded_detect::update_counts() {
+    detect_counts sum = base_counts_;
+    auto add = [&sum](const detect_counts& c) {
+        sum.read += c.read;
+        sum.written += c.written;
+        sum.filtered += c.filtered;
+        sum.rejected += c.rejected;
+        sum.anomalies += c.anomalies;
+    };
+    add(decoder_counts_);
+    for (const auto& w : workers_) {
+        add(w->counts);
+    }
+    counts_ = sum;
+}
+
+void sharded_detect::settle() {
+    write_pending();
+    if (filling_ && !filling_->items.empty()) {
+        dispatch();
+    }
+    while (!in_flight_.empty()) {
+        write_oldest();
+    }
+}
+
+void sharded_detect::finish() {
+    settle();
+    for (auto& w : workers_) {
+        {
+            const std::lock_guard lock{done_mutex_};
+            w->flushing = true;
+        }
+        {
+            const std::lock_guard lock{w->mutex};
+            w->tasks.push_back({worker::task_kind::finish, nullptr});
+        }
+        w->wake.notify_one();
+    }
+    {
+        std::unique_lock lock{done_mutex_};
+        done_.wait(lock, [&] {
+            return std::none_of(workers_.begin(), workers_.end(),
+                                [](const auto& w) { return w->flushing; });
+        });
+    }
+    // The single ordering stage flushes all keys by (time, arrival); lines are the arrival order.
+    struct entry {
+        event_time time;
+        std::uint64_t line;
+        std::size_t worker;
+        std::size_t index;
+    };
+    std::vector<entry> entries;
+    for (std::size_t w = 0; w < workers_.size(); ++w) {
+        if (workers_[w]->flush_error) {
+            std::rethrow_exception(workers_[w]->flush_error);
+        }
+        const auto& flushed = workers_[w]->flushed_events;
+        for (std::size_t i = 0; i < flushed.size(); ++i) {
+            entries.push_back({flushed[i].time, flushed[i].line, w, i});
+        }
+    }
+    std::sort(entries.begin(), entries.end(), [](const entry& a, const entry& b) {
+        return std::tie(a.time, a.line) < std::tie(b.time, b.line);
+    });
+    output_scratch_.clear();
+    rejects_scratch_.clear();
+    for (const entry& e : entries) {
+        const worker& w = *workers_[e.worker];
+        const auto& now = w.flushed_events[e.index];
+        const std::size_t output_from = e.index == 0 ? 0 : w.flushed_events[e.index - 1].output_end;
+        const std::size_t rejects_from =
+            e.index == 0 ? 0 : w.flushed_events[e.index - 1].rejects_end;
+        output_scratch_.append(w.flush_output, output_from, now.output_end - output_from);
+        rejects_scratch_.append(w.flush_rejects, rejects_from, now.rejects_end - rejects_from);
+    }
+    output_.write(output_scratch_);
+    if (rejects_ != nullptr && !rejects_scratch_.empty()) {
+        rejects_->write(rejects_scratch_);
+    }
+    for (auto& w : workers_) {
+        w->flushed_events.clear();
+        w->flush_output.clear();
+        w->flush_rejects.clear();
+    }
+    held_ = 0;
+    decoder_counts_ = decoder_.counts();
+    update_counts();
+}
+
+std::vector<std::byte> sharded_detect::save_state() {
+    if (filling_ && !filling_->items.empty()) {
+        dispatch();
+    }
+    while (!in_flight_.empty()) {
+        std::unique_ptr<batch> b = std::move(in_flight_.front());
+        in_flight_.pop_front();
+        wait_done(*b);
+        collect(*b, pending_output_, pending_rejects_);
+        free_.push_back(std::move(b));
+    }
+    // Every worker is idle now: its last batch is done.
+    std::vector<std::vector<std::byte>> states;
+    states.reserve(workers_.size());
+    for (const auto& w : workers_) {
+        states.push_back(w->job.save_state());
+    }
+    return merge_job_states(states, counts_, pending_output_, pending_rejects_, query_);
+}
+
+void sharded_detect::load_state(std::span<const std::byte> bytes) {
+    sharded_job_state split = split_job_state(bytes, workers_.size(), query_);
+    held_ = 0;
+    for (std::size_t w = 0; w < workers_.size(); ++w) {
+        workers_[w]->job.load_state(split.shards[w]);
+        workers_[w]->counts = workers_[w]->job.counts();
+        held_ += workers_[w]->job.held();
+    }
+    base_counts_ = split.counts;
+    pending_output_ = std::move(split.pending_output);
+    pending_rejects_ = std::move(split.pending_rejects);
+    decoder_counts_ = {};
+    update_counts();
+}
+
+}  // namespace streamcp::pipeline

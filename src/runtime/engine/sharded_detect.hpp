@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "detect_job.hpp"
+
+namespace streamcp::pipeline {
+
+/// `detect_job` on several threads: the caller's thread decodes each line and sends it, in
+/// batches, to the worker that owns its partition key (`shard_of`); each worker orders, scores
+/// and encodes its keys' events into memory; the caller's thread writes every batch's bytes
+/// in input order. Outputs, rejects, counts and saved states are byte for byte those of one
+/// `detect_job`: keys never share state, and the end-of-input flush is merged by (time, line)
+/// as the single ordering stage sorts it.
+class sharded_detect {
+  public:
+    /// `query.threads` workers (at least 2).
+    sharded_detect(const detect_query& query, line_sink& output, line_sink* rejects);
+    ~sharded_detect();
+    sharded_detect(const sharded_detect&) = delete;
+    sharded_detect& operator=(const sharded_detect&) = delete;
+
+    void set_archive(archive_sink* archive, std::uint32_t partition) noexcept;
+    void process(std::string_view line, std::uint64_t line_number);
+    /// Dispatches the batch being filled and writes every batch in flight.
+    void settle();
+    void finish();
+
+    /// As of the last batch written.
+    [[nodiscard]] const detect_counts& counts() const noexcept { return counts_; }
+    [[nodiscard]] std::size_t held() const noexcept { return held_; }
+
+    /// Waits for the batches in flight; their bytes, not yet written, go into the state and
+    /// are written after it (a checkpoint records the sinks' sizes before saving the state).
+    [[nodiscard]] std::vector<std::byte> save_state();
+    void load_state(std::span<const std::byte> bytes);
+
+  private:
+    struct batch;
+    struct worker;
+    class buffer_sink;
+
+    std::unique_ptr<batch> take_batch();
+    void dispatch();
+    void wait_done(batch& b);
+    /// Appends `b`'s output and rejects in input order.
+    void collect(batch& b, std::string& output, std::string& rejects);
+    void write_oldest();
+    void write_pending();
+    void update_counts();
+    void run_worker(worker& w, std::size_t index);
+
+    detect_query query_;
+    line_sink& output_;
+    line_sink* rejects_;
+    std::unique_ptr<buffer_sink> decode_rejects_;
+    std::unique_ptr<buffer_sink> discard_;
+    detect_job decoder_;  // decode half only: read count, archive, decode rejects
+    std::vector<std::unique_ptr<worker>> workers_;
+    std::vector<std::unique_ptr<batch>> free_;
+    std::deque<std::unique_ptr<batch>> in_flight_;
+    std::unique_ptr<batch> filling_;
+    std::mutex done_mutex_;
+    std::condition_variable done_;
+    detect_counts base_counts_;     ///< restored from a checkpoint
+    detect_counts decoder_counts_;  ///< the decoding job's, as of the last batch written
+    detect_counts counts_;
+    std::size_t held_ = 0;
+    std::string pending_output_;
+    std::string pending_rejects_;
+    std::string output_scratch_;
+    std::string rejects_scratch_;
+};
+
+}  // namespace streamcp::pipeline
