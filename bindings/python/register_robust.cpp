@@ -43,17 +43,22 @@ void register_robust(py::module_& m) {
                          "ASA-compatible.");
     cls.def(
            py::init([](double confidence, std::int64_t history, std::int64_t min_history,
-                       double epsilon, bool difference, bool detrend, std::int64_t min_run) {
+                       double epsilon, bool difference, bool detrend, std::int64_t min_run,
+                       std::int64_t calibration, std::int64_t cooldown, bool forget) {
                return std::make_unique<rcpd>(robust_change_point_options{.confidence = confidence,
                                                                          .history = history,
                                                                          .min_history = min_history,
                                                                          .epsilon = epsilon,
                                                                          .min_run = min_run,
                                                                          .difference = difference,
-                                                                         .detrend = detrend});
+                                                                         .detrend = detrend,
+                                                                         .calibration = calibration,
+                                                                         .cooldown = cooldown,
+                                                                         .forget = forget});
            }),
            "confidence"_a, "history"_a, "min_history"_a, "epsilon"_a, "difference"_a,
-           "detrend"_a = false, "min_run"_a = 1)
+           "detrend"_a = false, "min_run"_a = 1, "calibration"_a = 0, "cooldown"_a = 0,
+           "forget"_a = true)
         .def(
             "update",
             [](rcpd& self, double x) {
@@ -103,6 +108,10 @@ void register_robust(py::module_& m) {
                                [](rcpd& self) { return self.value.options().difference; })
         .def_property_readonly("detrend", [](rcpd& self) { return self.value.options().detrend; })
         .def_property_readonly("min_run", [](rcpd& self) { return self.value.options().min_run; })
+        .def_property_readonly("calibration",
+                               [](rcpd& self) { return self.value.options().calibration; })
+        .def_property_readonly("cooldown", [](rcpd& self) { return self.value.options().cooldown; })
+        .def_property_readonly("forget", [](rcpd& self) { return self.value.options().forget; })
         .def(
             "snapshot",
             [](rcpd& self) {

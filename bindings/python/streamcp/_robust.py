@@ -85,6 +85,9 @@ class RobustChangePointDetector:
         difference: bool = False,
         detrend: bool = False,
         min_run: int = 1,
+        calibration: int = 0,
+        cooldown: int = 0,
+        forget: bool = True,
     ) -> None:
         self._core = _core.model.RobustChangePointDetector(
             float(confidence),
@@ -94,6 +97,9 @@ class RobustChangePointDetector:
             bool(difference),
             bool(detrend),
             int(min_run),
+            int(calibration),
+            int(cooldown),
+            bool(forget),
         )
 
     def update(self, x: float | None) -> RobustChangePointResult:
