@@ -42,9 +42,9 @@ SHARED_NAB = REPO_ROOT.parent / "shared" / "data" / "nab"
 CV_CANDIDATES: list[dict[str, Any]] = tcpd.grid(
     {
         "confidence": (95, 99),
-        "history": (50, 100, 300),
+        "history": (50, 300, 600),
         "cooldown": (0, 20, 50),
-        "forget": (True, False),
+        "forget": ("always", "never", "outside_range"),
         "min_run": (1, 2),
     }
 )
@@ -52,9 +52,9 @@ CV_CANDIDATES: list[dict[str, Any]] = tcpd.grid(
 #: NAB's per-file oracle for the robust detector: a small grid around its defaults.
 ROBUST_NAB_GRID: dict[str, Sequence[Any]] = {
     "confidence": (90, 99, 99.99),
-    "history": (50, 300),
+    "history": (50, 600),
     "cooldown": (0, 50, 300),
-    "forget": (True, False),
+    "forget": ("always", "outside_range"),
     "min_run": (1, 3),
 }
 

@@ -87,7 +87,7 @@ class RobustChangePointDetector:
         min_run: int = 1,
         calibration: int = 0,
         cooldown: int = 0,
-        forget: bool = True,
+        forget: str = "always",
     ) -> None:
         self._core = _core.model.RobustChangePointDetector(
             float(confidence),
@@ -99,7 +99,7 @@ class RobustChangePointDetector:
             int(min_run),
             int(calibration),
             int(cooldown),
-            bool(forget),
+            str(forget),
         )
 
     def update(self, x: float | None) -> RobustChangePointResult:

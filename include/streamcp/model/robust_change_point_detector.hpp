@@ -19,6 +19,19 @@
 
 STREAMCP_BEGIN_NAMESPACE
 
+/// What a detection does with the KDE sample's values from before the change's onset.
+enum class robust_forget : std::uint8_t {
+    /// Drop them: the new regime is compared only with itself.
+    always = 0,
+    /// Keep them: a sample spanning a full cycle of seasonal data stays whole (a restart
+    /// would cut it at every half-cycle and report the next half as a change).
+    never = 1,
+    /// Drop them only when most values since the onset (two or more) lie outside their
+    /// range: a level shift starts afresh, a swing within the usual range or a lone outlier
+    /// does not.
+    outside_range = 2,
+};
+
 /// Parameters of `robust_change_point_detector`. The defaults were chosen on the TCPD
 /// benchmark (docs/quality.md); they are not ML.NET's.
 struct robust_change_point_options {
@@ -48,10 +61,8 @@ struct robust_change_point_options {
     /// Events after a detection during which the detector learns but does not bet, >= 0:
     /// one change is reported once, not again while the new regime settles.
     std::int64_t cooldown = 0;
-    /// Whether a detection drops the values before its onset from the KDE sample. Off, the
-    /// sample keeps a full cycle of seasonal data (a day of 5-minute readings needs history
-    /// 288), which a restart would cut at every half-cycle.
-    bool forget = true;
+    /// Whether a detection drops the values before its onset from the KDE sample.
+    robust_forget forget = robust_forget::always;
 
     friend bool operator==(const robust_change_point_options&,
                            const robust_change_point_options&) = default;
@@ -302,7 +313,7 @@ class robust_change_point_detector {
         if (layout_2(options_)) {
             w.i64(options_.calibration);
             w.i64(options_.cooldown);
-            w.u8(options_.forget ? 1 : 0);
+            w.u8(static_cast<std::uint8_t>(options_.forget));
         }
     }
 
@@ -330,10 +341,10 @@ class robust_change_point_detector {
             o.calibration = r.i64();
             o.cooldown = r.i64();
             const std::uint8_t forget = r.u8();
-            if (forget > 1) {
-                throw snapshot_error("the forget flag must be 0 or 1");
+            if (forget > static_cast<std::uint8_t>(robust_forget::outside_range)) {
+                throw snapshot_error("the forget rule must be 0, 1 or 2");
             }
-            o.forget = forget == 1;
+            o.forget = static_cast<robust_forget>(forget);
             if (!layout_2(o)) {
                 throw snapshot_error("layout 2 with the options of layout 1");
             }
@@ -382,7 +393,7 @@ class robust_change_point_detector {
     static constexpr std::int64_t max_calibration = std::int64_t{1} << 32;
 
     [[nodiscard]] static bool layout_2(const robust_change_point_options& o) noexcept {
-        return o.calibration > 0 || o.cooldown > 0 || !o.forget;
+        return o.calibration > 0 || o.cooldown > 0 || o.forget != robust_forget::always;
     }
 
     /// `calibration`: the rank of `p` among the last L KDE p-values, counting ties as at
@@ -471,11 +482,31 @@ class robust_change_point_detector {
         return two_sided_p_value(residuals_, error);
     }
 
+    /// Whether a restart keeping the last `keep` values drops the older ones (`forget`).
+    [[nodiscard]] bool forgets(std::size_t keep) const {
+        switch (options_.forget) {
+            case robust_forget::always:
+                return true;
+            case robust_forget::never:
+                return false;
+            case robust_forget::outside_range:
+                break;
+        }
+        if (keep < 2 || keep >= sample_.size()) {
+            return false;
+        }
+        const auto old_end = sample_.end() - static_cast<std::ptrdiff_t>(keep);
+        const auto [low, high] = std::minmax_element(sample_.begin(), old_end);
+        const auto outside =
+            std::count_if(old_end, sample_.end(), [&](double v) { return v < *low || v > *high; });
+        return 2 * static_cast<std::size_t>(outside) > keep;
+    }
+
     /// Starts afresh at the onset: the CUSUM at zero and only the last `keep` values
     /// (those since the onset, the current one included) in the KDE sample, so the new
     /// regime is not scored against the old one.
     void restart_at(std::size_t keep) {
-        while (options_.forget && sample_.size() > keep) {
+        while (forgets(keep) && sample_.size() > keep) {
             sample_.pop_front();
         }
         cusum_ = 0.0;
