@@ -58,25 +58,26 @@ void register_robust(py::module_& m) {
     py::class_<rcpd> cls(m, "RobustChangePointDetector",
                          "The opt-in robust change-point detector (docs/quality.md); not "
                          "ASA-compatible.");
-    cls.def(
-           py::init([](double confidence, std::int64_t history, std::int64_t min_history,
-                       double epsilon, bool difference, bool detrend, std::int64_t min_run,
-                       std::int64_t calibration, std::int64_t cooldown, const std::string& forget) {
-               return std::make_unique<rcpd>(
-                   robust_change_point_options{.confidence = confidence,
-                                               .history = history,
-                                               .min_history = min_history,
-                                               .epsilon = epsilon,
-                                               .min_run = min_run,
-                                               .difference = difference,
-                                               .detrend = detrend,
-                                               .calibration = calibration,
-                                               .cooldown = cooldown,
-                                               .forget = forget_rule(forget)});
-           }),
-           "confidence"_a, "history"_a, "min_history"_a, "epsilon"_a, "difference"_a,
-           "detrend"_a = false, "min_run"_a = 1, "calibration"_a = 0, "cooldown"_a = 0,
-           "forget"_a = "always")
+    cls.def(py::init([](double confidence, std::int64_t history, std::int64_t min_history,
+                        double epsilon, bool difference, bool detrend, std::int64_t min_run,
+                        std::int64_t calibration, std::int64_t cooldown, const std::string& forget,
+                        std::int64_t short_history) {
+                return std::make_unique<rcpd>(
+                    robust_change_point_options{.confidence = confidence,
+                                                .history = history,
+                                                .min_history = min_history,
+                                                .epsilon = epsilon,
+                                                .min_run = min_run,
+                                                .difference = difference,
+                                                .detrend = detrend,
+                                                .calibration = calibration,
+                                                .cooldown = cooldown,
+                                                .forget = forget_rule(forget),
+                                                .short_history = short_history});
+            }),
+            "confidence"_a, "history"_a, "min_history"_a, "epsilon"_a, "difference"_a,
+            "detrend"_a = false, "min_run"_a = 1, "calibration"_a = 0, "cooldown"_a = 0,
+            "forget"_a = "always", "short_history"_a = 0)
         .def(
             "update",
             [](rcpd& self, double x) {
@@ -131,6 +132,8 @@ void register_robust(py::module_& m) {
         .def_property_readonly("cooldown", [](rcpd& self) { return self.value.options().cooldown; })
         .def_property_readonly("forget",
                                [](rcpd& self) { return forget_name(self.value.options().forget); })
+        .def_property_readonly("short_history",
+                               [](rcpd& self) { return self.value.options().short_history; })
         .def(
             "snapshot",
             [](rcpd& self) {

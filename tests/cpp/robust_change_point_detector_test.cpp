@@ -208,7 +208,8 @@ const std::vector<robust_change_point_options>& option_sets() {
         {.confidence = 90.0,
          .history = 60,
          .cooldown = 3,
-         .forget = streamcp::robust_forget::never},
+         .forget = streamcp::robust_forget::never,
+         .short_history = 10},
     };
     return sets;
 }
@@ -377,7 +378,8 @@ TEST(RobustChangePointDetector, MinRunIgnoresAnIsolatedOutlierButNotALastingShif
     const auto once_found = alerts(run(once, xs));
     ASSERT_FALSE(once_found.empty());
     EXPECT_EQ(once_found.front(), 100U);  // one extreme p-value is enough by default
-    robust_change_point_detector twice{{.min_run = 2}};
+    // History 50: the outlier has left the sample (whose spread it inflates) by the shift.
+    robust_change_point_detector twice{{.history = 50, .min_run = 2}};
     const auto rs = run(twice, xs);
     const auto found = alerts(rs);
     ASSERT_EQ(found.size(), 1U);
@@ -508,7 +510,8 @@ TEST(RobustChangePointDetector, CalibratedPValuesAreRanksOfRecentOnes) {
 }
 
 TEST(RobustChangePointDetectorSnapshot, LayoutOneStaysByteForByteWhenTheNewOptionsAreOff) {
-    robust_change_point_detector old_style{{.history = 50, .forget = robust_forget::always}};
+    robust_change_point_detector old_style{
+        {.history = 50, .cooldown = 0, .forget = robust_forget::always}};
     run(old_style, noise(80, 51));
     const auto payload = streamcp::snapshot_format::open(
         old_style.snapshot(), streamcp::snapshot_kind::robust_change_point_detector);
@@ -546,6 +549,9 @@ TEST(RobustChangePointDetectorSnapshot, LayoutTwoIsMarkedAndUnknownLayoutsAreRef
 TEST(RobustChangePointDetector, RejectsBadNewOptions) {
     EXPECT_THROW(robust_change_point_detector({.calibration = -1}), std::invalid_argument);
     EXPECT_THROW(robust_change_point_detector({.cooldown = -1}), std::invalid_argument);
+    EXPECT_THROW(robust_change_point_detector({.short_history = 1}), std::invalid_argument);
+    EXPECT_THROW(robust_change_point_detector({.history = 50, .short_history = 51}),
+                 std::invalid_argument);
 }
 
 }  // namespace

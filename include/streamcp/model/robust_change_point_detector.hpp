@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <limits>
+#include <ranges>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -32,13 +33,13 @@ enum class robust_forget : std::uint8_t {
     outside_range = 2,
 };
 
-/// Parameters of `robust_change_point_detector`. The defaults were chosen on the TCPD
-/// benchmark (docs/quality.md); they are not ML.NET's.
+/// Parameters of `robust_change_point_detector`. The defaults were chosen by cross-validation
+/// on the NAB and TCPD benchmarks together (docs/quality.md); they are not ML.NET's.
 struct robust_change_point_options {
     /// Percent in (0, 100): alert when the CUSUM martingale reaches 1 / (1 - confidence/100).
     double confidence = 95.0;
     /// W: the most recent values the KDE compares a new value with, >= 2.
-    std::int64_t history = 50;
+    std::int64_t history = 600;
     /// Values needed (since the start or the last change) before the detector bets, in
     /// [2, history]. Fewer values cannot tell the data's scale.
     std::int64_t min_history = 10;
@@ -60,9 +61,15 @@ struct robust_change_point_options {
     std::int64_t calibration = 0;
     /// Events after a detection during which the detector learns but does not bet, >= 0:
     /// one change is reported once, not again while the new regime settles.
-    std::int64_t cooldown = 0;
+    std::int64_t cooldown = 20;
     /// Whether a detection drops the values before its onset from the KDE sample.
-    robust_forget forget = robust_forget::always;
+    robust_forget forget = robust_forget::outside_range;
+    /// Two-window comparison (0 = off, else in [2, history]): the p-value is the larger of
+    /// the new value's p-values against the whole sample and against its last
+    /// `short_history` values, so a change must stand out from both: a swing a long seasonal
+    /// sample has seen before does not, nor does a slow drift the recent values follow.
+    /// Ignored with `detrend`.
+    std::int64_t short_history = 0;
 
     friend bool operator==(const robust_change_point_options&,
                            const robust_change_point_options&) = default;
@@ -95,7 +102,11 @@ struct robust_change_point_result {
 /// 3. a CUSUM of log bets (the martingale restarted whenever it falls below 1) replaces
 ///    the product of the last W bets, and the threshold is 1/α, as for a test martingale;
 /// 4. a detection reports the change's onset (where the CUSUM excursion began) and
-///    restarts the detector there: the KDE sample keeps only values since the onset.
+///    restarts the detector there: the KDE sample keeps only values since the onset (by
+///    default only when the new regime leaves the old values' range, see 5);
+/// 5. after a detection, `cooldown` events without bets, and (`forget`) the old values are
+///    dropped only when the new regime leaves their range, so that a long history holding a
+///    whole seasonal cycle is not cut at every half-cycle.
 ///
 /// Optional input transforms (`difference`, `detrend`) suit trending series.
 ///
@@ -141,8 +152,7 @@ class robust_change_point_detector {
             run_length_ = 0;  // nothing bet yet: no excursion to date a change from
             return {std::exp(cusum_), nan, false, -1};
         }
-        const double kde_p =
-            options_.detrend ? detrended_p_value(x) : two_sided_p_value(sample_, x);
+        const double kde_p = options_.detrend ? detrended_p_value(x) : two_window_p_value(x);
         push(x);
         const double p = options_.calibration > 0 ? calibrated(kde_p) : kde_p;
         if (cooling) {
@@ -314,6 +324,7 @@ class robust_change_point_detector {
             w.i64(options_.calibration);
             w.i64(options_.cooldown);
             w.u8(static_cast<std::uint8_t>(options_.forget));
+            w.i64(options_.short_history);
         }
     }
 
@@ -345,9 +356,15 @@ class robust_change_point_detector {
                 throw snapshot_error("the forget rule must be 0, 1 or 2");
             }
             o.forget = static_cast<robust_forget>(forget);
+            o.short_history = r.i64();
             if (!layout_2(o)) {
                 throw snapshot_error("layout 2 with the options of layout 1");
             }
+        } else {  // layout 1 predates these options: they were off
+            o.calibration = 0;
+            o.cooldown = 0;
+            o.forget = robust_forget::always;
+            o.short_history = 0;
         }
         try {
             return validated(o);
@@ -386,6 +403,9 @@ class robust_change_point_detector {
         if (o.cooldown < 0) {
             throw std::invalid_argument("cooldown must be >= 0");
         }
+        if (o.short_history != 0 && (o.short_history < 2 || o.short_history > o.history)) {
+            throw std::invalid_argument("short_history must be 0 or in [2, history]");
+        }
         return o;
     }
 
@@ -393,7 +413,8 @@ class robust_change_point_detector {
     static constexpr std::int64_t max_calibration = std::int64_t{1} << 32;
 
     [[nodiscard]] static bool layout_2(const robust_change_point_options& o) noexcept {
-        return o.calibration > 0 || o.cooldown > 0 || o.forget != robust_forget::always;
+        return o.calibration > 0 || o.cooldown > 0 || o.forget != robust_forget::always ||
+               o.short_history > 0;
     }
 
     /// `calibration`: the rank of `p` among the last L KDE p-values, counting ties as at
@@ -448,6 +469,20 @@ class robust_change_point_detector {
         const double p = 2.0 * std::min(right, 1.0 - right);
         // Floor: log(0) would make one event an infinite bet; 1e-8 is ML.NET's clamp.
         return std::clamp(p, 1e-8, 1.0);
+    }
+
+    /// The p-value of `x` against the sample, or with `short_history` the larger of that and
+    /// the p-value against the sample's most recent values (the larger of two p-values is a
+    /// p-value: each is small with probability at most α under no change).
+    [[nodiscard]] double two_window_p_value(double x) const {
+        const double p = two_sided_p_value(sample_, x);
+        const auto recent = static_cast<std::size_t>(options_.short_history);
+        if (recent == 0 || sample_.size() <= recent) {
+            return p;
+        }
+        const std::ranges::subrange last{sample_.end() - static_cast<std::ptrdiff_t>(recent),
+                                         sample_.end()};
+        return std::max(p, two_sided_p_value(last, x));
     }
 
     /// `detrend`: fits the least-squares line y = a + b·t through the sample (t = 0..n−1),
