@@ -18,7 +18,10 @@ other TCPD series and all of NAB). The criterion is NAB standard / 100 + TCPD F1
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -200,6 +203,25 @@ def cross_validated(bench: Bench, candidates: Sequence[Mapping[str, Any]]) -> tu
     return out, chosen
 
 
+def scorer_command_line(bench: Bench, directory: Path, scorer: Path, methods: Sequence[Method]) -> dict[str, dict[str, float]]:
+    """The methods' alerts scored by the scorer's own command line (``--binary``), as NAB users
+    would run it: {method: {profile: normalised}}. Must equal the in-process figures."""
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for k, m in enumerate(methods):
+            results = Path(tmp) / f"alerts_{k}.json"
+            report = Path(tmp) / f"report_{k}.json"
+            results.write_text(json.dumps(
+                {s.rel: {"detections": alerts(m.kind, m.params, s.values)} for s in bench.nab_series}))
+            subprocess.run(
+                [sys.executable, str(scorer), "--data", str(directory / "data"), "--labels",
+                 str(directory / "combined_windows.json"), "--results", str(results), "--binary",
+                 "--detector", f"m{k}", "--json", str(report)],
+                check=True, stdout=subprocess.DEVNULL)
+            out[m.name] = {p: r["normalized"] for p, r in json.loads(report.read_text())[f"m{k}"].items()}
+    return out
+
+
 def table(rows: Sequence[Row]) -> str:
     head = (f"| {'method':44s} | NAB standard | low FP | low FN | alerts | TCPD F1 | Cover |"
             " note |")
@@ -267,6 +289,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         rob_grid += tcpd.grid(ROBUST_NAB_GRID)
         rows.append(summarise(bench, "robust, oracle", oracle(bench, "robust", {}, rob_grid),
                               f"best per series of {len(rob_grid)}"))
+    if scorer_path is not None:
+        by_cli = scorer_command_line(bench, args.nab, scorer_path, METHODS)
+        for m, row in zip(METHODS, rows):
+            assert row.nab is not None
+            if any(abs(by_cli[m.name][p] - row.nab[p]) > 1e-9 for p in nab.PROFILES):
+                print(f"MISMATCH: {m.name}: nab_score.py --binary gives {by_cli[m.name]}, in-process {row.nab}")
+                return 1
+        print("# NAB rows at fixed parameters checked against `nab_score.py --binary` run as a command: equal")
     print()
     print(table(rows))
     if not (args.fast or args.no_cv):
