@@ -442,7 +442,8 @@ std::vector<double> two_shifts() {
 
 TEST(RobustChangePointDetector, CooldownSilencesTheEventsAfterADetection) {
     const std::vector<double> xs = two_shifts();
-    robust_change_point_detector eager{{.history = 50, .forget = robust_forget::always}};
+    robust_change_point_detector eager{
+        {.history = 50, .cooldown = 0, .forget = robust_forget::always}};
     const auto eager_found = alerts(run(eager, xs));
     ASSERT_EQ(eager_found.size(), 2U);  // both shifts
     robust_change_point_detector patient{
@@ -511,7 +512,7 @@ TEST(RobustChangePointDetector, CalibratedPValuesAreRanksOfRecentOnes) {
 
 TEST(RobustChangePointDetectorSnapshot, LayoutOneStaysByteForByteWhenTheNewOptionsAreOff) {
     robust_change_point_detector old_style{
-        {.history = 50, .cooldown = 0, .forget = robust_forget::always}};
+        {.confidence = 95.0, .history = 50, .cooldown = 0, .forget = robust_forget::always}};
     run(old_style, noise(80, 51));
     const auto payload = streamcp::snapshot_format::open(
         old_style.snapshot(), streamcp::snapshot_kind::robust_change_point_detector);

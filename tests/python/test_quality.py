@@ -187,7 +187,7 @@ def test_tune_command_line(tmp_path: Path) -> None:
 
 
 def test_robust_detector_basics() -> None:
-    det = streamcp.RobustChangePointDetector()
+    det = streamcp.RobustChangePointDetector(95)
     assert det.threshold == pytest.approx(20.0)
     assert "not" in type(det).__doc__.lower() and "asa-compatible" in type(det).__doc__.lower()
     rng = np.random.default_rng(1)

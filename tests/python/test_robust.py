@@ -147,9 +147,9 @@ def test_new_options_round_trip_through_pickle_and_validate() -> None:
 
 def test_defaults_are_the_recommended_detector() -> None:
     det = streamcp.RobustChangePointDetector()
-    assert (det.confidence, det.history, det.min_history, det.min_run) == (95.0, 600, 10, 1)
-    assert (det.cooldown, det.forget, det.calibration, det.short_history) == (20, "outside_range", 0, 0)
-    # A daily cycle seen whole (history 600 >= 288 events a day) raises nothing.
+    assert (det.confidence, det.history, det.min_history, det.min_run) == (90.0, 450, 10, 1)
+    assert (det.cooldown, det.forget, det.calibration, det.short_history) == (30, "outside_range", 0, 0)
+    # A daily cycle seen whole (history 450 >= 288 events a day) raises nothing.
     t = np.arange(4032)
     daily = 50 + 30 * np.sin(2 * np.pi * t / 288) + np.random.default_rng(5).normal(0, 1, t.size)
     assert not streamcp.RobustChangePointDetector().update_many(daily)["is_change"].any()

@@ -90,8 +90,8 @@ class RobustChangePointDetector:
 
     def __init__(
         self,
-        confidence: float = 95.0,
-        history: int = 600,
+        confidence: float = 90.0,
+        history: int = 450,
         *,
         min_history: int = 10,
         epsilon: float = 0.1,
@@ -99,7 +99,7 @@ class RobustChangePointDetector:
         detrend: bool = False,
         min_run: int = 1,
         calibration: int = 0,
-        cooldown: int = 20,
+        cooldown: int = 30,
         forget: str = "outside_range",
         short_history: int = 0,
     ) -> None:

@@ -37,9 +37,9 @@ enum class robust_forget : std::uint8_t {
 /// on the NAB and TCPD benchmarks together (docs/quality.md); they are not ML.NET's.
 struct robust_change_point_options {
     /// Percent in (0, 100): alert when the CUSUM martingale reaches 1 / (1 - confidence/100).
-    double confidence = 95.0;
+    double confidence = 90.0;
     /// W: the most recent values the KDE compares a new value with, >= 2.
-    std::int64_t history = 600;
+    std::int64_t history = 450;
     /// Values needed (since the start or the last change) before the detector bets, in
     /// [2, history]. Fewer values cannot tell the data's scale.
     std::int64_t min_history = 10;
@@ -61,7 +61,7 @@ struct robust_change_point_options {
     std::int64_t calibration = 0;
     /// Events after a detection during which the detector learns but does not bet, >= 0:
     /// one change is reported once, not again while the new regime settles.
-    std::int64_t cooldown = 20;
+    std::int64_t cooldown = 30;
     /// Whether a detection drops the values before its onset from the KDE sample.
     robust_forget forget = robust_forget::outside_range;
     /// Two-window comparison (0 = off, else in [2, history]): the p-value is the larger of
