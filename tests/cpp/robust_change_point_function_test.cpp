@@ -8,8 +8,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <random>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -150,6 +152,44 @@ TEST(RobustChangePointFunction, RefusesOtherParametersAndDamagedSnapshots) {
         EXPECT_THROW(target.restore(std::span{bytes.data(), n}), streamcp::snapshot_error) << n;
     }
     EXPECT_EQ(target.snapshot(), empty);  // nothing changed
+}
+
+TEST(RobustChangePointFunction, BatchEqualsStreamAndIsValidatedFirst) {
+    const auto a = shifted_noise(5);
+    std::vector<std::string> keys;
+    std::vector<event_time> times;
+    std::vector<std::optional<double>> values;
+    std::vector<char> when_chars;
+    function stream{small, minutes{30}};
+    std::vector<std::optional<record>> expected;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        keys.push_back(i % 2 == 0 ? "p" : "q");
+        times.push_back(t0 + at(i));
+        values.push_back(i % 17 == 0 ? std::nullopt : std::optional<double>{a[i]});
+        when_chars.push_back(i % 11 == 0 ? 0 : 1);
+        expected.push_back(stream.evaluate(keys[i], times[i], values[i], when_chars[i] != 0));
+    }
+    const auto when = std::make_unique<bool[]>(when_chars.size());
+    for (std::size_t i = 0; i < when_chars.size(); ++i) {
+        when[i] = when_chars[i] != 0;
+    }
+    function batch{small, minutes{30}};
+    std::vector<std::optional<record>> out(a.size());
+    batch.evaluate_many(keys, times, values, std::span<const bool>{when.get(), a.size()}, out);
+    EXPECT_EQ(out, expected);
+    EXPECT_EQ(batch.snapshot(), stream.snapshot());
+    // An out-of-order event late in a batch: nothing changes, and the message names it.
+    times.back() = t0;
+    function fresh{small, minutes{30}};
+    const auto empty = fresh.snapshot();
+    try {
+        fresh.evaluate_many(keys, times, values, {}, out);
+        FAIL() << "out of order accepted";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_EQ(std::string(e.what()).rfind("event " + std::to_string(a.size() - 1) + ":", 0), 0U)
+            << e.what();
+    }
+    EXPECT_EQ(fresh.snapshot(), empty);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -89,6 +90,46 @@ class robust_change_point_function {
         const record out = to_record(p.model.update(*value));
         p.last_ticks = ticks;
         return out;
+    }
+
+    /// Scores events in order into `out`, as repeated `evaluate` calls; `when` may be empty
+    /// (all true). The whole batch is validated first: when any event would throw, nothing
+    /// changes, and the message starts with "event i:".
+    void evaluate_many(std::span<const Key> keys, std::span<const event_time> times,
+                       std::span<const std::optional<double>> values, std::span<const bool> when,
+                       std::span<std::optional<record>> out) {
+        const std::size_t n = keys.size();
+        if (times.size() != n || values.size() != n || out.size() != n ||
+            (!when.empty() && when.size() != n)) {
+            throw std::invalid_argument("times, values, when and out must be as long as keys (" +
+                                        std::to_string(n) + ")");
+        }
+        std::unordered_map<Key, dotnet_ticks, Hash, KeyEqual> last_seen;
+        for (std::size_t i = 0; i < n; ++i) {
+            if ((!when.empty() && !when[i]) || !values[i]) {
+                continue;
+            }
+            const std::string event = "event " + std::to_string(i) + ":";
+            if (std::isinf(*values[i])) {
+                throw std::invalid_argument(event + " value must be finite or NaN");
+            }
+            const dotnet_ticks ticks = to_dotnet_ticks(times[i]);
+            auto seen = last_seen.find(keys[i]);
+            if (seen == last_seen.end()) {
+                const auto found = index_.find(keys[i]);
+                const dotnet_ticks last = found == index_.end()
+                                              ? std::numeric_limits<dotnet_ticks>::min()
+                                              : partitions_[found->second].last_ticks;
+                seen = last_seen.emplace(keys[i], last).first;
+            }
+            if (ticks < seen->second) {
+                throw std::invalid_argument(event + " time is out of order within its partition");
+            }
+            seen->second = ticks;
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+            out[i] = evaluate(keys[i], times[i], values[i], when.empty() || when[i]);
+        }
     }
 
     /// Partitions (keys) seen so far.
