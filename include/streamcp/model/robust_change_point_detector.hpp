@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <deque>
 #include <limits>
-#include <ranges>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -474,15 +473,14 @@ class robust_change_point_detector {
     /// The p-value of `x` against the sample, or with `short_history` the larger of that and
     /// the p-value against the sample's most recent values (the larger of two p-values is a
     /// p-value: each is small with probability at most α under no change).
-    [[nodiscard]] double two_window_p_value(double x) const {
+    [[nodiscard]] double two_window_p_value(double x) {
         const double p = two_sided_p_value(sample_, x);
         const auto recent = static_cast<std::size_t>(options_.short_history);
         if (recent == 0 || sample_.size() <= recent) {
             return p;
         }
-        const std::ranges::subrange last{sample_.end() - static_cast<std::ptrdiff_t>(recent),
-                                         sample_.end()};
-        return std::max(p, two_sided_p_value(last, x));
+        residuals_.assign(sample_.end() - static_cast<std::ptrdiff_t>(recent), sample_.end());
+        return std::max(p, two_sided_p_value(residuals_, x));
     }
 
     /// `detrend`: fits the least-squares line y = a + b·t through the sample (t = 0..n−1),
@@ -531,9 +529,11 @@ class robust_change_point_detector {
             return false;
         }
         const auto old_end = sample_.end() - static_cast<std::ptrdiff_t>(keep);
-        const auto [low, high] = std::minmax_element(sample_.begin(), old_end);
-        const auto outside =
-            std::count_if(old_end, sample_.end(), [&](double v) { return v < *low || v > *high; });
+        const auto range = std::minmax_element(sample_.begin(), old_end);
+        const double low = *range.first;
+        const double high = *range.second;
+        const auto outside = std::count_if(old_end, sample_.end(),
+                                           [low, high](double v) { return v < low || v > high; });
         return 2 * static_cast<std::size_t>(outside) > keep;
     }
 
@@ -560,7 +560,7 @@ class robust_change_point_detector {
     bool has_previous_ = false;
     std::deque<double> past_p_;      // the last `calibration` KDE p-values
     std::size_t cooldown_left_ = 0;  // events left without bets after a detection
-    std::vector<double> residuals_;  // detrend scratch space, not state
+    std::vector<double> residuals_;  // scratch space (detrend, short_history), not state
 };
 
 STREAMCP_END_NAMESPACE
