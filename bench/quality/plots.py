@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-"""One PNG per TCPD series: the values, the annotators' change points and each mode's alerts."""
+"""Plots: one PNG per TCPD series (values, annotations, each mode's change points) and per NAB
+file (values, windows shaded, each method's alerts)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only; no display needed
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 
 import tcpd  # noqa: E402
 
@@ -75,5 +77,37 @@ def plot_all(
             scores[mode] = tcpd.score(s, det)
         path = outdir / f"{s.name}.png"
         plot_series(s, detections, scores, path)
+        written.append(path)
+    return written
+
+
+def plot_nab(bench: Any, methods: Sequence[Any], outdir: Path) -> list[Path]:
+    """One PNG per NAB file: the values, NAB's windows shaded, the probationary rows (not
+    scored) greyed, and each method's alerts as markers with its standard-profile score."""
+    import benchmarks  # noqa: PLC0415 (sibling; imported here to avoid a cycle)
+
+    outdir.mkdir(parents=True, exist_ok=True)
+    colours = ("tab:red", "tab:orange", "tab:green", "tab:blue")
+    written = []
+    for s in bench.nab_series:
+        df = bench.scorer.corpus.files[s.rel]
+        fig, ax = plt.subplots(figsize=(11, 3.2), dpi=80)
+        ax.plot(range(len(s.values)), s.values, color="black", lw=0.6)
+        ax.axvspan(0, df.first_scored, color="0.85", label="probation (not scored)")
+        for i, (start, end) in enumerate(df.windows):
+            ax.axvspan(start, end, color="gold", alpha=0.4, label="NAB windows" if i == 0 else None)
+        low, high = float(np.min(s.values)), float(np.max(s.values))
+        for k, m in enumerate(methods):
+            raised = benchmarks.alerts(m.kind, m.params, s.values)
+            score = bench.parts(m.kind, m.params).nab[s.rel]["standard"]
+            y = high + (high - low) * (0.05 + 0.07 * k)
+            ax.plot(raised, [y] * len(raised), linestyle="none", marker="v", ms=4,
+                    color=colours[k % len(colours)], label=f"{m.name}: {len(raised)} alerts, raw {score:.2f}")
+        ax.set_title(s.rel)
+        ax.legend(loc="lower left", fontsize=6)
+        fig.tight_layout()
+        path = outdir / ("nab_" + s.rel.replace("/", "_").removesuffix(".csv") + ".png")
+        fig.savefig(path)
+        plt.close(fig)
         written.append(path)
     return written

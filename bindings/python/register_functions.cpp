@@ -29,6 +29,7 @@ using key_type = std::variant<std::monostate, std::int64_t, std::string>;
 
 using change_point_function = streamcp::anomaly_detection_change_point<key_type>;
 using spike_and_dip_function = streamcp::anomaly_detection_spike_and_dip<key_type>;
+using robust_function = streamcp::robust_change_point_function<key_type>;
 
 using int64_array = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
 using double_array = py::array_t<double, py::array::c_style | py::array::forcecast>;
@@ -153,88 +154,70 @@ std::vector<key_type> to_keys(const py::object& keys, std::size_t n) {
     throw py::value_error(what);
 }
 
-template <class Function>
-void bind_function(py::class_<guarded<Function>>& cls) {
-    using G = guarded<Function>;
+/// `evaluate_many` of a bound function: validated as a whole first (GIL released), one
+/// (score, is_anomaly, included) row per event.
+template <class G>
+py::array_t<function_row> evaluate_batch(G& self, const py::object& keys,
+                                         const int64_array& times_ns, const double_array& values,
+                                         const py::object& when) {
+    if (values.ndim() != 1 || times_ns.ndim() != 1) {
+        throw py::value_error("timestamps and values must be one-dimensional");
+    }
+    const auto n = static_cast<std::size_t>(values.shape(0));
+    check_length("timestamps", static_cast<std::size_t>(times_ns.shape(0)), n);
+    const std::vector<key_type> k = to_keys(keys, n);
+    bool_array w;
+    if (!when.is_none()) {
+        w = bool_array::ensure(when);
+        if (!w || w.ndim() != 1) {
+            throw py::value_error("when must be a one-dimensional boolean array");
+        }
+        check_length("when", static_cast<std::size_t>(w.shape(0)), n);
+    }
+    py::array_t<function_row> out(static_cast<py::ssize_t>(n));
+    function_row* rows = out.mutable_data();
+    try {
+        const py::gil_scoped_release no_gil;
+        std::vector<streamcp::event_time> t(n);
+        std::vector<std::optional<double>> v(n);
+        const std::int64_t* tp = times_ns.data();
+        const double* vp = values.data();
+        for (std::size_t i = 0; i < n; ++i) {
+            t[i] = streamcp::event_time{std::chrono::nanoseconds{tp[i]}};
+            if (!std::isnan(vp[i])) {
+                v[i] = vp[i];
+            }
+        }
+        const std::span<const bool> ws =
+            when.is_none() ? std::span<const bool>{} : std::span<const bool>{w.data(), n};
+        std::vector<std::optional<streamcp::record>> results(n);
+        {
+            const std::lock_guard lock{self.mutex};
+            self.value.evaluate_many(k, t, v, ws, results);
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto& r = results[i];
+            rows[i] = r ? function_row{r->score.value_or(std::numeric_limits<double>::quiet_NaN()),
+                                       r->is_anomaly, true}
+                        : function_row{std::numeric_limits<double>::quiet_NaN(), false, false};
+        }
+    } catch (const std::invalid_argument& e) {
+        rethrow_with_key(e, k);
+    }
+    return out;
+}
+
+/// What every bound function has: `evaluate_many`, `snapshot` and `restore`.
+template <class G>
+void bind_batch(py::class_<G>& cls) {
     cls.def(
-           "evaluate",
-           [](G& self, py::handle key, std::int64_t time_ns, std::optional<double> value,
-              bool when) -> py::tuple {
-               const key_type k = to_key(key, "key");
-               if (value && std::isnan(*value)) {
-                   value.reset();  // in Python, NaN and None both mean NULL
-               }
-               std::optional<streamcp::record> r;
-               try {
-                   const std::lock_guard lock{self.mutex};
-                   r = self.value.evaluate(
-                       k, streamcp::event_time{std::chrono::nanoseconds{time_ns}}, value, when);
-               } catch (const std::invalid_argument& e) {
-                   throw py::value_error("key " + key_repr(k) + ": " + e.what());
-               }
-               if (!r) {
-                   return py::make_tuple(std::numeric_limits<double>::quiet_NaN(), false, false);
-               }
-               return py::make_tuple(r->score.value_or(std::numeric_limits<double>::quiet_NaN()),
-                                     static_cast<bool>(r->is_anomaly), true);
+           "evaluate_many",
+           [](G& self, const py::object& keys, const int64_array& times_ns,
+              const double_array& values, const py::object& when) {
+               return evaluate_batch(self, keys, times_ns, values, when);
            },
-           "key"_a, "time_ns"_a, "value"_a, "when"_a = true,
-           "Scores one event: (score, is_anomaly, included); NaN/False/False when NULL.")
-        .def(
-            "evaluate_many",
-            [](G& self, const py::object& keys, const int64_array& times_ns,
-               const double_array& values, const py::object& when) {
-                if (values.ndim() != 1 || times_ns.ndim() != 1) {
-                    throw py::value_error("timestamps and values must be one-dimensional");
-                }
-                const auto n = static_cast<std::size_t>(values.shape(0));
-                check_length("timestamps", static_cast<std::size_t>(times_ns.shape(0)), n);
-                const std::vector<key_type> k = to_keys(keys, n);
-                bool_array w;
-                if (!when.is_none()) {
-                    w = bool_array::ensure(when);
-                    if (!w || w.ndim() != 1) {
-                        throw py::value_error("when must be a one-dimensional boolean array");
-                    }
-                    check_length("when", static_cast<std::size_t>(w.shape(0)), n);
-                }
-                py::array_t<function_row> out(static_cast<py::ssize_t>(n));
-                function_row* rows = out.mutable_data();
-                try {
-                    const py::gil_scoped_release no_gil;
-                    std::vector<streamcp::event_time> t(n);
-                    std::vector<std::optional<double>> v(n);
-                    const std::int64_t* tp = times_ns.data();
-                    const double* vp = values.data();
-                    for (std::size_t i = 0; i < n; ++i) {
-                        t[i] = streamcp::event_time{std::chrono::nanoseconds{tp[i]}};
-                        if (!std::isnan(vp[i])) {
-                            v[i] = vp[i];
-                        }
-                    }
-                    const std::span<const bool> ws = when.is_none()
-                                                         ? std::span<const bool>{}
-                                                         : std::span<const bool>{w.data(), n};
-                    std::vector<std::optional<streamcp::record>> results(n);
-                    {
-                        const std::lock_guard lock{self.mutex};
-                        self.value.evaluate_many(k, t, v, ws, results);
-                    }
-                    for (std::size_t i = 0; i < n; ++i) {
-                        const auto& r = results[i];
-                        rows[i] = r ? function_row{r->score.value_or(
-                                                       std::numeric_limits<double>::quiet_NaN()),
-                                                   r->is_anomaly, true}
-                                    : function_row{std::numeric_limits<double>::quiet_NaN(), false,
-                                                   false};
-                    }
-                } catch (const std::invalid_argument& e) {
-                    rethrow_with_key(e, k);
-                }
-                return out;
-            },
-            "keys"_a, "times_ns"_a, "values"_a, "when"_a = py::none(),
-            "Scores events in order (GIL released), validated as a whole first.")
+           "keys"_a, "times_ns"_a, "values"_a, "when"_a = py::none(),
+           "Scores events in order (GIL released), validated as a whole first.")
         .def("snapshot",
              [](G& self) {
                  std::vector<std::byte> data;
@@ -250,15 +233,45 @@ void bind_function(py::class_<guarded<Function>>& cls) {
                 const std::lock_guard lock{self.mutex};
                 self.value.restore(as_span(data));
             },
-            "data"_a)
-        .def(
-            "evict_idle",
-            [](G& self, std::int64_t now_ns, std::int64_t max_idle_ns) {
+            "data"_a);
+}
+
+template <class Function>
+void bind_function(py::class_<guarded<Function>>& cls) {
+    using G = guarded<Function>;
+    cls.def(
+        "evaluate",
+        [](G& self, py::handle key, std::int64_t time_ns, std::optional<double> value,
+           bool when) -> py::tuple {
+            const key_type k = to_key(key, "key");
+            if (value && std::isnan(*value)) {
+                value.reset();  // in Python, NaN and None both mean NULL
+            }
+            std::optional<streamcp::record> r;
+            try {
                 const std::lock_guard lock{self.mutex};
-                return self.value.evict_idle(streamcp::event_time{std::chrono::nanoseconds{now_ns}},
-                                             std::chrono::nanoseconds{max_idle_ns});
-            },
-            "now_ns"_a, "max_idle_ns"_a)
+                r = self.value.evaluate(k, streamcp::event_time{std::chrono::nanoseconds{time_ns}},
+                                        value, when);
+            } catch (const std::invalid_argument& e) {
+                throw py::value_error("key " + key_repr(k) + ": " + e.what());
+            }
+            if (!r) {
+                return py::make_tuple(std::numeric_limits<double>::quiet_NaN(), false, false);
+            }
+            return py::make_tuple(r->score.value_or(std::numeric_limits<double>::quiet_NaN()),
+                                  static_cast<bool>(r->is_anomaly), true);
+        },
+        "key"_a, "time_ns"_a, "value"_a, "when"_a = true,
+        "Scores one event: (score, is_anomaly, included); NaN/False/False when NULL.");
+    bind_batch(cls);
+    cls.def(
+           "evict_idle",
+           [](G& self, std::int64_t now_ns, std::int64_t max_idle_ns) {
+               const std::lock_guard lock{self.mutex};
+               return self.value.evict_idle(streamcp::event_time{std::chrono::nanoseconds{now_ns}},
+                                            std::chrono::nanoseconds{max_idle_ns});
+           },
+           "now_ns"_a, "max_idle_ns"_a)
         .def_property_readonly("partition_count",
                                [](G& self) {
                                    const std::lock_guard lock{self.mutex};
@@ -316,6 +329,24 @@ void register_functions(py::module_& m) {
             return std::string(streamcp::to_string(self.value.partition_model_options().mode));
         });
     bind_function(sd);
+
+    using rf = guarded<robust_function>;
+    py::class_<rf> robust(m, "RobustChangePoint",
+                          "The recommended (robust) change-point detector per partition key, "
+                          "with the ASA functions' rules; not ASA-compatible.");
+    robust
+        .def(py::init([](const guarded<streamcp::robust_change_point_detector>& model,
+                         std::int64_t duration_ns) {
+                 return std::make_unique<rf>(model.value.options(),
+                                             std::chrono::nanoseconds{duration_ns});
+             }),
+             "model"_a, "duration_ns"_a,
+             "One detector per key with `model`'s options (its state is not used).")
+        .def_property_readonly("partition_count", [](rf& self) {
+            const std::lock_guard lock{self.mutex};
+            return self.value.partitions();
+        });
+    bind_batch(robust);
 }
 
 }  // namespace streamcp_py

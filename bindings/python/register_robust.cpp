@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // _core.model.RobustChangePointDetector: the opt-in robust detector (not ASA-compatible).
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -32,6 +33,22 @@ struct robust_row {
 };
 #pragma pack(pop)
 
+constexpr std::array<const char*, 3> forget_names{"always", "never", "outside_range"};
+
+streamcp::robust_forget forget_rule(const std::string& name) {
+    for (std::size_t i = 0; i < forget_names.size(); ++i) {
+        if (name == forget_names[i]) {
+            return static_cast<streamcp::robust_forget>(i);
+        }
+    }
+    throw py::value_error("forget must be 'always', 'never' or 'outside_range'; got '" + name +
+                          "'");
+}
+
+std::string forget_name(streamcp::robust_forget rule) {
+    return forget_names.at(static_cast<std::size_t>(rule));
+}
+
 }  // namespace
 
 void register_robust(py::module_& m) {
@@ -41,19 +58,26 @@ void register_robust(py::module_& m) {
     py::class_<rcpd> cls(m, "RobustChangePointDetector",
                          "The opt-in robust change-point detector (docs/quality.md); not "
                          "ASA-compatible.");
-    cls.def(
-           py::init([](double confidence, std::int64_t history, std::int64_t min_history,
-                       double epsilon, bool difference, bool detrend, std::int64_t min_run) {
-               return std::make_unique<rcpd>(robust_change_point_options{.confidence = confidence,
-                                                                         .history = history,
-                                                                         .min_history = min_history,
-                                                                         .epsilon = epsilon,
-                                                                         .min_run = min_run,
-                                                                         .difference = difference,
-                                                                         .detrend = detrend});
-           }),
-           "confidence"_a, "history"_a, "min_history"_a, "epsilon"_a, "difference"_a,
-           "detrend"_a = false, "min_run"_a = 1)
+    cls.def(py::init([](double confidence, std::int64_t history, std::int64_t min_history,
+                        double epsilon, bool difference, bool detrend, std::int64_t min_run,
+                        std::int64_t calibration, std::int64_t cooldown, const std::string& forget,
+                        std::int64_t short_history) {
+                return std::make_unique<rcpd>(
+                    robust_change_point_options{.confidence = confidence,
+                                                .history = history,
+                                                .min_history = min_history,
+                                                .epsilon = epsilon,
+                                                .min_run = min_run,
+                                                .difference = difference,
+                                                .detrend = detrend,
+                                                .calibration = calibration,
+                                                .cooldown = cooldown,
+                                                .forget = forget_rule(forget),
+                                                .short_history = short_history});
+            }),
+            "confidence"_a, "history"_a, "min_history"_a, "epsilon"_a, "difference"_a,
+            "detrend"_a = false, "min_run"_a = 1, "calibration"_a = 0, "cooldown"_a = 0,
+            "forget"_a = "always", "short_history"_a = 0)
         .def(
             "update",
             [](rcpd& self, double x) {
@@ -103,6 +127,13 @@ void register_robust(py::module_& m) {
                                [](rcpd& self) { return self.value.options().difference; })
         .def_property_readonly("detrend", [](rcpd& self) { return self.value.options().detrend; })
         .def_property_readonly("min_run", [](rcpd& self) { return self.value.options().min_run; })
+        .def_property_readonly("calibration",
+                               [](rcpd& self) { return self.value.options().calibration; })
+        .def_property_readonly("cooldown", [](rcpd& self) { return self.value.options().cooldown; })
+        .def_property_readonly("forget",
+                               [](rcpd& self) { return forget_name(self.value.options().forget); })
+        .def_property_readonly("short_history",
+                               [](rcpd& self) { return self.value.options().short_history; })
         .def(
             "snapshot",
             [](rcpd& self) {

@@ -14,6 +14,7 @@
 #include "streamcp/function/anomaly_detection_change_point.hpp"
 #include "streamcp/function/anomaly_detection_spike_and_dip.hpp"
 #include "streamcp/function/event_time.hpp"
+#include "streamcp/function/robust_change_point_function.hpp"
 #include "streamcp/model/change_point_detector.hpp"
 #include "streamcp/model/spike_and_dip_detector.hpp"
 #include "streamcp/state/key_codec.hpp"

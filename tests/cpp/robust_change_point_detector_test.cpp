@@ -3,6 +3,7 @@
 // scale invariance, onset dating, restart, NaN and validation rules).
 #include "streamcp/model/robust_change_point_detector.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -10,6 +11,8 @@
 #include <random>
 #include <span>
 #include <stdexcept>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -195,6 +198,18 @@ const std::vector<robust_change_point_options>& option_sets() {
         {.confidence = 80.0, .history = 10, .min_history = 5, .difference = true},
         {.confidence = 90.0, .history = 20, .min_history = 5, .detrend = true},
         {.confidence = 60.0, .history = 8, .min_history = 3, .difference = true, .detrend = true},
+        {.confidence = 60.0,
+         .history = 30,
+         .min_history = 5,
+         .detrend = true,
+         .calibration = 200,
+         .cooldown = 7,
+         .forget = streamcp::robust_forget::outside_range},
+        {.confidence = 90.0,
+         .history = 60,
+         .cooldown = 3,
+         .forget = streamcp::robust_forget::never,
+         .short_history = 10},
     };
     return sets;
 }
@@ -214,7 +229,8 @@ TEST(RobustChangePointDetectorSnapshot, RestoreAtRandomCutsEqualsUninterrupted) 
     for (const robust_change_point_options& options : option_sets()) {
         robust_change_point_detector whole{options};
         const auto expected = run(whole, xs);
-        ASSERT_FALSE(alerts(expected).empty());  // the cuts cross restarts, not just warm-up
+        ASSERT_FALSE(alerts(expected).empty())  // the cuts cross restarts, not just warm-up
+            << "history " << options.history;
         for (int trial = 0; trial < 12; ++trial) {
             const std::size_t cut = gen() % (xs.size() + 1);
             robust_change_point_detector first{options};
@@ -362,7 +378,8 @@ TEST(RobustChangePointDetector, MinRunIgnoresAnIsolatedOutlierButNotALastingShif
     const auto once_found = alerts(run(once, xs));
     ASSERT_FALSE(once_found.empty());
     EXPECT_EQ(once_found.front(), 100U);  // one extreme p-value is enough by default
-    robust_change_point_detector twice{{.min_run = 2}};
+    // History 50: the outlier has left the sample (whose spread it inflates) by the shift.
+    robust_change_point_detector twice{{.history = 50, .min_run = 2}};
     const auto rs = run(twice, xs);
     const auto found = alerts(rs);
     ASSERT_EQ(found.size(), 1U);
@@ -403,6 +420,139 @@ TEST(RobustChangePointDetectorSnapshot, DecoderRejectsTruncatedPayloadsAndSurviv
             }
         }
     }
+}
+
+}  // namespace
+
+// ------------------------------------------- cooldown, forget, calibration, snapshot layouts
+
+namespace {
+
+using streamcp::robust_forget;
+using streamcp::snapshot_error;
+
+/// Noise with level shifts of +10 at 100 and 130 (30 events apart).
+std::vector<double> two_shifts() {
+    std::vector<double> xs = noise(250, 31);
+    for (std::size_t i = 100; i < xs.size(); ++i) {
+        xs[i] += i >= 130 ? 20.0 : 10.0;
+    }
+    return xs;
+}
+
+TEST(RobustChangePointDetector, CooldownSilencesTheEventsAfterADetection) {
+    const std::vector<double> xs = two_shifts();
+    robust_change_point_detector eager{
+        {.history = 50, .cooldown = 0, .forget = robust_forget::always}};
+    const auto eager_found = alerts(run(eager, xs));
+    ASSERT_EQ(eager_found.size(), 2U);  // both shifts
+    robust_change_point_detector patient{
+        {.history = 50, .cooldown = 40, .forget = robust_forget::always}};
+    const auto rs = run(patient, xs);
+    const auto found = alerts(rs);
+    ASSERT_EQ(found.size(), 1U);  // the second shift falls inside the cooldown
+    EXPECT_EQ(found[0], eager_found[0]);
+    for (std::size_t i = found[0] + 1; i <= found[0] + 40; ++i) {
+        EXPECT_EQ(rs[i].score, 1.0) << i;  // no bets: the CUSUM stays at zero
+    }
+}
+
+TEST(RobustChangePointDetector, ForgetRulesDecideWhatARestartKeeps) {
+    std::vector<double> shift = noise(200, 41);
+    for (std::size_t i = 120; i < shift.size(); ++i) {
+        shift[i] += 10.0;
+    }
+    const auto fill_after_first_change = [](robust_forget rule, const std::vector<double>& xs) {
+        robust_change_point_detector det{{.history = 100, .min_run = 2, .forget = rule}};
+        for (const double x : xs) {
+            const auto r = det.update(x);
+            if (r.is_change) {
+                return std::pair{det.fill(), static_cast<std::size_t>(r.onset_lag) + 1};
+            }
+        }
+        return std::pair{std::size_t{0}, std::size_t{0}};
+    };
+    // A level shift out of the old range: `always` and `outside_range` keep only the new
+    // regime, `never` keeps the whole sample.
+    for (const robust_forget rule : {robust_forget::always, robust_forget::outside_range}) {
+        const auto [fill, since_onset] = fill_after_first_change(rule, shift);
+        ASSERT_GE(since_onset, 2U);
+        EXPECT_EQ(fill, since_onset);
+    }
+    EXPECT_EQ(fill_after_first_change(robust_forget::never, shift).first, 100U);
+    // A shift that stays inside the old range (one earlier outlier widened it): kept.
+    std::vector<double> inside = noise(200, 43);
+    inside[50] = 10.0;
+    for (std::size_t i = 120; i < inside.size(); ++i) {
+        inside[i] += 5.0;
+    }
+    const auto [kept, since_onset] = fill_after_first_change(robust_forget::outside_range, inside);
+    ASSERT_GE(since_onset, 2U);
+    EXPECT_EQ(kept, 100U);
+}
+
+TEST(RobustChangePointDetector, CalibratedPValuesAreRanksOfRecentOnes) {
+    constexpr std::int64_t window = 30;
+    robust_change_point_detector det{{.history = 20, .calibration = window}};
+    std::size_t scored = 0;
+    for (const double x : noise(200, 47)) {
+        const auto r = det.update(x);
+        if (std::isnan(r.p_value)) {
+            continue;
+        }
+        ++scored;
+        const auto held = static_cast<double>(std::min<std::size_t>(scored, window + 1));
+        const double count = r.p_value * held;  // (1 + #{past p <= p}) / (1 + past)
+        EXPECT_NEAR(count, std::round(count), 1e-9);
+        EXPECT_GE(count, 1.0 - 1e-9);
+        EXPECT_LE(r.p_value, 1.0);
+    }
+    EXPECT_GT(scored, 150U);
+}
+
+TEST(RobustChangePointDetectorSnapshot, LayoutOneStaysByteForByteWhenTheNewOptionsAreOff) {
+    robust_change_point_detector old_style{
+        {.confidence = 95.0, .history = 50, .cooldown = 0, .forget = robust_forget::always}};
+    run(old_style, noise(80, 51));
+    const auto payload = streamcp::snapshot_format::open(
+        old_style.snapshot(), streamcp::snapshot_kind::robust_change_point_detector);
+    streamcp::byte_reader r{payload};
+    EXPECT_EQ(r.f64(), 95.0);  // layout 1 starts with the confidence
+    // And it loads with the new options off: what an older build's snapshot loads as.
+    const auto rebuilt = robust_change_point_detector::from_snapshot(old_style.snapshot());
+    EXPECT_EQ(rebuilt.options().cooldown, 0);
+    EXPECT_EQ(rebuilt.options().calibration, 0);
+    EXPECT_EQ(rebuilt.options().forget, robust_forget::always);
+}
+
+TEST(RobustChangePointDetectorSnapshot, LayoutTwoIsMarkedAndUnknownLayoutsAreRefused) {
+    robust_change_point_detector det{{.cooldown = 5, .forget = robust_forget::outside_range}};
+    run(det, two_shifts());
+    const auto bytes = det.snapshot();
+    constexpr auto kind = streamcp::snapshot_kind::robust_change_point_detector;
+    const auto payload = streamcp::snapshot_format::open(bytes, kind);
+    streamcp::byte_reader r{payload};
+    EXPECT_EQ(r.f64(), -2.0);
+    EXPECT_EQ(robust_change_point_detector::from_snapshot(bytes).options(), det.options());
+    std::vector<std::byte> other(payload.begin(), payload.end());
+    streamcp::byte_writer marker;
+    marker.f64(-3.0);  // a layout this build does not know
+    std::copy(marker.bytes().begin(), marker.bytes().end(), other.begin());
+    try {
+        (void)robust_change_point_detector::from_snapshot(
+            streamcp::snapshot_format::seal(kind, other));
+        FAIL() << "an unknown layout loaded";
+    } catch (const snapshot_error& e) {
+        EXPECT_NE(std::string(e.what()).find("layout"), std::string::npos) << e.what();
+    }
+}
+
+TEST(RobustChangePointDetector, RejectsBadNewOptions) {
+    EXPECT_THROW(robust_change_point_detector({.calibration = -1}), std::invalid_argument);
+    EXPECT_THROW(robust_change_point_detector({.cooldown = -1}), std::invalid_argument);
+    EXPECT_THROW(robust_change_point_detector({.short_history = 1}), std::invalid_argument);
+    EXPECT_THROW(robust_change_point_detector({.history = 50, .short_history = 51}),
+                 std::invalid_argument);
 }
 
 }  // namespace

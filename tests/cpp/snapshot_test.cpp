@@ -15,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include "streamcp/function/robust_change_point_function.hpp"
 #include "streamcp/model/robust_change_point_detector.hpp"
 #include "streamcp/streamcp.hpp"
 
@@ -321,8 +322,10 @@ std::vector<std::pair<snapshot_kind, bytes>> sample_snapshots() {
     cp_function cpf{90, 4, minutes{4}};
     sd_function sdf{90, 4, spike_mode::dips, minutes{4}};
     robust_change_point_detector robust{};
+    streamcp::robust_change_point_function<std::string> robust_fn{{}, minutes{4}};
     for (int i = 0; i < 12; ++i) {
         (void)robust.update(1.0 + 0.25 * (i % 3));
+        (void)robust_fn.evaluate(i % 2 == 0 ? "a" : "bb", t0 + minutes{i}, 1.0 + 0.25 * (i % 3));
     }
     for (int i = 0; i < 6; ++i) {
         const double v = 1.0 + 0.25 * (i % 3);
@@ -335,7 +338,8 @@ std::vector<std::pair<snapshot_kind, bytes>> sample_snapshots() {
             {snapshot_kind::spike_and_dip_detector, sd.snapshot()},
             {snapshot_kind::change_point_function, cpf.snapshot()},
             {snapshot_kind::spike_and_dip_function, sdf.snapshot()},
-            {snapshot_kind::robust_change_point_detector, robust.snapshot()}};
+            {snapshot_kind::robust_change_point_detector, robust.snapshot()},
+            {snapshot_kind::robust_change_point_function, robust_fn.snapshot()}};
 }
 
 /// Tries to restore `b` as `kind` into objects with the sample's parameters; returns true on
@@ -369,6 +373,11 @@ bool try_restore(snapshot_kind kind, std::span<const std::byte> b) {
                 robust_change_point_detector r{};
                 r.restore(b);
                 (void)robust_change_point_detector::from_snapshot(b);
+                break;
+            }
+            case snapshot_kind::robust_change_point_function: {
+                streamcp::robust_change_point_function<std::string> f{{}, minutes{4}};
+                f.restore(b);
                 break;
             }
         }

@@ -28,6 +28,9 @@ streamcp::anomaly_detection_change_point<std::string> make_cp_function() {
 streamcp::anomaly_detection_spike_and_dip<std::int64_t> make_sd_function() {
     return {95, 4, streamcp::spike_mode::spikes_and_dips, minutes{4}};
 }
+streamcp::robust_change_point_function<std::string> make_robust_function() {
+    return {{.history = 8, .min_history = 3}, minutes{4}};
+}
 
 // Exercise a restored object: it must keep working. Values chosen to hit the KDE, the
 // martingale and imputation; a restored state may hold any doubles, so NaN/inf outputs are fine.
@@ -69,7 +72,9 @@ void exercise(F& f, const K& key) {
     } catch (const std::invalid_argument&) {
         // a restored clock beyond 2200: out of order is the documented answer
     }
-    (void)f.evict_idle(late, hours{1});
+    if constexpr (requires { f.evict_idle(late, hours{1}); }) {  // the ASA functions' TTL
+        (void)f.evict_idle(late, hours{1});
+    }
     (void)f.snapshot();
 }
 
@@ -124,6 +129,12 @@ void try_all(std::span<const std::byte> bytes) {
         exercise(f, std::int64_t{0});
     } catch (const streamcp::snapshot_error&) {
     }
+    try {
+        auto f = make_robust_function();
+        f.restore(bytes);
+        exercise(f, std::string{"a"});
+    } catch (const streamcp::snapshot_error&) {
+    }
 }
 
 }  // namespace
@@ -138,7 +149,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                             streamcp::snapshot_kind::spike_and_dip_detector,
                             streamcp::snapshot_kind::change_point_function,
                             streamcp::snapshot_kind::spike_and_dip_function,
-                            streamcp::snapshot_kind::robust_change_point_detector}) {
+                            streamcp::snapshot_kind::robust_change_point_detector,
+                            streamcp::snapshot_kind::robust_change_point_function}) {
         try_all(streamcp::snapshot_format::seal(kind, raw));
     }
     if (size > streamcp::snapshot_format::header_size + streamcp::snapshot_format::trailer_size) {
@@ -148,7 +160,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::uint16_t kind = 0;
         kind = static_cast<std::uint16_t>(static_cast<unsigned>(raw[6]) |
                                           (static_cast<unsigned>(raw[7]) << 8U));
-        if (kind >= 1 && kind <= 5) {
+        if (kind >= 1 && kind <= 6) {
             try_all(
                 streamcp::snapshot_format::seal(static_cast<streamcp::snapshot_kind>(kind), inner));
         }

@@ -38,7 +38,14 @@ int main(int argc, char** argv) {
     streamcp::robust_change_point_detector robust{{.history = 8, .min_history = 3}};
     streamcp::robust_change_point_detector robust_detrend{
         {.confidence = 80, .history = 6, .min_history = 3, .min_run = 2, .detrend = true}};
+    // Both payload layouts of kind 5: layout 1 (the options added later off), layout 2.
+    streamcp::robust_change_point_detector robust_layout1{
+        {.history = 8, .min_history = 3, .cooldown = 0, .forget = streamcp::robust_forget::always}};
+    streamcp::robust_change_point_detector robust_calibrated{
+        {.history = 8, .min_history = 3, .calibration = 5, .short_history = 4}};
     streamcp::anomaly_detection_change_point<std::string> cpf{90, 4, minutes{4}};
+    streamcp::robust_change_point_function<std::string> robust_fn{{.history = 8, .min_history = 3},
+                                                                  minutes{4}};
     streamcp::anomaly_detection_spike_and_dip<std::int64_t> sdf{
         95, 4, streamcp::spike_mode::spikes_and_dips, minutes{4}};
     write(dir, "cp_empty", cp.snapshot());
@@ -53,7 +60,10 @@ int main(int argc, char** argv) {
         (void)sd.update(v);
         (void)robust.update(v);
         (void)robust_detrend.update(v);
+        (void)robust_layout1.update(v);
+        (void)robust_calibrated.update(v);
         (void)cpf.evaluate(i % 2 == 0 ? "a" : "sensor-b", t0 + minutes{i}, v);
+        (void)robust_fn.evaluate(i % 2 == 0 ? "a" : "sensor-b", t0 + minutes{i}, v);
         (void)sdf.evaluate(i % 3, t0 + minutes{i}, v);
     }
     write(dir, "cp", cp.snapshot());
@@ -61,7 +71,10 @@ int main(int argc, char** argv) {
     write(dir, "sd", sd.snapshot());
     write(dir, "robust", robust.snapshot());
     write(dir, "robust_detrend", robust_detrend.snapshot());
+    write(dir, "robust_layout1", robust_layout1.snapshot());
+    write(dir, "robust_calibrated", robust_calibrated.snapshot());
     write(dir, "cpf", cpf.snapshot());
+    write(dir, "robust_fn", robust_fn.snapshot());
     write(dir, "sdf", sdf.snapshot());
     return 0;
 }

@@ -122,3 +122,27 @@ def test_errors_name_the_argument() -> None:
     df.loc[4, "datetime"] = pd.NaT
     with pytest.raises(ValueError, match=r"df\['datetime'\]\[4\] is missing"):
         streamcp.pandas.detect(df, **kwargs)
+
+
+def test_detect_with_the_robust_detector_per_partition() -> None:
+    rng = np.random.default_rng(8)
+    n = 400
+    times = pd.date_range("2024-01-01", periods=n, freq="1min")
+    a = rng.normal(0, 1, n) + np.where(np.arange(n) >= 250, 8.0, 0.0)  # a shift at 250
+    b = rng.normal(0, 1, n)
+    df = pd.DataFrame({
+        "t": np.r_[times, times], "device": ["a"] * n + ["b"] * n, "v": np.r_[a, b],
+    }).sample(frac=1.0, random_state=3)  # any row order: detect sorts by time
+    out = streamcp.pandas.detect(df, value="v", timestamp="t", partition_by="device",
+                                 duration="1h", detector="robust", history=60)
+    # Each device equals its own detector over its values (interval 1 min: nothing imputed).
+    for device, values in (("a", a), ("b", b)):
+        rows = out[out["device"] == device].sort_values("t")
+        expected = streamcp.RobustChangePointDetector(history=60).update_many(values)
+        assert np.array_equal(rows["IsAnomaly"].to_numpy(dtype=np.int8), expected["is_change"].astype(np.int8))
+        assert np.allclose(rows["Score"].to_numpy(), expected["score"])
+    assert out[out["device"] == "a"]["IsAnomaly"].sum() >= 1
+    with pytest.raises(ValueError, match="detector"):
+        streamcp.pandas.detect(df, value="v", timestamp="t", duration="1h", detector="fast")
+    with pytest.raises(ValueError, match="required"):
+        streamcp.pandas.detect(df, value="v", timestamp="t", duration="1h")

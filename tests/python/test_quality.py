@@ -20,6 +20,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 TCPD_DIR = REPO_ROOT / "tests" / "data" / "tcpd"
 sys.path.insert(0, str(REPO_ROOT / "bench" / "quality"))
 
+import benchmarks  # noqa: E402
+import nab  # noqa: E402
 import run_quality  # noqa: E402
 import tcpd  # noqa: E402
 
@@ -185,7 +187,7 @@ def test_tune_command_line(tmp_path: Path) -> None:
 
 
 def test_robust_detector_basics() -> None:
-    det = streamcp.RobustChangePointDetector()
+    det = streamcp.RobustChangePointDetector(95)
     assert det.threshold == pytest.approx(20.0)
     assert "not" in type(det).__doc__.lower() and "asa-compatible" in type(det).__doc__.lower()
     rng = np.random.default_rng(1)
@@ -206,3 +208,33 @@ def test_asa_detector_is_unchanged_by_robust_mode() -> None:
     # The default detector stays ML.NET's: its documented example still alerts.
     det = streamcp.ChangePointDetector(95, 4)
     assert [det.update(v).is_anomaly for v in [5, 5, 5, 5, 5, 5, 5, 5, 7]][-1]
+
+
+def test_benchmarks_skip_nab_with_a_notice_when_the_data_is_absent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert benchmarks.main(["--fast", "--nab", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "NAB: skipped" in out and "never bundled" in out
+    assert "robust, recommended defaults" in out
+
+
+def test_nab_scores_a_small_corpus_with_the_shared_scorer(tmp_path: Path) -> None:
+    scorer = nab.find_scorer(REPO_ROOT.parent / "shared" / "data" / "nab")
+    if scorer is None:
+        pytest.skip("NAB's scorer (../shared/tools/nab_score.py) is not beside the repository")
+    # One file of 100 rows with one window at rows 60..69 (probation: rows 0..14).
+    (tmp_path / "data" / "cat").mkdir(parents=True)
+    stamps = [f"2020-01-01 {h:02d}:{m:02d}:00" for h in range(2) for m in range(60)][:100]
+    (tmp_path / "data" / "cat" / "f.csv").write_text(
+        "timestamp,value\n" + "".join(f"{t},{i % 7}\n" for i, t in enumerate(stamps)))
+    (tmp_path / "combined_windows.json").write_text(
+        json.dumps({"cat/f.csv": [[stamps[60] + ".000000", stamps[69] + ".000000"]]}))
+    sc = nab.NabScorer(tmp_path, scorer)
+    series = nab.load_series(tmp_path)
+    assert [s.rel for s in series] == ["cat/f.csv"] and series[0].values[8] == 1.0
+    none = {"cat/f.csv": sc.file_scores("cat/f.csv", [])}
+    left_edge = {"cat/f.csv": sc.file_scores("cat/f.csv", [60])}
+    assert sc.normalised(none)["standard"] == pytest.approx(0.0)
+    assert sc.normalised(left_edge)["standard"] == pytest.approx(100.0)
+    # A false alarm before any window costs A_fp: 0.11 of the 2-point range, standard profile.
+    early = {"cat/f.csv": sc.file_scores("cat/f.csv", [20, 60])}
+    assert sc.normalised(early)["standard"] == pytest.approx(100.0 * (1 - 0.11 + 1) / 2)

@@ -119,7 +119,37 @@ def test_min_run_ignores_an_isolated_outlier() -> None:
     values[100] = 1000.0
     values[200:] += 10.0
     assert streamcp.RobustChangePointDetector().change_points(values)[0][0] == 100
-    onsets, alerts = streamcp.RobustChangePointDetector(min_run=2).change_points(values)
+    # History 50: the outlier has left the sample (whose spread it inflates) by the shift.
+    onsets, alerts = streamcp.RobustChangePointDetector(history=50, min_run=2).change_points(values)
     assert onsets == [200] and alerts[0] >= 201
     with pytest.raises(ValueError, match="min_run"):
         streamcp.RobustChangePointDetector(min_run=0)
+
+
+def test_new_options_round_trip_through_pickle_and_validate() -> None:
+    det = streamcp.RobustChangePointDetector(calibration=100, cooldown=5, forget="never", short_history=20)
+    assert (det.calibration, det.cooldown, det.forget, det.short_history) == (100, 5, "never", 20)
+    assert "forget='never'" in repr(det)
+    rng = np.random.default_rng(3)
+    values = np.r_[rng.normal(0, 1, 300), rng.normal(5, 1, 300)]
+    det.update_many(values[:400])
+    restored = pickle.loads(pickle.dumps(det))
+    rest_a, rest_b = det.update_many(values[400:]), restored.update_many(values[400:])
+    assert np.array_equal(rest_a["is_change"], rest_b["is_change"])
+    assert np.array_equal(rest_a["score"], rest_b["score"])
+    with pytest.raises(ValueError, match="forget"):
+        streamcp.RobustChangePointDetector(forget="sometimes")
+    with pytest.raises(ValueError, match="cooldown"):
+        streamcp.RobustChangePointDetector(cooldown=-1)
+    with pytest.raises(ValueError, match="short_history"):
+        streamcp.RobustChangePointDetector(history=50, short_history=60)
+
+
+def test_defaults_are_the_recommended_detector() -> None:
+    det = streamcp.RobustChangePointDetector()
+    assert (det.confidence, det.history, det.min_history, det.min_run) == (90.0, 450, 10, 1)
+    assert (det.cooldown, det.forget, det.calibration, det.short_history) == (30, "outside_range", 0, 0)
+    # A daily cycle seen whole (history 450 >= 288 events a day) raises nothing.
+    t = np.arange(4032)
+    daily = 50 + 30 * np.sin(2 * np.pi * t / 288) + np.random.default_rng(5).normal(0, 1, t.size)
+    assert not streamcp.RobustChangePointDetector().update_many(daily)["is_change"].any()

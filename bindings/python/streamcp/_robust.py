@@ -48,7 +48,10 @@ class RobustChangePointDetector:
     2. a uniform two-sided p-value, ``2·min(p, 1 − p)``;
     3. a CUSUM of log bets with threshold ``1 / (1 − confidence/100)`` instead of the
        product of the last ``history`` bets;
-    4. each detection reports the change's onset and restarts the detector there.
+    4. each detection reports the change's onset and restarts the detector there;
+    5. a cooldown after each detection, and a restart that keeps the old values unless the
+       new regime leaves their range, so that seasonal data (a long ``history`` holding a
+       whole cycle) does not alert at every half-cycle.
 
     Optional transforms for trending series: ``difference`` scores first differences,
     ``detrend`` the residual from a least-squares line through the recent values.
@@ -64,6 +67,16 @@ class RobustChangePointDetector:
             (level breaks of trending data); needs ``min_history`` >= 3.
         min_run: fewest events a detection takes, in [1, history]: one event's log bet is
             capped at log(threshold) / min_run, so an isolated outlier is not a change.
+        calibration: rank each KDE p-value among the last ``calibration`` ones and bet on
+            the rank (an anomaly-likelihood layer; 0 = off).
+        cooldown: events after a detection during which the detector learns but does not
+            bet, so one change is reported once.
+        forget: what a detection does with the values before the change's onset:
+            ``"always"`` drops them, ``"never"`` keeps them, ``"outside_range"`` drops them
+            only when most values since the onset lie outside their range (a level shift,
+            not a seasonal swing or a lone outlier).
+        short_history: two-window comparison (0 = off): the p-value is the larger of those
+            against the whole sample and against its last ``short_history`` values.
 
     Picklable and deep-copyable through the C++ snapshot format (:meth:`snapshot`); a copy
     continues exactly where the original would have.
@@ -77,14 +90,18 @@ class RobustChangePointDetector:
 
     def __init__(
         self,
-        confidence: float = 95.0,
-        history: int = 50,
+        confidence: float = 90.0,
+        history: int = 450,
         *,
         min_history: int = 10,
         epsilon: float = 0.1,
         difference: bool = False,
         detrend: bool = False,
         min_run: int = 1,
+        calibration: int = 0,
+        cooldown: int = 30,
+        forget: str = "outside_range",
+        short_history: int = 0,
     ) -> None:
         self._core = _core.model.RobustChangePointDetector(
             float(confidence),
@@ -94,6 +111,10 @@ class RobustChangePointDetector:
             bool(difference),
             bool(detrend),
             int(min_run),
+            int(calibration),
+            int(cooldown),
+            str(forget),
+            int(short_history),
         )
 
     def update(self, x: float | None) -> RobustChangePointResult:
@@ -185,6 +206,22 @@ class RobustChangePointDetector:
         return int(self._core.min_run)
 
     @property
+    def calibration(self) -> int:
+        return int(self._core.calibration)
+
+    @property
+    def cooldown(self) -> int:
+        return int(self._core.cooldown)
+
+    @property
+    def forget(self) -> str:
+        return str(self._core.forget)
+
+    @property
+    def short_history(self) -> int:
+        return int(self._core.short_history)
+
+    @property
     def threshold(self) -> float:
         """The CUSUM martingale's alert threshold, 1 / (1 − confidence/100)."""
         return float(self._core.threshold)
@@ -199,5 +236,7 @@ class RobustChangePointDetector:
             f"RobustChangePointDetector(confidence={self.confidence!r}, history={self.history!r}, "
             f"min_history={self.min_history!r}, epsilon={self.epsilon!r}, "
             f"difference={self.difference!r}, detrend={self.detrend!r}, "
-            f"min_run={self.min_run!r})"
+            f"min_run={self.min_run!r}, calibration={self.calibration!r}, "
+            f"cooldown={self.cooldown!r}, forget={self.forget!r}, "
+            f"short_history={self.short_history!r})"
         )

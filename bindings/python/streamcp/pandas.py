@@ -14,8 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._convert import to_keys, to_times_ns, to_values, to_when
+from . import _core
+from ._convert import to_duration_ns, to_keys, to_times_ns, to_values, to_when
 from ._functions import AnomalyDetectionChangePoint, AnomalyDetectionSpikeAndDip
+from ._robust import RobustChangePointDetector
 
 __all__ = ["detect"]
 
@@ -37,11 +39,12 @@ def detect(
     timestamp: str,
     partition_by: str | None = None,
     when: Any = None,
-    confidence: float,
-    history: int,
+    confidence: float | None = None,
+    history: int | None = None,
     duration: Any,
     fractional_confidence: bool = False,
     mode: str | None = None,
+    detector: str = "asa",
 ) -> pd.DataFrame:
     """Scores every row of ``df`` as ASA's query would and returns a copy with two columns.
 
@@ -65,6 +68,13 @@ def detect(
             :class:`streamcp.AnomalyDetectionChangePoint`.
         mode: None for AnomalyDetection_ChangePoint; ``"spikes"``, ``"dips"`` or
             ``"spikesanddips"`` for AnomalyDetection_SpikeAndDip (Score is the p-value).
+        detector: ``"asa"`` (the default: ASA's functions, exactly) or ``"robust"``: the
+            recommended detector, :class:`streamcp.RobustChangePointDetector`, per partition
+            with the same LIMIT DURATION imputation (interval = duration ÷ its history), WHEN
+            and NULL rules. Its Score (the CUSUM martingale) and IsAnomaly (1 on the event at
+            which a change is reported) are **not ASA's numbers**. ``confidence`` and
+            ``history`` are then optional (the detector's defaults); ``mode`` and
+            ``fractional_confidence`` do not apply.
 
     Returns:
         A copy of ``df`` in the original row order with ``Score`` (float64, NaN where ASA
@@ -80,11 +90,25 @@ def detect(
     if not isinstance(df, pd.DataFrame):
         msg = f"df must be a pandas DataFrame; got {type(df).__name__}"
         raise TypeError(msg)
-    function: AnomalyDetectionChangePoint | AnomalyDetectionSpikeAndDip
-    if mode is None:
-        function = AnomalyDetectionChangePoint(confidence, history, duration, fractional_confidence)
+    core: Any
+    if detector == "robust":
+        if mode is not None or fractional_confidence:
+            msg = "mode and fractional_confidence apply to detector='asa' only"
+            raise ValueError(msg)
+        model_args = {k: v for k, v in (("confidence", confidence), ("history", history)) if v is not None}
+        model = RobustChangePointDetector(**model_args)
+        core = _core.function.RobustChangePoint(model._core, to_duration_ns(duration))
+    elif detector == "asa":
+        if confidence is None or history is None:
+            msg = "confidence and history are required with detector='asa'"
+            raise ValueError(msg)
+        if mode is None:
+            core = AnomalyDetectionChangePoint(confidence, history, duration, fractional_confidence)._core
+        else:
+            core = AnomalyDetectionSpikeAndDip(confidence, history, mode, duration, fractional_confidence)._core
     else:
-        function = AnomalyDetectionSpikeAndDip(confidence, history, mode, duration, fractional_confidence)
+        msg = f"detector must be 'asa' or 'robust'; got {detector!r}"
+        raise ValueError(msg)
 
     n = len(df)
     values = to_values(_column(df, value, "value"), f"df[{value!r}]")
@@ -103,7 +127,7 @@ def detect(
             key_array = np.empty(n, dtype=object)
             key_array[:] = keys
             keys = key_array[order].tolist()
-    result = function._core.evaluate_many(
+    result = core.evaluate_many(
         keys, times[order], values[order], None if flags is None else flags[order]
     )
 

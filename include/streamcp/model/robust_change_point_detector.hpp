@@ -19,13 +19,26 @@
 
 STREAMCP_BEGIN_NAMESPACE
 
-/// Parameters of `robust_change_point_detector`. The defaults were chosen on the TCPD
-/// benchmark (docs/quality.md); they are not ML.NET's.
+/// What a detection does with the KDE sample's values from before the change's onset.
+enum class robust_forget : std::uint8_t {
+    /// Drop them: the new regime is compared only with itself.
+    always = 0,
+    /// Keep them: a sample spanning a full cycle of seasonal data stays whole (a restart
+    /// would cut it at every half-cycle and report the next half as a change).
+    never = 1,
+    /// Drop them only when most values since the onset (two or more) lie outside their
+    /// range: a level shift starts afresh, a swing within the usual range or a lone outlier
+    /// does not.
+    outside_range = 2,
+};
+
+/// Parameters of `robust_change_point_detector`. The defaults were chosen by cross-validation
+/// on the NAB and TCPD benchmarks together (docs/quality.md); they are not ML.NET's.
 struct robust_change_point_options {
     /// Percent in (0, 100): alert when the CUSUM martingale reaches 1 / (1 - confidence/100).
-    double confidence = 95.0;
+    double confidence = 90.0;
     /// W: the most recent values the KDE compares a new value with, >= 2.
-    std::int64_t history = 50;
+    std::int64_t history = 450;
     /// Values needed (since the start or the last change) before the detector bets, in
     /// [2, history]. Fewer values cannot tell the data's scale.
     std::int64_t min_history = 10;
@@ -40,6 +53,22 @@ struct robust_change_point_options {
     /// extrapolated one step, against the sample's own residuals (a level or slope break
     /// of a trending series). Needs min_history >= 3. Combines with `difference`.
     bool detrend = false;
+    /// L: each KDE p-value is ranked among the last L ones, and the martingale bets on that
+    /// rank, (1 + #{past p <= p}) / (1 + L'), instead of on the p-value itself (0 = off).
+    /// Autocorrelated or seasonal data gives runs of small KDE p-values with no change;
+    /// ranked, they are only small when more extreme than what the data usually does.
+    std::int64_t calibration = 0;
+    /// Events after a detection during which the detector learns but does not bet, >= 0:
+    /// one change is reported once, not again while the new regime settles.
+    std::int64_t cooldown = 30;
+    /// Whether a detection drops the values before its onset from the KDE sample.
+    robust_forget forget = robust_forget::outside_range;
+    /// Two-window comparison (0 = off, else in [2, history]): the p-value is the larger of
+    /// the new value's p-values against the whole sample and against its last
+    /// `short_history` values, so a change must stand out from both: a swing a long seasonal
+    /// sample has seen before does not, nor does a slow drift the recent values follow.
+    /// Ignored with `detrend`.
+    std::int64_t short_history = 0;
 
     friend bool operator==(const robust_change_point_options&,
                            const robust_change_point_options&) = default;
@@ -49,7 +78,8 @@ struct robust_change_point_options {
 struct robust_change_point_result {
     /// exp(C), the CUSUM of the log bets (>= 1); NaN for a NaN input.
     double score;
-    /// The two-sided p-value 2·min(p, 1 − p); NaN during warm-up and for a NaN input.
+    /// The p-value the martingale bets on: the two-sided KDE p-value 2·min(p, 1 − p), or its
+    /// rank among the recent ones with `calibration`; NaN during warm-up and for a NaN input.
     double p_value;
     /// Whether a change was detected at this event.
     bool is_change;
@@ -71,7 +101,11 @@ struct robust_change_point_result {
 /// 3. a CUSUM of log bets (the martingale restarted whenever it falls below 1) replaces
 ///    the product of the last W bets, and the threshold is 1/α, as for a test martingale;
 /// 4. a detection reports the change's onset (where the CUSUM excursion began) and
-///    restarts the detector there: the KDE sample keeps only values since the onset.
+///    restarts the detector there: the KDE sample keeps only values since the onset (by
+///    default only when the new regime leaves the old values' range, see 5);
+/// 5. after a detection, `cooldown` events without bets, and (`forget`) the old values are
+///    dropped only when the new regime leaves their range, so that a long history holding a
+///    whole seasonal cycle is not cut at every half-cycle.
 ///
 /// Optional input transforms (`difference`, `detrend`) suit trending series.
 ///
@@ -108,13 +142,22 @@ class robust_change_point_detector {
             }
         }
         ++run_length_;
+        const bool cooling = cooldown_left_ > 0;
+        if (cooling) {
+            --cooldown_left_;
+        }
         if (sample_.size() < static_cast<std::size_t>(options_.min_history)) {
             push(x);
             run_length_ = 0;  // nothing bet yet: no excursion to date a change from
             return {std::exp(cusum_), nan, false, -1};
         }
-        const double p = options_.detrend ? detrended_p_value(x) : two_sided_p_value(sample_, x);
+        const double kde_p = options_.detrend ? detrended_p_value(x) : two_window_p_value(x);
         push(x);
+        const double p = options_.calibration > 0 ? calibrated(kde_p) : kde_p;
+        if (cooling) {
+            run_length_ = 0;  // the CUSUM stays at zero after a restart
+            return {std::exp(cusum_), p, false, -1};
+        }
         const double log_bet =
             std::min(log_epsilon_ + (options_.epsilon - 1.0) * std::log(p), max_log_bet_);
         if (cusum_ <= 0.0) {
@@ -178,7 +221,8 @@ class robust_change_point_detector {
     }
 
     /// Writes the state (no options, no envelope): the KDE sample, C, the excursion length
-    /// and the previous raw value (difference mode).
+    /// and the previous raw value (difference mode); in layout 2 also the recent p-values
+    /// (`calibration`) and the events of cooldown left.
     void save_state(byte_writer& w) const {
         w.u64(sample_.size());
         for (const double v : sample_) {
@@ -188,6 +232,13 @@ class robust_change_point_detector {
         w.u64(run_length_);
         w.f64(previous_);
         w.u8(has_previous_ ? 1 : 0);
+        if (layout_2(options_)) {
+            w.u64(past_p_.size());
+            for (const double p : past_p_) {
+                w.f64(p);
+            }
+            w.u64(cooldown_left_);
+        }
     }
 
     /// Reads what `save_state` wrote, validating it against this detector's options.
@@ -221,14 +272,46 @@ class robust_change_point_detector {
         if (!std::isfinite(previous) || has_previous > 1) {
             throw snapshot_error("invalid previous value");
         }
+        std::deque<double> past_p;
+        std::uint64_t cooldown_left = 0;
+        if (layout_2(options_)) {
+            const std::size_t m = r.length(sizeof(double));
+            if (m > static_cast<std::size_t>(options_.calibration)) {
+                throw snapshot_error("holds " + std::to_string(m) +
+                                     " past p-values, more than calibration = " +
+                                     std::to_string(options_.calibration));
+            }
+            for (std::size_t i = 0; i < m; ++i) {
+                const double p = r.f64();
+                if (!(p > 0.0 && p <= 1.0)) {
+                    throw snapshot_error("a past p-value is outside (0, 1]");
+                }
+                past_p.push_back(p);
+            }
+            cooldown_left = r.u64();
+            if (cooldown_left > static_cast<std::uint64_t>(options_.cooldown)) {
+                throw snapshot_error("cooldown left " + std::to_string(cooldown_left) +
+                                     " exceeds cooldown = " + std::to_string(options_.cooldown));
+            }
+        }
         sample_ = std::move(sample);
+        past_p_ = std::move(past_p);
+        cooldown_left_ = static_cast<std::size_t>(cooldown_left);
         cusum_ = cusum;
         run_length_ = static_cast<std::size_t>(run_length);
         previous_ = previous;
         has_previous_ = has_previous == 1;
     }
 
+    /// Layout 1 (before `calibration` and `cooldown`) starts with the confidence, which is
+    /// positive; layout 2 starts with this marker. Detectors with both options off still
+    /// write layout 1, byte for byte, so their snapshots load in older builds too.
+    static constexpr double layout_2_marker = -2.0;
+
     void write_options(byte_writer& w) const {
+        if (layout_2(options_)) {
+            w.f64(layout_2_marker);
+        }
         w.f64(options_.confidence);
         w.i64(options_.history);
         w.i64(options_.min_history);
@@ -236,11 +319,23 @@ class robust_change_point_detector {
         w.i64(options_.min_run);
         w.u8(options_.difference ? 1 : 0);
         w.u8(options_.detrend ? 1 : 0);
+        if (layout_2(options_)) {
+            w.i64(options_.calibration);
+            w.i64(options_.cooldown);
+            w.u8(static_cast<std::uint8_t>(options_.forget));
+            w.i64(options_.short_history);
+        }
     }
 
     static robust_change_point_options read_options(byte_reader& r) {
         robust_change_point_options o;
-        o.confidence = r.f64();
+        const double first = r.f64();
+        const bool layout_2_found = first == layout_2_marker;
+        if (!layout_2_found && !(first > 0.0)) {
+            throw snapshot_error("unknown robust detector snapshot layout (starts with " +
+                                 std::to_string(first) + ")");
+        }
+        o.confidence = layout_2_found ? r.f64() : first;
         o.history = r.i64();
         o.min_history = r.i64();
         o.epsilon = r.f64();
@@ -252,6 +347,24 @@ class robust_change_point_detector {
         }
         o.difference = difference == 1;
         o.detrend = detrend == 1;
+        if (layout_2_found) {
+            o.calibration = r.i64();
+            o.cooldown = r.i64();
+            const std::uint8_t forget = r.u8();
+            if (forget > static_cast<std::uint8_t>(robust_forget::outside_range)) {
+                throw snapshot_error("the forget rule must be 0, 1 or 2");
+            }
+            o.forget = static_cast<robust_forget>(forget);
+            o.short_history = r.i64();
+            if (!layout_2(o)) {
+                throw snapshot_error("layout 2 with the options of layout 1");
+            }
+        } else {  // layout 1 predates these options: they were off
+            o.calibration = 0;
+            o.cooldown = 0;
+            o.forget = robust_forget::always;
+            o.short_history = 0;
+        }
         try {
             return validated(o);
         } catch (const std::invalid_argument& e) {
@@ -282,7 +395,41 @@ class robust_change_point_detector {
         if (o.min_run < 1 || o.min_run > o.history) {
             throw std::invalid_argument("min_run must be in [1, history]");
         }
+        if (o.calibration < 0 || o.calibration > max_calibration) {
+            throw std::invalid_argument("calibration must be in [0, " +
+                                        std::to_string(max_calibration) + "]");
+        }
+        if (o.cooldown < 0) {
+            throw std::invalid_argument("cooldown must be >= 0");
+        }
+        if (o.short_history != 0 && (o.short_history < 2 || o.short_history > o.history)) {
+            throw std::invalid_argument("short_history must be 0 or in [2, history]");
+        }
         return o;
+    }
+
+    /// Keeps a snapshot's recorded length from asking for absurd allocations.
+    static constexpr std::int64_t max_calibration = std::int64_t{1} << 32;
+
+    [[nodiscard]] static bool layout_2(const robust_change_point_options& o) noexcept {
+        return o.calibration > 0 || o.cooldown > 0 || o.forget != robust_forget::always ||
+               o.short_history > 0;
+    }
+
+    /// `calibration`: the rank of `p` among the last L KDE p-values, counting ties as at
+    /// least as extreme (conservative), then `p` joins them.
+    [[nodiscard]] double calibrated(double p) {
+        std::size_t as_extreme = 1;
+        for (const double q : past_p_) {
+            as_extreme += q <= p ? 1 : 0;
+        }
+        const double rank =
+            static_cast<double>(as_extreme) / static_cast<double>(past_p_.size() + 1);
+        past_p_.push_back(p);
+        if (past_p_.size() > static_cast<std::size_t>(options_.calibration)) {
+            past_p_.pop_front();
+        }
+        return rank;
     }
 
     void push(double x) {
@@ -323,6 +470,19 @@ class robust_change_point_detector {
         return std::clamp(p, 1e-8, 1.0);
     }
 
+    /// The p-value of `x` against the sample, or with `short_history` the larger of that and
+    /// the p-value against the sample's most recent values (the larger of two p-values is a
+    /// p-value: each is small with probability at most α under no change).
+    [[nodiscard]] double two_window_p_value(double x) {
+        const double p = two_sided_p_value(sample_, x);
+        const auto recent = static_cast<std::size_t>(options_.short_history);
+        if (recent == 0 || sample_.size() <= recent) {
+            return p;
+        }
+        residuals_.assign(sample_.end() - static_cast<std::ptrdiff_t>(recent), sample_.end());
+        return std::max(p, two_sided_p_value(residuals_, x));
+    }
+
     /// `detrend`: fits the least-squares line y = a + b·t through the sample (t = 0..n−1),
     /// and scores x's prediction error at t = n against the in-sample residuals. Both are
     /// put on the scale of the noise: an in-sample residual's variance is σ²(1 − 2/n) on
@@ -355,15 +515,38 @@ class robust_change_point_detector {
         return two_sided_p_value(residuals_, error);
     }
 
+    /// Whether a restart keeping the last `keep` values drops the older ones (`forget`).
+    [[nodiscard]] bool forgets(std::size_t keep) const {
+        switch (options_.forget) {
+            case robust_forget::always:
+                return true;
+            case robust_forget::never:
+                return false;
+            case robust_forget::outside_range:
+                break;
+        }
+        if (keep < 2 || keep >= sample_.size()) {
+            return false;
+        }
+        const auto old_end = sample_.end() - static_cast<std::ptrdiff_t>(keep);
+        const auto range = std::minmax_element(sample_.begin(), old_end);
+        const double low = *range.first;
+        const double high = *range.second;
+        const auto outside = std::count_if(old_end, sample_.end(),
+                                           [low, high](double v) { return v < low || v > high; });
+        return 2 * static_cast<std::size_t>(outside) > keep;
+    }
+
     /// Starts afresh at the onset: the CUSUM at zero and only the last `keep` values
     /// (those since the onset, the current one included) in the KDE sample, so the new
     /// regime is not scored against the old one.
     void restart_at(std::size_t keep) {
-        while (sample_.size() > keep) {
+        while (forgets(keep) && sample_.size() > keep) {
             sample_.pop_front();
         }
         cusum_ = 0.0;
         run_length_ = 0;  // the next bet opens a new excursion
+        cooldown_left_ = static_cast<std::size_t>(options_.cooldown);
     }
 
     robust_change_point_options options_;
@@ -375,7 +558,9 @@ class robust_change_point_detector {
     std::size_t run_length_ = 0;  // events in the current CUSUM excursion
     double previous_ = 0.0;       // the last raw value (difference mode)
     bool has_previous_ = false;
-    std::vector<double> residuals_;  // detrend scratch space, not state
+    std::deque<double> past_p_;      // the last `calibration` KDE p-values
+    std::size_t cooldown_left_ = 0;  // events left without bets after a detection
+    std::vector<double> residuals_;  // scratch space (detrend, short_history), not state
 };
 
 STREAMCP_END_NAMESPACE

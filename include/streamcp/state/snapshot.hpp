@@ -21,6 +21,7 @@ enum class snapshot_kind : std::uint16_t {
     change_point_function = 3,
     spike_and_dip_function = 4,
     robust_change_point_detector = 5,
+    robust_change_point_function = 6,
 };
 
 /// The envelope around every snapshot (docs/snapshot.md):
@@ -65,6 +66,8 @@ inline constexpr std::size_t trailer_size = 4;
             return "anomaly_detection_spike_and_dip";
         case snapshot_kind::robust_change_point_detector:
             return "robust_change_point_detector";
+        case snapshot_kind::robust_change_point_function:
+            return "robust_change_point_function";
     }
     return "unknown kind " + std::to_string(kind);
 }

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "streamcp/config.hpp"
+#include "streamcp/detail/validate.hpp"
+#include "streamcp/function/event_time.hpp"
+#include "streamcp/function/partitioned_function.hpp"
+#include "streamcp/model/robust_change_point_detector.hpp"
+#include "streamcp/state/byte_codec.hpp"
+#include "streamcp/state/key_codec.hpp"
+#include "streamcp/state/snapshot.hpp"
+
+STREAMCP_BEGIN_NAMESPACE
+
+/// The recommended (robust) detector as a partitioned function, with the rules of the ASA
+/// functions (docs/semantics.md): one `robust_change_point_detector` per partition key,
+/// created on the key's first included event; LIMIT DURATION imputation with interval =
+/// duration ÷ history, the gap's steps fed the newest value (at most `history` of them);
+/// WHEN false or a NULL value returns NULL and changes nothing; NaN returns {NULL, 0}, leaves
+/// the model alone and advances the partition's clock; each partition's events in
+/// nondecreasing time (compared in whole 100 ns ticks).
+///
+/// NOT ASA-compatible: `Score` is the robust detector's CUSUM martingale and `IsAnomaly` is 1
+/// on the event at which a change is reported; neither is ASA's number. Partitions are kept
+/// in first-seen order, so snapshots are deterministic.
+template <class Key, class Hash = std::hash<Key>, class KeyEqual = std::equal_to<Key>>
+class robust_change_point_function {
+  public:
+    using key_type = Key;
+
+    /// Throws `std::invalid_argument` naming the argument when the detector's options are
+    /// invalid or `duration` is outside (0, 7 days].
+    robust_change_point_function(const robust_change_point_options& model,
+                                 std::chrono::nanoseconds duration)
+        : model_options_(robust_change_point_detector{model}.options()), duration_(duration) {
+        if (duration.count() <= 0 || duration > max_limit_duration) {
+            detail::throw_out_of_range("duration", std::to_string(duration.count()) + " ns",
+                                       "allowed (0, 7 days]");
+        }
+        interval_ = to_dotnet_ticks(duration) / model.history;
+    }
+
+    /// Scores one event of partition `key` (see the class comment). Throws
+    /// `std::invalid_argument`, changing nothing, when `value` is ±inf or `time` is earlier
+    /// than the partition's last event.
+    std::optional<record> evaluate(const Key& key, event_time time, std::optional<double> value,
+                                   bool when = true) {
+        if (!when || !value) {
+            return std::nullopt;
+        }
+        if (std::isinf(*value)) {
+            throw std::invalid_argument("value must be finite or NaN");
+        }
+        const dotnet_ticks ticks = to_dotnet_ticks(time);
+        const auto found = index_.find(key);
+        if (found == index_.end()) {
+            index_.emplace(key, partitions_.size());
+            partitions_.push_back({key, robust_change_point_detector{model_options_}, ticks});
+            return to_record(partitions_.back().model.update(*value));  // no imputation
+        }
+        partition& p = partitions_[found->second];
+        if (ticks < p.last_ticks) {
+            throw std::invalid_argument(
+                "time is out of order: " + std::to_string(p.last_ticks - ticks) +
+                " ticks (100 ns) earlier than its partition's last event; each partition's "
+                "events must come in nondecreasing time");
+        }
+        if (interval_ > 0 && !std::isnan(*value)) {
+            const dotnet_ticks gap = ticks / interval_ - p.last_ticks / interval_ - 1;
+            const dotnet_ticks missing = std::clamp<dotnet_ticks>(gap, 0, model_options_.history);
+            for (dotnet_ticks i = 0; i < missing; ++i) {
+                (void)p.model.update(*value);  // the newest observation carried back
+            }
+        }
+        const record out = to_record(p.model.update(*value));
+        p.last_ticks = ticks;
+        return out;
+    }
+
+    /// Scores events in order into `out`, as repeated `evaluate` calls; `when` may be empty
+    /// (all true). The whole batch is validated first: when any event would throw, nothing
+    /// changes, and the message starts with "event i:".
+    void evaluate_many(std::span<const Key> keys, std::span<const event_time> times,
+                       std::span<const std::optional<double>> values, std::span<const bool> when,
+                       std::span<std::optional<record>> out) {
+        const std::size_t n = keys.size();
+        if (times.size() != n || values.size() != n || out.size() != n ||
+            (!when.empty() && when.size() != n)) {
+            throw std::invalid_argument("times, values, when and out must be as long as keys (" +
+                                        std::to_string(n) + ")");
+        }
+        std::unordered_map<Key, dotnet_ticks, Hash, KeyEqual> last_seen;
+        for (std::size_t i = 0; i < n; ++i) {
+            if ((!when.empty() && !when[i]) || !values[i]) {
+                continue;
+            }
+            const std::string event = "event " + std::to_string(i) + ":";
+            if (std::isinf(*values[i])) {
+                throw std::invalid_argument(event + " value must be finite or NaN");
+            }
+            const dotnet_ticks ticks = to_dotnet_ticks(times[i]);
+            auto seen = last_seen.find(keys[i]);
+            if (seen == last_seen.end()) {
+                const auto found = index_.find(keys[i]);
+                const dotnet_ticks last = found == index_.end()
+                                              ? std::numeric_limits<dotnet_ticks>::min()
+                                              : partitions_[found->second].last_ticks;
+                seen = last_seen.emplace(keys[i], last).first;
+            }
+            if (ticks < seen->second) {
+                throw std::invalid_argument(event + " time is out of order within its partition");
+            }
+            seen->second = ticks;
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+            out[i] = evaluate(keys[i], times[i], values[i], when.empty() || when[i]);
+        }
+    }
+
+    /// Partitions (keys) seen so far.
+    [[nodiscard]] std::size_t partitions() const noexcept { return partitions_.size(); }
+
+    /// What `snapshot()` writes into the envelope.
+    static constexpr snapshot_kind kind = snapshot_kind::robust_change_point_function;
+
+    /// Every partition and the parameters, in the versioned snapshot format (docs/snapshot.md).
+    [[nodiscard]] std::vector<std::byte> snapshot() const {
+        byte_writer w;
+        write_parameters(w);
+        w.u64(partitions_.size());
+        for (const partition& p : partitions_) {
+            key_codec<Key>::encode(w, p.key);
+            w.i64(p.last_ticks);
+            p.model.save_state(w);
+        }
+        return snapshot_format::seal(kind, w.bytes());
+    }
+
+    /// Replaces every partition with the snapshot's. Throws `snapshot_error`, changing
+    /// nothing, when the snapshot is damaged, foreign, or recorded with other parameters.
+    void restore(std::span<const std::byte> bytes) {
+        byte_reader r{snapshot_format::open(bytes, kind)};
+        byte_writer mine;
+        write_parameters(mine);
+        const auto recorded = r.take(mine.size());
+        if (!std::equal(recorded.begin(), recorded.end(), mine.bytes().begin())) {
+            throw snapshot_error(
+                "recorded with other parameters (detector options or duration) than this "
+                "function's");
+        }
+        // Each partition needs at least its clock and its model's sample count.
+        const std::size_t count = r.length(sizeof(std::int64_t) * 2);
+        std::vector<partition> restored;
+        std::unordered_map<Key, std::size_t, Hash, KeyEqual> index;
+        restored.reserve(count);
+        for (std::size_t i = 0; i < count; ++i) {
+            Key key = key_codec<Key>::decode(r);
+            const dotnet_ticks last = r.i64();
+            robust_change_point_detector model{model_options_};
+            model.load_state(r);
+            if (!index.emplace(key, restored.size()).second) {
+                throw snapshot_error("a partition key appears twice");
+            }
+            restored.push_back({std::move(key), std::move(model), last});
+        }
+        r.expect_end();
+        partitions_ = std::move(restored);
+        index_ = std::move(index);
+    }
+
+  private:
+    struct partition {
+        Key key;
+        robust_change_point_detector model;
+        dotnet_ticks last_ticks;
+    };
+
+    static record to_record(const robust_change_point_result& r) noexcept {
+        return {std::isnan(r.score) ? std::nullopt : std::optional<double>{r.score}, r.is_change};
+    }
+
+    void write_parameters(byte_writer& w) const {
+        w.i64(duration_.count());
+        robust_change_point_detector{model_options_}.write_options(w);
+    }
+
+    robust_change_point_options model_options_;
+    std::chrono::nanoseconds duration_;
+    dotnet_ticks interval_ = 0;
+    std::vector<partition> partitions_;  // in first-seen order
+    std::unordered_map<Key, std::size_t, Hash, KeyEqual> index_;
+};
+
+STREAMCP_END_NAMESPACE
