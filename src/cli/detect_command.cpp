@@ -76,7 +76,7 @@ int run_detect_command(const detect_flags& flags) {
             .every_events = flags.checkpoint_every,
             .interval = pipeline::parse_duration(flags.checkpoint_interval)};
     }
-    pipeline::detect_job::validate(query);  // before any file is created or truncated
+    pipeline::detect_engine::validate(query);  // before any file is created or truncated
     std::unique_ptr<adapters::file_archive> archive;
     if (!flags.archive.path.empty()) {
         archive = make_archive(flags.archive, query.out_of_order_tolerance);

@@ -212,7 +212,7 @@ TEST_P(GoldenCheckpoint, HoldsAMidRunState) {
     // The tolerance case holds late events back: the checkpoint carries them.
     testing::string_sink output;
     testing::string_sink rejects;
-    auto job = std::make_unique<detect_job>(golden_query(c), output, &rejects);
+    const auto job = make_detect_engine(golden_query(c), output, &rejects);
     job->load_state(point->state);
     EXPECT_EQ(job->counts().read, 2 * checkpoint_every);
     if (c.tolerance != "0s") {
