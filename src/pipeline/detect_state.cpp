@@ -5,6 +5,17 @@
 
 namespace streamcp::pipeline {
 
+void pending_lines::write_to(line_sink& output_sink, line_sink* rejects_sink) {
+    if (empty()) {
+        return;
+    }
+    output_sink.write(output);
+    if (rejects_sink != nullptr) {
+        rejects_sink->write(rejects);
+    }
+    *this = {};
+}
+
 std::vector<std::byte> save_detect_state(const detect_counts& counts, const event_order& order,
                                          std::span<const std::byte> function,
                                          const pending_lines& pending) {

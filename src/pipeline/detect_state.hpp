@@ -9,6 +9,7 @@
 #include "pipeline/detect_job.hpp"
 #include "pipeline/event_decoder.hpp"
 #include "pipeline/event_order.hpp"
+#include "pipeline/line_sink.hpp"
 
 namespace streamcp::pipeline {
 
@@ -19,6 +20,9 @@ struct pending_lines {
     std::string rejects;
 
     [[nodiscard]] bool empty() const noexcept { return output.empty() && rejects.empty(); }
+
+    /// Writes the lines (rejects only when there is a rejects sink) and forgets them.
+    void write_to(line_sink& output_sink, line_sink* rejects_sink);
 };
 
 /// A detect engine's checkpoint state, the same for every thread count: the counts, the

@@ -148,7 +148,9 @@ sharded_detect::~sharded_detect() {
 }
 
 void sharded_detect::process(std::string_view line, std::uint64_t line_number) {
-    write_pending();
+    if (!pending_.empty()) {  // only after a restore: keep the per-line cost to a test
+        pending_.write_to(output_, rejects_);
+    }
     if (!filling_) {
         filling_ = take_batch();
     }
@@ -322,17 +324,6 @@ void sharded_detect::write_oldest() {
     free_.push_back(std::move(b));
 }
 
-void sharded_detect::write_pending() {
-    if (pending_.empty()) {
-        return;
-    }
-    output_.write(pending_.output);
-    if (rejects_ != nullptr) {
-        rejects_->write(pending_.rejects);
-    }
-    pending_ = {};
-}
-
 void sharded_detect::update_counts() {
     detect_counts sum = base_counts_;
     sum += decoded_counts_;
@@ -343,7 +334,7 @@ void sharded_detect::update_counts() {
 }
 
 void sharded_detect::settle() {
-    write_pending();
+    pending_.write_to(output_, rejects_);
     if (filling_ && !filling_->items.empty()) {
         dispatch();
     }

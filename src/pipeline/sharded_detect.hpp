@@ -60,7 +60,6 @@ class sharded_detect final : public detect_engine {
     /// Appends `b`'s output and rejects in input order.
     void collect(batch& b, std::string& output, std::string& rejects);
     void write_oldest();
-    void write_pending();
     void update_counts();
     void run_worker(worker& w, std::size_t index);
 

@@ -14,8 +14,8 @@ single_thread_detect::single_thread_detect(const detect_query& query, line_sink&
       scorer_(query, output, rejects, counts_) {}
 
 void single_thread_detect::process(std::string_view line, std::uint64_t line_number) {
-    if (!pending_.empty()) {
-        write_pending();
+    if (!pending_.empty()) {  // only after a restore: keep the per-line cost to a test
+        pending_.write_to(output_, rejects_);
     }
     if (const decoded_event* event = intake_.decode(line, line_number)) {
         scorer_.accept(*event, line, line_number);
@@ -23,19 +23,8 @@ void single_thread_detect::process(std::string_view line, std::uint64_t line_num
 }
 
 void single_thread_detect::finish() {
-    write_pending();
+    pending_.write_to(output_, rejects_);
     scorer_.finish();
-}
-
-void single_thread_detect::write_pending() {
-    if (pending_.empty()) {
-        return;
-    }
-    output_.write(pending_.output);
-    if (rejects_ != nullptr) {
-        rejects_->write(pending_.rejects);
-    }
-    pending_ = {};
 }
 
 std::vector<std::byte> single_thread_detect::save_state() {

@@ -30,8 +30,6 @@ class single_thread_detect final : public detect_engine {
     void load_state(std::span<const std::byte> bytes) override;
 
   private:
-    void write_pending();
-
     detect_query query_;
     line_sink& output_;
     line_sink* rejects_;

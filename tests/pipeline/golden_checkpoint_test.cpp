@@ -4,13 +4,14 @@
 // thread count. Each case is a run that crashed after a mid-run checkpoint.
 //
 // Regenerate only when the checkpoint format changes on purpose (it must not change silently):
-// STREAMCP_WRITE_GOLDEN=1 ./streamcp_pipeline_tests --gtest_filter='GoldenCheckpoint.*'
+// STREAMCP_WRITE_GOLDEN=1 ./streamcp_pipeline_tests --gtest_filter='*GoldenCheckpoint.*'
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <ostream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -47,6 +48,9 @@ struct golden_case {
     std::string name;
     std::string tolerance;  ///< --out-of-order-tolerance
 };
+
+// Readable test names in failure messages.
+void PrintTo(const golden_case& c, std::ostream* os) { *os << c.name; }
 
 const golden_case cases[] = {{"no-tolerance", "0s"}, {"tolerance-2m", "2m"}};
 
