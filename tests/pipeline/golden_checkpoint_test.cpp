@@ -25,6 +25,7 @@
 #include "pipeline/checkpoint_store.hpp"
 #include "pipeline/detect_job.hpp"
 #include "pipeline/detect_runner.hpp"
+#include "pipeline/detect_settings.hpp"
 #include "test_sinks.hpp"
 
 #ifndef STREAMCP_GOLDEN_DIR
@@ -62,15 +63,15 @@ std::string query_flags(const golden_case& c) {
 }
 
 detect_query golden_query(const golden_case& c) {
-    detect_query query;
-    query.fields.value = field_path{"temperature"};
-    query.fields.timestamp = field_path{"time"};
-    query.fields.partition = field_path{"device"};
-    query.confidence = 90;
-    query.history = 12;
-    query.duration = 12min;
-    query.out_of_order_tolerance = c.tolerance == "0s" ? 0min : 2min;
-    return query;
+    query_settings settings;
+    settings.value = "temperature";
+    settings.timestamp = "time";
+    settings.partition_by = "device";
+    settings.confidence = 90;
+    settings.history = 12;
+    settings.duration = "12m";
+    settings.out_of_order_tolerance = c.tolerance;
+    return build_query(settings);
 }
 
 std::string read_file(const fs::path& path) {
