@@ -24,7 +24,7 @@ struct run_flags {
 
 int run_pipeline(const run_flags& flags) {
     const pipeline::pipeline_config config = pipeline::load_pipeline_config(flags.config);
-    pipeline::detect_job::validate(config.query);
+    pipeline::detect_engine::validate(config.query);
     pipeline::run_settings settings;
     std::unique_ptr<adapters::file_archive> archive;
     if (config.archive) {

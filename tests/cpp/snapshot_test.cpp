@@ -4,7 +4,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <ostream>
@@ -640,6 +643,75 @@ TEST(Snapshot, GoldenBytes) {
               "53435053010001005d000000000000000000000000c057400300000000000000019a9999999999b93f"
               "02000000000000007e76e0b72bdcfabf01000000000000007a1a600c4ba9e4bf0200000000000000"
               "0000803f000000408e3e7c3d3f0310c0000000000000f03f00000000dc0e8913");
+}
+
+/// The events of the golden function snapshot: four partitions, each every 4 minutes (so
+/// LIMIT DURATION imputes), uniform noise from a fixed generator (the same bits everywhere),
+/// a level shift in one partition, a NULL and a NaN.
+struct golden_event {
+    std::string key;
+    event_time time;
+    std::optional<double> value;
+};
+
+std::vector<golden_event> golden_function_events() {
+    const std::string keys[] = {"pump-a", "pump-b", "pump-c", "pump-d"};
+    std::vector<golden_event> events;
+    std::uint64_t state = 42;
+    for (int i = 0; i < 200; ++i) {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        const double noise = static_cast<double>(state >> 11U) * 0x1p-53;
+        const std::string& key = keys[i % 4];
+        std::optional<double> value = 10.0 + noise + (key == "pump-c" && i >= 150 ? 8.0 : 0.0);
+        if (i == 57) {
+            value = std::nullopt;
+        } else if (i == 90) {
+            value = std::numeric_limits<double>::quiet_NaN();
+        }
+        events.push_back({key, t0 + minutes{i}, value});
+    }
+    return events;
+}
+
+constexpr std::size_t golden_function_cut = 120;
+
+TEST(Snapshot, GoldenFunctionSnapshotRestoresAndContinues) {
+    // tests/data/golden/change_point_function.snapshot: the snapshot of `straight` after the
+    // first 120 events. Restoring it must continue exactly as the uninterrupted function.
+    // Regenerate only with a format version bump (see GoldenBytes):
+    // STREAMCP_WRITE_GOLDEN=1 ./snapshot_test --gtest_filter='*GoldenFunction*'
+    const std::string path =
+        std::string(STREAMCP_TEST_DATA_DIR) + "/golden/change_point_function.snapshot";
+    const auto events = golden_function_events();
+    cp_function straight{95, 12, minutes{12}};
+    for (std::size_t i = 0; i < golden_function_cut; ++i) {
+        (void)straight.evaluate(events[i].key, events[i].time, events[i].value);
+    }
+    if (std::getenv("STREAMCP_WRITE_GOLDEN") != nullptr) {
+        const bytes snap = straight.snapshot();
+        std::ofstream out{path, std::ios::binary | std::ios::trunc};
+        out.write(reinterpret_cast<const char*>(snap.data()),
+                  static_cast<std::streamsize>(snap.size()));
+    }
+    std::ifstream in{path, std::ios::binary};
+    ASSERT_TRUE(in) << path;
+    const std::string text{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+    const bytes golden(reinterpret_cast<const std::byte*>(text.data()),
+                       reinterpret_cast<const std::byte*>(text.data()) + text.size());
+    EXPECT_EQ(hex(straight.snapshot()), hex(golden));
+
+    cp_function restored{95, 12, minutes{12}};
+    restored.restore(golden);
+    EXPECT_EQ(restored.partition_count(), 4U);
+    int anomalies = 0;
+    for (std::size_t i = golden_function_cut; i < events.size(); ++i) {
+        const auto& e = events[i];
+        const auto expected = straight.evaluate(e.key, e.time, e.value);
+        EXPECT_EQ(restored.evaluate(e.key, e.time, e.value), expected) << "event " << i;
+        anomalies += expected && expected->is_anomaly ? 1 : 0;
+    }
+    EXPECT_GT(anomalies, 0);
+    EXPECT_EQ(restored.snapshot(), straight.snapshot());
 }
 
 TEST(Snapshot, Crc32cKnownAnswer) {

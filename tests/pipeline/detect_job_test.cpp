@@ -96,12 +96,12 @@ detect_query make_query() {
 TEST(DetectJob, MatchesTheLibraryEventForEvent) {
     const auto events = make_events(4000, 7);
     string_sink output;
-    detect_job job{make_query(), output, nullptr};
+    const auto job = make_detect_engine(make_query(), output, nullptr);
     for (std::size_t i = 0; i < events.size(); ++i) {
         const auto line = testing::padded(events[i].line);
-        job.process(std::string_view{line.data(), line.size()}, i + 1);
+        job->process(std::string_view{line.data(), line.size()}, i + 1);
     }
-    job.finish();
+    job->finish();
     anomaly_detection_change_point<partition_key> reference{80, 7, 30min};
     const auto lines = output.lines();
     ASSERT_EQ(lines.size(), events.size());
@@ -129,31 +129,31 @@ TEST(DetectJob, MatchesTheLibraryEventForEvent) {
     }
     EXPECT_GT(anomalies, 0U);
     EXPECT_GT(nulls, 0U);
-    EXPECT_EQ(job.counts().anomalies, anomalies);
+    EXPECT_EQ(job->counts().anomalies, anomalies);
 }
 
 TEST(DetectJob, SnapshotResumesExactly) {
     const auto events = make_events(2000, 11);
     string_sink whole;
-    detect_job uninterrupted{make_query(), whole, nullptr};
+    const auto uninterrupted = make_detect_engine(make_query(), whole, nullptr);
     string_sink first_part;
-    detect_job first{make_query(), first_part, nullptr};
+    const auto first = make_detect_engine(make_query(), first_part, nullptr);
     for (std::size_t i = 0; i < events.size(); ++i) {
         const auto line = testing::padded(events[i].line);
-        uninterrupted.process(std::string_view{line.data(), line.size()}, i + 1);
+        uninterrupted->process(std::string_view{line.data(), line.size()}, i + 1);
         if (i < 1000) {
-            first.process(std::string_view{line.data(), line.size()}, i + 1);
+            first->process(std::string_view{line.data(), line.size()}, i + 1);
         }
     }
     string_sink second_part;
-    detect_job second{make_query(), second_part, nullptr};
-    second.load_state(first.save_state());
+    const auto second = make_detect_engine(make_query(), second_part, nullptr);
+    second->load_state(first->save_state());
     for (std::size_t i = 1000; i < events.size(); ++i) {
         const auto line = testing::padded(events[i].line);
-        second.process(std::string_view{line.data(), line.size()}, i + 1);
+        second->process(std::string_view{line.data(), line.size()}, i + 1);
     }
     EXPECT_EQ(first_part.text + second_part.text, whole.text);
-    EXPECT_EQ(second.counts().read, events.size());
+    EXPECT_EQ(second->counts().read, events.size());
 }
 
 TEST(DetectJob, ProjectionAndOnlyAnomaliesGiveTheSeedShape) {
@@ -162,15 +162,15 @@ TEST(DetectJob, ProjectionAndOnlyAnomaliesGiveTheSeedShape) {
     query.shape.only_anomalies = true;
     const auto events = make_events(3000, 5);
     string_sink output;
-    detect_job job{query, output, nullptr};
+    const auto job = make_detect_engine(query, output, nullptr);
     for (std::size_t i = 0; i < events.size(); ++i) {
         const auto line = testing::padded(events[i].line);
-        job.process(std::string_view{line.data(), line.size()}, i + 1);
+        job->process(std::string_view{line.data(), line.size()}, i + 1);
     }
     const auto lines = output.lines();
     ASSERT_FALSE(lines.empty());
-    EXPECT_EQ(job.counts().written, lines.size());
-    EXPECT_EQ(job.counts().read, job.counts().written + job.counts().filtered);
+    EXPECT_EQ(job->counts().written, lines.size());
+    EXPECT_EQ(job->counts().read, job->counts().written + job->counts().filtered);
     for (const std::string& line : lines) {
         EXPECT_EQ(line.rfind("{\"ts\":\"", 0), 0U) << line;
         EXPECT_NE(line.find(",\"k\":"), std::string::npos) << line;
@@ -183,10 +183,10 @@ TEST(DetectJob, AddedFieldsReplaceInputFieldsOfTheSameName) {
     detect_query query = make_query();
     query.fields.when = {};
     string_sink output;
-    detect_job job{query, output, nullptr};
+    const auto job = make_detect_engine(query, output, nullptr);
     const auto line = testing::padded(
         R"({"Score":"old","v":1.50,"ts":"2019-11-18T19:00:00Z","IsAnomaly":7,"n":{"Score":1}})");
-    job.process(std::string_view{line.data(), line.size()}, 1);
+    job->process(std::string_view{line.data(), line.size()}, 1);
     anomaly_detection_change_point<partition_key> reference{80, 7, 30min};
     std::string score;
     append_json_number(score, *reference.evaluate({}, event_time{}, 1.5)->score);
@@ -205,10 +205,10 @@ TEST(DetectJob, NestedFieldPaths) {
     query.duration = 30min;
     query.shape.project = true;
     string_sink output;
-    detect_job job{query, output, nullptr};
+    const auto job = make_detect_engine(query, output, nullptr);
     const auto line =
         testing::padded(R"({"meta":{"at":"2019-11-18T19:00:00Z"},"reading":{"temp":21.50}})");
-    job.process(std::string_view{line.data(), line.size()}, 1);
+    job->process(std::string_view{line.data(), line.size()}, 1);
     EXPECT_EQ(output.text,
               "{\"at\":\"2019-11-18T19:00:00Z\",\"temp\":21.50,"
               "\"AnomalyScore\":1.782887553630472e-09,\"IsAnomaly\":0}\n");

@@ -36,13 +36,13 @@ struct run_result {
 run_result run(const detect_query& query, const std::vector<std::string>& lines) {
     string_sink output;
     string_sink rejects;
-    detect_job job{query, output, &rejects};
+    const auto job = make_detect_engine(query, output, &rejects);
     for (std::size_t i = 0; i < lines.size(); ++i) {
         const auto line = testing::padded(lines[i]);
-        job.process(std::string_view{line.data(), line.size()}, i + 1);
+        job->process(std::string_view{line.data(), line.size()}, i + 1);
     }
-    job.finish();
-    return {output.lines(), rejects.lines(), job.counts()};
+    job->finish();
+    return {output.lines(), rejects.lines(), job->counts()};
 }
 
 std::string reason_of(const std::string& reject_line) {
@@ -195,20 +195,20 @@ TEST(Ordering, HeldEventsSurviveASnapshot) {
                                          event("c", "x", "02:00"), event("d", "x", "01:50")};
     const run_result whole = run(query, lines);
     string_sink first_output;
-    detect_job first{query, first_output, nullptr};
+    const auto first = make_detect_engine(query, first_output, nullptr);
     for (std::size_t i = 0; i < 2; ++i) {
         const auto line = testing::padded(lines[i]);
-        first.process(std::string_view{line.data(), line.size()}, i + 1);
+        first->process(std::string_view{line.data(), line.size()}, i + 1);
     }
-    EXPECT_EQ(first.held(), 2U);
+    EXPECT_EQ(first->held(), 2U);
     string_sink second_output;
-    detect_job second{query, second_output, nullptr};
-    second.load_state(first.save_state());
+    const auto second = make_detect_engine(query, second_output, nullptr);
+    second->load_state(first->save_state());
     for (std::size_t i = 2; i < lines.size(); ++i) {
         const auto line = testing::padded(lines[i]);
-        second.process(std::string_view{line.data(), line.size()}, i + 1);
+        second->process(std::string_view{line.data(), line.size()}, i + 1);
     }
-    second.finish();
+    second->finish();
     EXPECT_EQ(first_output.text + second_output.text, [&] {
         std::string all;
         for (const auto& line : whole.output) {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
-// `detect_job` with threads against one thread: the same bytes, rejects, counts and
+// The sharded detect engine against the single-thread one: the same bytes, rejects, counts and
 // checkpoints, whatever the thread count on either side of a restore.
+#include "sharded_detect.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <random>
@@ -11,7 +13,6 @@
 #include <gtest/gtest.h>
 
 #include "detect_job.hpp"
-#include "job_state_shards.hpp"
 #include "json_text.hpp"
 #include "test_sinks.hpp"
 
@@ -89,7 +90,7 @@ struct run_result {
     detect_counts counts;
 };
 
-void feed(detect_job& job, const std::vector<std::string>& lines, std::size_t from,
+void feed(detect_engine& job, const std::vector<std::string>& lines, std::size_t from,
           std::size_t to) {
     for (std::size_t i = from; i < to; ++i) {
         const auto line = testing::padded(lines[i]);
@@ -102,10 +103,10 @@ run_result run(const detect_query& query, const std::vector<std::string>& lines)
     string_sink output;
     string_sink rejects;
     {
-        detect_job job{query, output, &rejects};
-        feed(job, lines, 0, lines.size());
-        job.finish();
-        out.counts = job.counts();
+        const auto job = make_detect_engine(query, output, &rejects);
+        feed(*job, lines, 0, lines.size());
+        job->finish();
+        out.counts = job->counts();
     }
     out.output = output.text;
     out.rejects = rejects.text;
@@ -178,25 +179,25 @@ run_result run_with_restore(const std::vector<std::string>& lines, std::size_t c
     std::uint64_t rejects_size = 0;
     std::vector<std::byte> state;
     {
-        detect_job first{make_query(before, c.tolerance, c.action, c.only_anomalies), output,
-                         &rejects};
-        feed(first, lines, 0, cut);
+        const auto first = make_detect_engine(
+            make_query(before, c.tolerance, c.action, c.only_anomalies), output, &rejects);
+        feed(*first, lines, 0, cut);
         output_size = output.position();
         rejects_size = rejects.position();
-        state = first.save_state();
+        state = first->save_state();
         // The killed run goes on a little: bytes after the checkpoint must not count.
-        feed(first, lines, cut, std::min(lines.size(), cut + 700));
+        feed(*first, lines, cut, std::min(lines.size(), cut + 700));
     }
     output.truncate(output_size);
     rejects.truncate(rejects_size);
     run_result out;
     {
-        detect_job second{make_query(after, c.tolerance, c.action, c.only_anomalies), output,
-                          &rejects};
-        second.load_state(state);
-        feed(second, lines, cut, lines.size());
-        second.finish();
-        out.counts = second.counts();
+        const auto second = make_detect_engine(
+            make_query(after, c.tolerance, c.action, c.only_anomalies), output, &rejects);
+        second->load_state(state);
+        feed(*second, lines, cut, lines.size());
+        second->finish();
+        out.counts = second->counts();
     }
     out.output = output.text;
     out.rejects = rejects.text;
@@ -224,16 +225,16 @@ TEST(ShardedDetect, SavingTheStateMidRunChangesNothing) {
     const run_result one = run(make_query(1, c.tolerance, c.action), lines);
     string_sink output;
     string_sink rejects;
-    detect_job job{make_query(2, c.tolerance, c.action), output, &rejects};
+    const auto job = make_detect_engine(make_query(2, c.tolerance, c.action), output, &rejects);
     for (std::size_t from = 0; from < lines.size(); from += 333) {
-        feed(job, lines, from, std::min(lines.size(), from + 333));
-        (void)job.save_state();
+        feed(*job, lines, from, std::min(lines.size(), from + 333));
+        (void)job->save_state();
     }
-    job.finish();
+    job->finish();
     EXPECT_EQ(output.text, one.output);
     EXPECT_EQ(rejects.text, one.rejects);
-    EXPECT_EQ(job.counts().read, one.counts.read);
-    EXPECT_EQ(job.counts().rejected, one.counts.rejected);
+    EXPECT_EQ(job->counts().read, one.counts.read);
+    EXPECT_EQ(job->counts().rejected, one.counts.rejected);
 }
 
 TEST(ShardedDetect, SettleWritesEverythingReleased) {
@@ -241,28 +242,29 @@ TEST(ShardedDetect, SettleWritesEverythingReleased) {
     const run_result one = run(make_query(1, 0s, out_of_order_action::adjust), lines);
     string_sink output;
     string_sink rejects;
-    detect_job job{make_query(3, 0s, out_of_order_action::adjust), output, &rejects};
-    feed(job, lines, 0, 100);  // less than a batch: nothing need have been written yet
-    job.settle();
-    const std::size_t written = job.counts().written;
-    EXPECT_EQ(job.counts().read, 100U);
-    EXPECT_EQ(written + job.counts().rejected, 100U);
+    const auto job =
+        make_detect_engine(make_query(3, 0s, out_of_order_action::adjust), output, &rejects);
+    feed(*job, lines, 0, 100);  // less than a batch: nothing need have been written yet
+    job->settle();
+    const std::size_t written = job->counts().written;
+    EXPECT_EQ(job->counts().read, 100U);
+    EXPECT_EQ(written + job->counts().rejected, 100U);
     EXPECT_EQ(output.lines().size(), written);
     EXPECT_EQ(output.text, one.output.substr(0, output.text.size()));
-    feed(job, lines, 100, lines.size());
-    job.finish();
+    feed(*job, lines, 100, lines.size());
+    job->finish();
     EXPECT_EQ(output.text, one.output);
     EXPECT_EQ(rejects.text, one.rejects);
 }
 
 TEST(ShardedDetect, ThreadCountIsValidated) {
-    EXPECT_THROW(detect_job::validate(make_query(0, 0s, out_of_order_action::adjust)),
+    EXPECT_THROW(detect_engine::validate(make_query(0, 0s, out_of_order_action::adjust)),
                  std::invalid_argument);
-    EXPECT_THROW(
-        detect_job::validate(make_query(max_detect_threads + 1, 0s, out_of_order_action::adjust)),
-        std::invalid_argument);
+    EXPECT_THROW(detect_engine::validate(
+                     make_query(max_detect_threads + 1, 0s, out_of_order_action::adjust)),
+                 std::invalid_argument);
     EXPECT_NO_THROW(
-        detect_job::validate(make_query(max_detect_threads, 0s, out_of_order_action::adjust)));
+        detect_engine::validate(make_query(max_detect_threads, 0s, out_of_order_action::adjust)));
 }
 
 TEST(ShardedDetect, ThreadsAreNotInTheFingerprint) {

@@ -196,49 +196,79 @@ class partitioned_function {
 
     /// Every partition's model and clock plus the parameters, in the snapshot format.
     [[nodiscard]] std::vector<std::byte> snapshot() const {
-        byte_writer w;
-        write_parameters(w);
-        w.i64(newest_ticks_);
-        w.i64(next_sweep_ticks_);
-        w.u64(partitions_.size());
-        for (std::size_t i = 0; i < partitions_.size(); ++i) {
-            key_codec<Key>::encode(w, partitions_.key(i));
-            w.i64(partitions_.slots().ticks(i));
-            partitions_.slots().save(i, w);
-        }
-        return snapshot_format::seal(kind_, w.bytes());
+        return write_snapshot(partitions_, newest_ticks_, next_sweep_ticks_);
     }
 
     /// Replaces every partition with the snapshot's. Throws `snapshot_error`, changing
     /// nothing, when the snapshot is damaged, foreign, or recorded with other parameters.
     void restore(std::span<const std::byte> bytes) {
-        byte_reader r{snapshot_format::open(bytes, kind_)};
-        byte_writer mine;
-        write_parameters(mine);
-        const auto recorded = r.take(mine.size());
-        if (!std::equal(recorded.begin(), recorded.end(), mine.bytes().begin())) {
-            throw snapshot_error(
-                "recorded with other parameters (confidence, history, "
-                "duration or options) than this function's");
+        contents restored = read_snapshot(bytes);
+        restored.partitions.shrink_to_fit();
+        partitions_ = std::move(restored.partitions);
+        newest_ticks_ = restored.latest;  // at least every clock, as evaluate_many's check assumes
+        next_sweep_ticks_ = restored.next_sweep;
+    }
+
+    /// Cuts a snapshot of a function with this one's parameters into `parts` snapshots by key:
+    /// partition `key` goes to part `part_of(key)`, which must be below `parts`. Each part keeps
+    /// the whole's clocks, so a key scored in its part's function scores as in the whole. Throws
+    /// `snapshot_error` as `restore` does, `std::invalid_argument` for a part out of range.
+    template <class PartOf>
+    [[nodiscard]] std::vector<std::vector<std::byte>> split_snapshot(
+        std::span<const std::byte> snapshot, std::size_t parts, PartOf&& part_of) const {
+        if (parts == 0) {
+            detail::throw_out_of_range("parts", "0", "allowed at least 1");
         }
+        byte_reader r = open_snapshot(snapshot);
         const dotnet_ticks newest = r.i64();
         const dotnet_ticks next_sweep = r.i64();
-        // Each partition needs at least its clock and its model's counts: bound the count.
         const std::size_t count = r.length(sizeof(std::int64_t) * 2);
-        store restored{model_options_, options_.kernel};
-        restored.reserve(count);
-        dotnet_ticks latest = newest;
+        std::vector<store> split;
+        split.reserve(parts);
+        for (std::size_t part = 0; part < parts; ++part) {
+            split.emplace_back(model_options_, options_.kernel);
+        }
         for (std::size_t i = 0; i < count; ++i) {
             Key key = key_codec<Key>::decode(r);
             const dotnet_ticks last = r.i64();
-            latest = std::max(latest, last);
-            restored.insert(std::move(key), last, r);  // throws on a repeated key
+            const std::size_t part = part_of(std::as_const(key));
+            if (part >= parts) {
+                detail::throw_out_of_range("part_of", std::to_string(part),
+                                           "allowed below parts (" + std::to_string(parts) + ")");
+            }
+            split[part].insert(std::move(key), last, r);  // throws on a repeated key
         }
         r.expect_end();
-        restored.shrink_to_fit();
-        partitions_ = std::move(restored);
-        newest_ticks_ = latest;  // at least every clock, as evaluate_many's check assumes
-        next_sweep_ticks_ = next_sweep;
+        std::vector<std::vector<std::byte>> out;
+        out.reserve(parts);
+        for (const store& part : split) {
+            out.push_back(write_snapshot(part, newest, next_sweep));
+        }
+        return out;
+    }
+
+    /// Joins snapshots of functions with this one's parameters and disjoint keys into one, as
+    /// one function holding every partition would write it: the clocks are the latest of the
+    /// parts'. Throws `snapshot_error` as `restore` does, and when a key is in two parts.
+    [[nodiscard]] std::vector<std::byte> merge_snapshots(
+        std::span<const std::vector<std::byte>> snapshots) const {
+        store merged{model_options_, options_.kernel};
+        dotnet_ticks newest = 0;
+        dotnet_ticks next_sweep = 0;
+        for (const std::vector<std::byte>& snapshot : snapshots) {
+            byte_reader r = open_snapshot(snapshot);
+            newest = std::max(newest, r.i64());
+            next_sweep = std::max(next_sweep, r.i64());
+            const std::size_t count = r.length(sizeof(std::int64_t) * 2);
+            merged.reserve(merged.size() + count);
+            for (std::size_t i = 0; i < count; ++i) {
+                Key key = key_codec<Key>::decode(r);
+                const dotnet_ticks last = r.i64();
+                merged.insert(std::move(key), last, r);  // throws on a key in two parts
+            }
+            r.expect_end();
+        }
+        return write_snapshot(merged, newest, next_sweep);
     }
 
   protected:
@@ -269,6 +299,61 @@ class partitioned_function {
 
   private:
     using store = detail::partition_store<Model, Key, Hash, KeyEqual>;
+
+    /// A snapshot's partitions and clocks; `latest` is the newest of its recorded newest event
+    /// time and every partition's clock.
+    struct contents {
+        store partitions;
+        dotnet_ticks latest = 0;
+        dotnet_ticks next_sweep = 0;
+    };
+
+    /// The snapshot's payload after its parameters, which must be this function's.
+    byte_reader open_snapshot(std::span<const std::byte> bytes) const {
+        byte_reader r{snapshot_format::open(bytes, kind_)};
+        byte_writer mine;
+        write_parameters(mine);
+        const auto recorded = r.take(mine.size());
+        if (!std::equal(recorded.begin(), recorded.end(), mine.bytes().begin())) {
+            throw snapshot_error(
+                "recorded with other parameters (confidence, history, "
+                "duration or options) than this function's");
+        }
+        return r;
+    }
+
+    contents read_snapshot(std::span<const std::byte> bytes) const {
+        byte_reader r = open_snapshot(bytes);
+        contents out{store{model_options_, options_.kernel}, 0, 0};
+        out.latest = r.i64();
+        out.next_sweep = r.i64();
+        // Each partition needs at least its clock and its model's counts: bound the count.
+        const std::size_t count = r.length(sizeof(std::int64_t) * 2);
+        out.partitions.reserve(count);
+        for (std::size_t i = 0; i < count; ++i) {
+            Key key = key_codec<Key>::decode(r);
+            const dotnet_ticks last = r.i64();
+            out.latest = std::max(out.latest, last);
+            out.partitions.insert(std::move(key), last, r);  // throws on a repeated key
+        }
+        r.expect_end();
+        return out;
+    }
+
+    std::vector<std::byte> write_snapshot(const store& partitions, dotnet_ticks newest,
+                                          dotnet_ticks next_sweep) const {
+        byte_writer w;
+        write_parameters(w);
+        w.i64(newest);
+        w.i64(next_sweep);
+        w.u64(partitions.size());
+        for (std::size_t i = 0; i < partitions.size(); ++i) {
+            key_codec<Key>::encode(w, partitions.key(i));
+            w.i64(partitions.slots().ticks(i));
+            partitions.slots().save(i, w);
+        }
+        return snapshot_format::seal(kind_, w.bytes());
+    }
 
     static void check_size(const char* name, std::size_t size, std::size_t expected) {
         if (size != expected) {

@@ -3,14 +3,11 @@
 
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <streamcp/function/anomaly_detection_change_point.hpp>
 
 #include "archive_sink.hpp"
 #include "event_decoder.hpp"
@@ -51,81 +48,57 @@ struct detect_counts {
     std::uint64_t filtered = 0;  ///< left out by only-anomalies
     std::uint64_t rejected = 0;
     std::uint64_t anomalies = 0;
+
+    detect_counts& operator+=(const detect_counts& other) noexcept;
 };
 
-/// decode → order → evaluate → project → write, one input line at a time. Bad events go to
-/// the rejects sink as `{"reason", "detail", "line", "raw"}` and never stop the run.
-class sharded_detect;
-
-class detect_job {
+/// Runs one query: decode → order → evaluate → project → write, one input line at a time. Bad
+/// events go to the rejects sink as `{"reason", "detail", "line", "raw"}` and never stop the
+/// run. `make_detect_engine` picks the implementation from `detect_query::threads`; outputs,
+/// rejects, counts and saved states are the same whichever it picks.
+class detect_engine {
   public:
-    /// Throws `std::invalid_argument` when the query's parameters are out of range. With
-    /// `query.threads` above 1 the work goes to a `sharded_detect`.
-    detect_job(const detect_query& query, line_sink& output, line_sink* rejects);
-    ~detect_job();
+    virtual ~detect_engine() = default;
+    detect_engine() = default;
+    detect_engine(const detect_engine&) = delete;
+    detect_engine& operator=(const detect_engine&) = delete;
 
     /// Throws `std::invalid_argument` naming the argument when `query` cannot run.
     static void validate(const detect_query& query);
 
     /// Archives every input line that has a usable timestamp (decoded, or rejected for its
     /// value or key) to `archive` under `partition`, before ordering. Null: no archive.
-    void set_archive(archive_sink* archive, std::uint32_t partition = 0) noexcept;
+    virtual void set_archive(archive_sink* archive, std::uint32_t partition = 0) noexcept = 0;
 
     /// One input line (no newline; `simdjson::SIMDJSON_PADDING` readable bytes after it) and
     /// its 1-based line number.
-    void process(std::string_view line, std::uint64_t line_number);
+    virtual void process(std::string_view line, std::uint64_t line_number) = 0;
 
-    /// The first half of `process` (one thread only): counts and archives the line, and
-    /// rejects it when it does not decode. Returns the event for `accept` (valid until the next
-    /// call), or null.
-    const decoded_event* decode(std::string_view line, std::uint64_t line_number);
-    /// The second half of `process` (one thread only): orders, scores and writes an event
-    /// `decode` returned, or a copy of it. `line` need not be padded.
-    void accept(const decoded_event& event, std::string_view line, std::uint64_t line_number);
-
-    /// With threads: writes every line read so far that the ordering stage released, waiting
-    /// for the workers; with one thread there is nothing to do. For a source that pauses.
-    void settle();
+    /// Writes every line read so far that the ordering stage released (with threads: waits for
+    /// the workers). For a source that pauses.
+    virtual void settle() = 0;
 
     /// Releases the events the ordering stage still holds: the end of the input.
-    void finish();
-    /// As `finish`, calling `after_each(time, line)` once each released event is written.
-    void finish(const std::function<void(event_time, std::uint64_t)>& after_each);
+    virtual void finish() = 0;
 
-    [[nodiscard]] const detect_counts& counts() const noexcept;
-    /// Events read but held back by the ordering stage (with threads: as of the last batch
-    /// written).
-    [[nodiscard]] std::size_t held() const noexcept;
+    /// As of the last line written.
+    [[nodiscard]] virtual detect_counts counts() const noexcept = 0;
+    /// Events read but held back by the ordering stage, as of the last line written.
+    [[nodiscard]] virtual std::size_t held() const noexcept = 0;
 
-    /// Every partition's model, the ordering stage and the counts, for a checkpoint.
-    [[nodiscard]] std::vector<std::byte> save_state() const;
-    /// Replaces the state with `save_state`'s. Throws `snapshot_error` when it does not fit.
-    /// A state saved with any thread count loads with any other.
-    void load_state(std::span<const std::byte> bytes);
-
-  private:
-    void evaluate(const released_event& event);
-    void write_pending();
-    void write_reject(const reject_details& why, std::string_view raw, std::uint64_t line);
-
-    detect_query query_;
-    line_sink& output_;
-    line_sink* rejects_;
-    archive_sink* archive_ = nullptr;
-    std::uint32_t archive_partition_ = 0;
-    event_decoder decoder_;
-    event_order order_;
-    anomaly_detection_change_point<partition_key> function_;
-    output_encoder encoder_;
-    decoded_event event_;
-    std::string line_buffer_;
-    detect_counts counts_;
-    /// Output and rejects a threaded run had computed but not written when it saved its state:
-    /// written first after a restore (the checkpoint's sink offsets stop before them).
-    std::string pending_output_;
-    std::string pending_rejects_;
-    bool has_pending_ = false;
-    std::unique_ptr<sharded_detect> sharded_;
+    /// Every partition's model, the ordering stage and the counts, for a checkpoint: one
+    /// format for every thread count. Output computed but not yet written goes into the state
+    /// and is written after it (a checkpoint records the sinks' sizes before saving the state).
+    [[nodiscard]] virtual std::vector<std::byte> save_state() = 0;
+    /// Replaces the state with `save_state`'s, saved with any thread count. Throws
+    /// `snapshot_error` when it does not fit.
+    virtual void load_state(std::span<const std::byte> bytes) = 0;
 };
+
+/// The engine for `query`: on the caller's thread for one thread, sharded by partition key
+/// over `query.threads` workers otherwise. Throws `std::invalid_argument` as `validate` does.
+[[nodiscard]] std::unique_ptr<detect_engine> make_detect_engine(const detect_query& query,
+                                                                line_sink& output,
+                                                                line_sink* rejects);
 
 }  // namespace streamcp::pipeline

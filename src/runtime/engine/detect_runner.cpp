@@ -24,9 +24,9 @@ void cut_back(line_sink* sink, std::uint64_t size) {
 
 detect_counts run_detect(const detect_query& query, line_source& source, line_sink& output,
                          line_sink* rejects, const run_settings& settings) {
-    detect_job job{query, output, rejects};
+    const auto job = make_detect_engine(query, output, rejects);
     archive_sink* archive = settings.archive;
-    job.set_archive(archive);
+    job->set_archive(archive);
     std::unique_ptr<checkpoint_store> store;
     std::string fingerprint = query.fingerprint() + ";input=" + source.name();
     if (archive != nullptr) {
@@ -46,7 +46,7 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
                                          " belongs to another query or input (" +
                                          point->fingerprint + "); remove it to start afresh");
             }
-            job.load_state(point->state);
+            job->load_state(point->state);
             if (point->input_state.empty()) {
                 source.seek(point->input_offset);
             } else {
@@ -81,7 +81,7 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
             .output_offset = output.position(),
             .rejects_offset = rejects != nullptr ? rejects->position() : 0,
             .archive_offset = archive != nullptr ? archive->position() : 0,
-            .state = job.save_state(),
+            .state = job->save_state(),
             .archive_state = archive != nullptr ? archive->save_state() : std::vector<std::byte>{},
             .input_state = source.save_position()});
         source.committed();
@@ -100,9 +100,9 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
     while (source.next(line)) {
         ++line_number;
         if (unbounded && archive != nullptr) {
-            job.set_archive(archive, source.partition());
+            job->set_archive(archive, source.partition());
         }
-        job.process(line, line_number);
+        job->process(line, line_number);
         ++since_checkpoint;
         if (store && since_checkpoint >= settings.checkpoint->every_events) {
             commit();
@@ -117,12 +117,12 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
                 next_checkpoint = now + settings.checkpoint->interval;
             }
             if (settings.progress && now >= next_progress) {
-                settings.progress(job.counts(), false);
+                settings.progress(job->counts(), false);
                 next_progress = now + progress_period;
             }
         }
     }
-    job.finish();
+    job->finish();
     // Broker sinks acknowledge asynchronously: a run ends only once everything was accepted,
     // so exit status 0 means every output arrived.
     output.sync();
@@ -136,9 +136,9 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
         commit();
     }
     if (settings.progress) {
-        settings.progress(job.counts(), true);
+        settings.progress(job->counts(), true);
     }
-    return job.counts();
+    return job->counts();
 }
 
 }  // namespace streamcp::pipeline

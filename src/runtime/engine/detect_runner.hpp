@@ -14,11 +14,12 @@
 
 namespace streamcp::pipeline {
 
-/// When to commit checkpoints.
+/// When to commit checkpoints; `build_checkpoint` (pipeline/detect_settings.hpp) makes one
+/// from the settings and their defaults.
 struct checkpoint_policy {
     std::string path;  ///< the SQLite file
-    std::uint64_t every_events = 100'000;
-    std::chrono::nanoseconds interval = std::chrono::seconds{10};
+    std::uint64_t every_events = 0;
+    std::chrono::nanoseconds interval{0};
 };
 
 struct run_settings {

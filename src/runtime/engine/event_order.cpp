@@ -70,4 +70,53 @@ void event_order::load(byte_reader& in, event_decoder& decoder) {
     }
 }
 
+std::vector<event_order> event_order::split(
+    std::size_t parts, const std::function<std::size_t(const partition_key&)>& part_of) && {
+    std::vector<event_order> out;
+    out.reserve(parts);
+    for (std::size_t part = 0; part < parts; ++part) {
+        out.emplace_back(tolerance_, action_);
+        out.back().next_sequence_ = next_sequence_;
+    }
+    for (auto& [key, state] : keys_) {
+        const std::size_t part = part_of(key);
+        if (part >= parts) {
+            throw std::invalid_argument("part_of gave part " + std::to_string(part) +
+                                        ": allowed below parts (" + std::to_string(parts) + ")");
+        }
+        out[part].held_count_ += state.held.size();
+        out[part].keys_.emplace(key, std::move(state));
+    }
+    keys_.clear();
+    held_count_ = 0;
+    return out;
+}
+
+event_order event_order::merge(std::span<const event_order* const> parts) {
+    if (parts.empty()) {
+        throw std::invalid_argument("merging ordering stages needs at least one");
+    }
+    event_order out{parts.front()->tolerance_, parts.front()->action_};
+    for (const event_order* part : parts) {
+        if (part->tolerance_ != out.tolerance_ || part->action_ != out.action_) {
+            throw std::invalid_argument("ordering stages with different policies cannot merge");
+        }
+        out.next_sequence_ = std::max(out.next_sequence_, part->next_sequence_);
+        for (const auto& [key, state] : part->keys_) {
+            key_state copy = state;
+            // Parts number held events on their own; lines order them as they arrived.
+            for (held_event& held : copy.held) {
+                held.sequence = held.line;
+                out.next_sequence_ = std::max(out.next_sequence_, held.line + 1);
+            }
+            std::make_heap(copy.held.begin(), copy.held.end(), later_first);
+            out.held_count_ += copy.held.size();
+            if (!out.keys_.emplace(key, std::move(copy)).second) {
+                throw std::invalid_argument("a partition key is in two ordering stages");
+            }
+        }
+    }
+    return out;
+}
+
 }  // namespace streamcp::pipeline

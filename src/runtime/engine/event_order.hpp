@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -99,6 +100,18 @@ class event_order {
     void save(byte_writer& out) const;
     /// Reads what `save` wrote; held events are decoded again with `decoder`.
     void load(byte_reader& in, event_decoder& decoder);
+
+    /// Cuts the stage by key into `parts` stages: key `k` goes, with its latest time and held
+    /// events, to part `part_of(k)`, which must be below `parts`. Each part keeps the tolerance,
+    /// the action and the arrival numbering, so every key behaves as it would in the whole.
+    [[nodiscard]] std::vector<event_order> split(
+        std::size_t parts, const std::function<std::size_t(const partition_key&)>& part_of) &&;
+
+    /// Joins stages with disjoint keys and the same policy into one, as a single stage that had
+    /// seen all their events would hold them: held events are renumbered by line, the arrival
+    /// order every part shares. Throws `std::invalid_argument` for a key in two parts or
+    /// different policies.
+    [[nodiscard]] static event_order merge(std::span<const event_order* const> parts);
 
   private:
     struct held_event {

@@ -7,8 +7,6 @@
 #include <stdexcept>
 #include <tuple>
 
-#include "job_state_shards.hpp"
-
 namespace streamcp::pipeline {
 namespace {
 
@@ -17,12 +15,13 @@ namespace {
 constexpr std::size_t batch_lines = 512;
 constexpr std::uint32_t decoder_route = UINT32_MAX;  // the line was rejected when decoded
 
-detect_query single_threaded(detect_query query) {
-    query.threads = 1;
-    return query;
-}
-
 }  // namespace
+
+std::size_t shard_of(const partition_key& key, std::size_t shards) noexcept {
+    // Mix the hash: integer keys hash to themselves and often share a stride.
+    const std::uint64_t mixed = std::hash<partition_key>{}(key)*0x9E3779B97F4A7C15ULL;
+    return static_cast<std::size_t>((mixed >> 32U) % shards);
+}
 
 /// Collects a job's output in the string it currently points at.
 class sharded_detect::buffer_sink final : public line_sink {
@@ -80,7 +79,7 @@ struct sharded_detect::batch {
     std::size_t event_count = 0;
     std::vector<shard> shards;
     std::string decode_rejects;
-    detect_counts decoder_counts;         ///< the decoding job's, after this batch
+    detect_counts decoded_counts;         ///< the intake's, after this batch
     std::atomic<std::size_t> unfinished;  ///< workers still on it; changed under done_mutex_
     std::exception_ptr error;
 };
@@ -99,15 +98,16 @@ struct sharded_detect::worker {
     };
 
     worker(const detect_query& query, bool with_rejects)
-        : job(query, output, with_rejects ? &rejects : nullptr) {}
+        : scorer(query, output, with_rejects ? &rejects : nullptr, live_counts) {}
 
     buffer_sink output;
     buffer_sink rejects;
-    detect_job job;
+    detect_counts live_counts;  ///< the scorer's, as it goes (worker thread)
+    partition_scorer scorer;
     std::mutex mutex;
     std::condition_variable wake;
     std::deque<task> tasks;
-    detect_counts counts;  ///< the job's, as of the last batch written
+    detect_counts counts;  ///< the scorer's, as of the last batch written
     // The end-of-input flush.
     std::vector<flushed> flushed_events;
     std::string flush_output;
@@ -118,12 +118,11 @@ struct sharded_detect::worker {
 };
 
 sharded_detect::sharded_detect(const detect_query& query, line_sink& output, line_sink* rejects)
-    : query_(single_threaded(query)),
+    : query_(query),
       output_(output),
       rejects_(rejects),
       decode_rejects_(std::make_unique<buffer_sink>()),
-      discard_(std::make_unique<buffer_sink>()),
-      decoder_(query_, *discard_, rejects != nullptr ? decode_rejects_.get() : nullptr) {
+      intake_(query, rejects != nullptr ? decode_rejects_.get() : nullptr, intake_counts_) {
     if (query.threads < 2) {
         throw std::invalid_argument("sharded_detect needs at least 2 threads");
     }
@@ -148,12 +147,10 @@ sharded_detect::~sharded_detect() {
     }
 }
 
-void sharded_detect::set_archive(archive_sink* archive, std::uint32_t partition) noexcept {
-    decoder_.set_archive(archive, partition);
-}
-
 void sharded_detect::process(std::string_view line, std::uint64_t line_number) {
-    write_pending();
+    if (!pending_.empty()) {  // only after a restore: keep the per-line cost to a test
+        pending_.write_to(output_, rejects_);
+    }
     if (!filling_) {
         filling_ = take_batch();
     }
@@ -161,7 +158,7 @@ void sharded_detect::process(std::string_view line, std::uint64_t line_number) {
     batch::item item{.offset = b.text.size(), .size = line.size(), .line = line_number};
     b.text.append(line);
     decode_rejects_->target = &b.decode_rejects;
-    if (const decoded_event* event = decoder_.decode(line, line_number)) {
+    if (const decoded_event* event = intake_.decode(line, line_number)) {
         if (b.event_count == b.events.size()) {
             b.events.emplace_back();
         }
@@ -198,7 +195,7 @@ std::unique_ptr<sharded_detect::batch> sharded_detect::take_batch() {
 
 void sharded_detect::dispatch() {
     batch& b = *filling_;
-    b.decoder_counts = decoder_.counts();
+    b.decoded_counts = intake_counts_;
     std::size_t busy = 0;
     for (const batch::shard& s : b.shards) {
         busy += s.items.empty() ? 0U : 1U;
@@ -239,21 +236,21 @@ void sharded_detect::run_worker(worker& w, std::size_t index) {
                 const std::string_view text{b.text};
                 for (const std::uint32_t k : mine.items) {
                     batch::item& item = b.items[k];
-                    w.job.accept(b.events[item.event], text.substr(item.offset, item.size),
-                                 item.line);
+                    w.scorer.accept(b.events[item.event], text.substr(item.offset, item.size),
+                                    item.line);
                     item.output_end = mine.output.size();
                     item.rejects_end = mine.rejects.size();
                 }
-                mine.counts = w.job.counts();
-                mine.held = w.job.held();
+                mine.counts = w.live_counts;
+                mine.held = w.scorer.held();
             } else {
                 w.output.target = &w.flush_output;
                 w.rejects.target = &w.flush_rejects;
-                w.job.finish([&w](event_time time, std::uint64_t line) {
+                w.scorer.finish([&w](event_time time, std::uint64_t line) {
                     w.flushed_events.push_back(
                         {time, line, w.flush_output.size(), w.flush_rejects.size()});
                 });
-                w.counts = w.job.counts();
+                w.counts = w.live_counts;
             }
         } catch (...) {
             error = std::current_exception();
@@ -309,7 +306,7 @@ void sharded_detect::collect(batch& b, std::string& output, std::string& rejects
     for (const batch::shard& s : b.shards) {
         held_ += s.held;
     }
-    decoder_counts_ = b.decoder_counts;
+    decoded_counts_ = b.decoded_counts;
     update_counts();
 }
 
@@ -327,36 +324,17 @@ void sharded_detect::write_oldest() {
     free_.push_back(std::move(b));
 }
 
-void sharded_detect::write_pending() {
-    if (pending_output_.empty() && pending_rejects_.empty()) {
-        return;
-    }
-    output_.write(pending_output_);
-    if (rejects_ != nullptr) {
-        rejects_->write(pending_rejects_);
-    }
-    pending_output_.clear();
-    pending_rejects_.clear();
-}
-
 void sharded_detect::update_counts() {
     detect_counts sum = base_counts_;
-    auto add = [&sum](const detect_counts& c) {
-        sum.read += c.read;
-        sum.written += c.written;
-        sum.filtered += c.filtered;
-        sum.rejected += c.rejected;
-        sum.anomalies += c.anomalies;
-    };
-    add(decoder_counts_);
+    sum += decoded_counts_;
     for (const auto& w : workers_) {
-        add(w->counts);
+        sum += w->counts;
     }
     counts_ = sum;
 }
 
 void sharded_detect::settle() {
-    write_pending();
+    pending_.write_to(output_, rejects_);
     if (filling_ && !filling_->items.empty()) {
         dispatch();
     }
@@ -426,7 +404,7 @@ void sharded_detect::finish() {
         w->flush_rejects.clear();
     }
     held_ = 0;
-    decoder_counts_ = decoder_.counts();
+    decoded_counts_ = intake_counts_;
     update_counts();
 }
 
@@ -438,30 +416,39 @@ std::vector<std::byte> sharded_detect::save_state() {
         std::unique_ptr<batch> b = std::move(in_flight_.front());
         in_flight_.pop_front();
         wait_done(*b);
-        collect(*b, pending_output_, pending_rejects_);
+        collect(*b, pending_.output, pending_.rejects);
         free_.push_back(std::move(b));
     }
     // Every worker is idle now: its last batch is done.
-    std::vector<std::vector<std::byte>> states;
-    states.reserve(workers_.size());
+    std::vector<const event_order*> orders;
+    std::vector<std::vector<std::byte>> functions;
     for (const auto& w : workers_) {
-        states.push_back(w->job.save_state());
+        orders.push_back(&w->scorer.order());
+        functions.push_back(w->scorer.function().snapshot());
     }
-    return merge_job_states(states, counts_, pending_output_, pending_rejects_, query_);
+    return save_detect_state(counts_, event_order::merge(orders),
+                             workers_.front()->scorer.function().merge_snapshots(functions),
+                             pending_);
 }
 
 void sharded_detect::load_state(std::span<const std::byte> bytes) {
-    sharded_job_state split = split_job_state(bytes, workers_.size(), query_);
+    detect_state state = load_detect_state(bytes, query_, intake_.decoder());
+    const std::size_t shards = workers_.size();
+    auto part_of = [shards](const partition_key& key) { return shard_of(key, shards); };
+    std::vector<std::vector<std::byte>> functions =
+        workers_.front()->scorer.function().split_snapshot(state.function, shards, part_of);
+    std::vector<event_order> orders = std::move(state.order).split(shards, part_of);
     held_ = 0;
-    for (std::size_t w = 0; w < workers_.size(); ++w) {
-        workers_[w]->job.load_state(split.shards[w]);
-        workers_[w]->counts = workers_[w]->job.counts();
-        held_ += workers_[w]->job.held();
+    for (std::size_t w = 0; w < shards; ++w) {
+        workers_[w]->scorer.restore(std::move(orders[w]), functions[w]);
+        workers_[w]->live_counts = {};
+        workers_[w]->counts = {};
+        held_ += workers_[w]->scorer.held();
     }
-    base_counts_ = split.counts;
-    pending_output_ = std::move(split.pending_output);
-    pending_rejects_ = std::move(split.pending_rejects);
-    decoder_counts_ = {};
+    base_counts_ = state.counts;
+    pending_ = std::move(state.pending);
+    decoded_counts_ = {};
+    intake_counts_ = {};
     update_counts();
 }
 

@@ -13,37 +13,41 @@
 #include <vector>
 
 #include "detect_job.hpp"
+#include "detect_stages.hpp"
+#include "detect_state.hpp"
 
 namespace streamcp::pipeline {
 
-/// `detect_job` on several threads: the caller's thread decodes each line and sends it, in
+/// Which of `shards` threads owns partition `key`: its ordering state, model and events.
+[[nodiscard]] std::size_t shard_of(const partition_key& key, std::size_t shards) noexcept;
+
+/// The detect engine on several threads: the caller's thread decodes each line and sends it, in
 /// batches, to the worker that owns its partition key (`shard_of`); each worker orders, scores
 /// and encodes its keys' events into memory; the caller's thread writes every batch's bytes
-/// in input order. Outputs, rejects, counts and saved states are byte for byte those of one
-/// `detect_job`: keys never share state, and the end-of-input flush is merged by (time, line)
-/// as the single ordering stage sorts it.
-class sharded_detect {
+/// in input order. Outputs, rejects, counts and saved states are those of
+/// `single_thread_detect`: keys never share state, and the end-of-input flush is merged by
+/// (time, line) as the single ordering stage sorts it.
+class sharded_detect final : public detect_engine {
   public:
     /// `query.threads` workers (at least 2).
     sharded_detect(const detect_query& query, line_sink& output, line_sink* rejects);
-    ~sharded_detect();
-    sharded_detect(const sharded_detect&) = delete;
-    sharded_detect& operator=(const sharded_detect&) = delete;
+    ~sharded_detect() override;
 
-    void set_archive(archive_sink* archive, std::uint32_t partition) noexcept;
-    void process(std::string_view line, std::uint64_t line_number);
+    void set_archive(archive_sink* archive, std::uint32_t partition = 0) noexcept override {
+        intake_.set_archive(archive, partition);
+    }
+    void process(std::string_view line, std::uint64_t line_number) override;
     /// Dispatches the batch being filled and writes every batch in flight.
-    void settle();
-    void finish();
+    void settle() override;
+    void finish() override;
 
     /// As of the last batch written.
-    [[nodiscard]] const detect_counts& counts() const noexcept { return counts_; }
-    [[nodiscard]] std::size_t held() const noexcept { return held_; }
+    [[nodiscard]] detect_counts counts() const noexcept override { return counts_; }
+    [[nodiscard]] std::size_t held() const noexcept override { return held_; }
 
-    /// Waits for the batches in flight; their bytes, not yet written, go into the state and
-    /// are written after it (a checkpoint records the sinks' sizes before saving the state).
-    [[nodiscard]] std::vector<std::byte> save_state();
-    void load_state(std::span<const std::byte> bytes);
+    /// Waits for the batches in flight; their bytes, not yet written, go into the state.
+    [[nodiscard]] std::vector<std::byte> save_state() override;
+    void load_state(std::span<const std::byte> bytes) override;
 
   private:
     struct batch;
@@ -56,7 +60,6 @@ class sharded_detect {
     /// Appends `b`'s output and rejects in input order.
     void collect(batch& b, std::string& output, std::string& rejects);
     void write_oldest();
-    void write_pending();
     void update_counts();
     void run_worker(worker& w, std::size_t index);
 
@@ -64,8 +67,8 @@ class sharded_detect {
     line_sink& output_;
     line_sink* rejects_;
     std::unique_ptr<buffer_sink> decode_rejects_;
-    std::unique_ptr<buffer_sink> discard_;
-    detect_job decoder_;  // decode half only: read count, archive, decode rejects
+    detect_counts intake_counts_;  ///< the intake's, as it goes
+    event_intake intake_;
     std::vector<std::unique_ptr<worker>> workers_;
     std::vector<std::unique_ptr<batch>> free_;
     std::deque<std::unique_ptr<batch>> in_flight_;
@@ -73,11 +76,10 @@ class sharded_detect {
     std::mutex done_mutex_;
     std::condition_variable done_;
     detect_counts base_counts_;     ///< restored from a checkpoint
-    detect_counts decoder_counts_;  ///< the decoding job's, as of the last batch written
+    detect_counts decoded_counts_;  ///< the intake's, as of the last batch written
     detect_counts counts_;
     std::size_t held_ = 0;
-    std::string pending_output_;
-    std::string pending_rejects_;
+    pending_lines pending_;
     std::string output_scratch_;
     std::string rejects_scratch_;
 };

@@ -8,7 +8,7 @@
 
 #include <toml++/toml.h>
 
-#include "duration_parse.hpp"
+#include "detect_settings.hpp"
 
 namespace streamcp::pipeline {
 namespace {
@@ -117,18 +117,30 @@ const toml::table& required_table(const toml::table& root, const std::string& ke
     return *table;
 }
 
-detect_query read_query(const toml::table& table) {
-    detect_query query;
-    query.fields.value = field_path{required_string(table, "query", "value")};
-    query.fields.timestamp = field_path{required_string(table, "query", "timestamp")};
-    query.fields.time_format =
-        parse_timestamp_format(optional_string(table, "timestamp_format", "iso"));
-    if (const auto key = table["partition_by"].value<std::string>()) {
-        query.fields.partition = field_path{*key};
+/// A boolean key, or `fallback` when absent.
+bool optional_flag(const toml::table& table, const std::string& section, const std::string& key,
+                   bool fallback) {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) {
+        return fallback;
     }
-    if (const auto when = table["when"].value<std::string>()) {
-        query.fields.when = field_path{*when};
+    const auto flag = node->value<bool>();
+    if (!flag) {
+        bad_setting(section + "." + key, "must be true or false");
     }
+    return *flag;
+}
+
+/// `[query]`: the keys are `detect`'s flag names with `_` for `-`; the defaults are
+/// `query_settings`'s.
+query_settings read_query(const toml::table& table) {
+    query_settings settings;
+    settings.value = required_string(table, "query", "value");
+    settings.timestamp = required_string(table, "query", "timestamp");
+    settings.timestamp_format =
+        optional_string(table, "timestamp_format", settings.timestamp_format);
+    settings.partition_by = optional_string(table, "partition_by", settings.partition_by);
+    settings.when = optional_string(table, "when", settings.when);
     const auto confidence = table["confidence"].value<double>();
     const auto history = table["history"].value<std::int64_t>();
     if (!confidence) {
@@ -137,17 +149,42 @@ detect_query read_query(const toml::table& table) {
     if (!history) {
         bad_setting("query.history", "is required (an integer >= 1)");
     }
-    query.confidence = *confidence;
-    query.history = *history;
-    query.duration = parse_duration(required_string(table, "query", "duration"));
-    query.fractional_confidence = table["fractional_confidence"].value_or(false);
-    query.out_of_order_tolerance =
-        parse_duration(optional_string(table, "out_of_order_tolerance", "0s"));
-    query.out_of_order =
-        parse_out_of_order_action(optional_string(table, "out_of_order_action", "adjust"));
-    query.shape.only_anomalies = table["only_anomalies"].value_or(false);
-    query.shape.project = table["project"].value_or(false);
-    return query;
+    settings.confidence = *confidence;
+    settings.history = *history;
+    settings.duration = required_string(table, "query", "duration");
+    settings.fractional_confidence =
+        optional_flag(table, "query", "fractional_confidence", settings.fractional_confidence);
+    settings.out_of_order_tolerance =
+        optional_string(table, "out_of_order_tolerance", settings.out_of_order_tolerance);
+    settings.out_of_order_action =
+        optional_string(table, "out_of_order_action", settings.out_of_order_action);
+    settings.only_anomalies =
+        optional_flag(table, "query", "only_anomalies", settings.only_anomalies);
+    settings.project = optional_flag(table, "query", "project", settings.project);
+    if (const toml::node* threads = table.get("threads")) {
+        const auto count = threads->value<std::int64_t>();
+        if (!count || *count < 1 || *count > max_detect_threads) {
+            bad_setting("query.threads",
+                        "must be an integer in [1, " + std::to_string(max_detect_threads) + "]");
+        }
+        settings.threads = static_cast<unsigned>(*count);
+    }
+    return settings;
+}
+
+/// `[checkpoint]`: `path`, `every` and `interval`, defaults `checkpoint_settings`'s.
+checkpoint_settings read_checkpoint(const toml::table& table) {
+    checkpoint_settings settings;
+    settings.path = required_string(table, "checkpoint", "path");
+    if (const toml::node* every = table.get("every")) {
+        const auto count = every->value<std::int64_t>();
+        if (!count || *count < 1) {
+            bad_setting("checkpoint.every", "must be an integer of at least 1");
+        }
+        settings.every = static_cast<std::uint64_t>(*count);
+    }
+    settings.interval = optional_string(table, "interval", settings.interval);
+    return settings;
 }
 
 }  // namespace
@@ -164,7 +201,7 @@ pipeline_config load_pipeline_config(const std::string& path) {
     }
     pipeline_config config;
     config.source = read_endpoint(required_table(root, "source"), "source");
-    config.query = read_query(required_table(root, "query"));
+    config.query = build_query(read_query(required_table(root, "query")));
     if (const toml::array* sinks = root["sinks"].as_array()) {
         for (const toml::node& node : *sinks) {
             const toml::table* table = node.as_table();
@@ -183,26 +220,17 @@ pipeline_config load_pipeline_config(const std::string& path) {
         config.rejects_path = required_string(*rejects, "rejects", "path");
     }
     if (const toml::table* checkpoint = root["checkpoint"].as_table()) {
-        checkpoint_policy policy;
-        policy.path = required_string(*checkpoint, "checkpoint", "path");
-        if (const auto every = (*checkpoint)["every"].value<std::int64_t>()) {
-            if (*every < 1) {
-                bad_setting("checkpoint.every", "must be at least 1");
-            }
-            policy.every_events = static_cast<std::uint64_t>(*every);
-        }
-        policy.interval = parse_duration(optional_string(*checkpoint, "interval", "10s"));
-        config.checkpoint = policy;
+        config.checkpoint = build_checkpoint(read_checkpoint(*checkpoint));
     }
     if (const toml::table* archive = root["archive"].as_table()) {
         archive_config settings;
         settings.path = required_string(*archive, "archive", "path");
-        settings.layout = optional_string(*archive, "layout", "date");
+        settings.layout = optional_string(*archive, "layout", settings.layout);
         if (settings.layout != "date" && settings.layout != "iothub") {
             bad_setting("archive.layout",
                         "'" + settings.layout + "' is unknown: allowed date, iothub");
         }
-        settings.hub = optional_string(*archive, "hub", "");
+        settings.hub = optional_string(*archive, "hub", settings.hub);
         if (settings.layout == "iothub" && settings.hub.empty()) {
             bad_setting("archive.hub", "is required with layout = \"iothub\"");
         }

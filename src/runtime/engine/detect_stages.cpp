@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: MIT
+#include "detect_stages.hpp"
+
+#include <stdexcept>
+#include <utility>
+
+#include "json_text.hpp"
+
+namespace streamcp::pipeline {
+namespace {
+
+/// Whether the decoder had read the event's time when it rejected the line for `reason`.
+bool has_time(reject_reason reason) noexcept {
+    return reason == reject_reason::bad_value || reason == reject_reason::value_out_of_range ||
+           reason == reject_reason::bad_partition_key;
+}
+
+}  // namespace
+
+void write_reject(line_sink* rejects, detect_counts& counts, const reject_details& why,
+                  std::string_view raw, std::uint64_t line) {
+    ++counts.rejected;
+    if (rejects == nullptr) {
+        return;
+    }
+    std::string out = "{\"reason\":";
+    append_json_string(out, reject_reason_name(why.reason));
+    out += ",\"detail\":";
+    append_json_string(out, why.detail);
+    out += ",\"line\":" + std::to_string(line) + ",\"raw\":";
+    append_json_string(out, raw);
+    out += "}\n";
+    rejects->write(out);
+}
+
+event_intake::event_intake(const detect_query& query, line_sink* rejects, detect_counts& counts)
+    : decoder_(query.fields, {std::string(score_field), std::string(is_anomaly_field)}),
+      rejects_(rejects),
+      counts_(counts) {}
+
+const decoded_event* event_intake::decode(std::string_view line, std::uint64_t line_number) {
+    ++counts_.read;
+    if (auto bad = decoder_.decode(line, event_)) {
+        if (archive_ != nullptr && has_time(bad->reason)) {
+            archive_->write(line, event_.time, archive_partition_);
+        }
+        write_reject(rejects_, counts_, *bad, line, line_number);
+        return nullptr;
+    }
+    if (archive_ != nullptr) {
+        archive_->write(line, event_.time, archive_partition_);
+    }
+    return &event_;
+}
+
+partition_scorer::partition_scorer(const detect_query& query, line_sink& output, line_sink* rejects,
+                                   detect_counts& counts)
+    : only_anomalies_(query.shape.only_anomalies),
+      output_(output),
+      rejects_(rejects),
+      counts_(counts),
+      order_(query.out_of_order_tolerance, query.out_of_order),
+      function_(query.confidence, query.history, query.duration,
+                function_options{.fractional_confidence = query.fractional_confidence}),
+      encoder_(query.fields, query.shape) {}
+
+void partition_scorer::accept(const decoded_event& event, std::string_view line,
+                              std::uint64_t line_number) {
+    const std::string_view raw = trim_json_whitespace(line);
+    const bool kept = order_.submit(event, raw, line_number,
+                                    [this](const released_event& released) { evaluate(released); });
+    if (!kept) {
+        write_reject(rejects_, counts_,
+                     {reject_reason::out_of_order,
+                      "later than the out-of-order tolerance behind its partition's latest event"},
+                     line, line_number);
+    }
+}
+
+void partition_scorer::finish(const std::function<void(event_time, std::uint64_t)>& after_each) {
+    order_.flush([&](const released_event& released) {
+        evaluate(released);
+        if (after_each) {
+            after_each(released.time, released.line);
+        }
+    });
+}
+
+void partition_scorer::restore(event_order order, std::span<const std::byte> function) {
+    function_.restore(function);
+    order_ = std::move(order);
+}
+
+void partition_scorer::evaluate(const released_event& released) {
+    const decoded_event& event = released.event;
+    std::optional<record> result;
+    try {
+        result = function_.evaluate(event.key, released.time, event.value, event.when);
+    } catch (const std::invalid_argument& error) {
+        // The decoder and the ordering stage make this unreachable; keep the run going anyway.
+        write_reject(rejects_, counts_, {reject_reason::out_of_order, error.what()}, released.raw,
+                     released.line);
+        return;
+    }
+    const bool anomaly = result && result->is_anomaly;
+    counts_.anomalies += anomaly ? 1 : 0;
+    if (only_anomalies_ && !anomaly) {
+        ++counts_.filtered;
+        return;
+    }
+    line_buffer_.clear();
+    encoder_.encode(line_buffer_, released, result);
+    output_.write(line_buffer_);
+    ++counts_.written;
+}
+
+}  // namespace streamcp::pipeline

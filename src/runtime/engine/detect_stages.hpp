@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <streamcp/function/anomaly_detection_change_point.hpp>
+
+#include "archive_sink.hpp"
+#include "detect_job.hpp"
+#include "event_decoder.hpp"
+#include "event_order.hpp"
+#include "line_sink.hpp"
+#include "output_encoder.hpp"
+#include "reject_reason.hpp"
+
+// The two stages every detect engine is built from: the intake on the reading thread, and
+// one scorer per thread that owns partition keys.
+
+namespace streamcp::pipeline {
+
+/// The change-point function of a query, with one model per partition key.
+using detect_function = anomaly_detection_change_point<partition_key>;
+
+/// Counts a rejected line and writes `{"reason", "detail", "line", "raw"}` to `rejects` (if any).
+void write_reject(line_sink* rejects, detect_counts& counts, const reject_details& why,
+                  std::string_view raw, std::uint64_t line);
+
+/// Counts and archives each input line and rejects the ones that do not decode.
+class event_intake {
+  public:
+    /// Counts into `counts`, which must outlive the intake.
+    event_intake(const detect_query& query, line_sink* rejects, detect_counts& counts);
+
+    void set_archive(archive_sink* archive, std::uint32_t partition) noexcept {
+        archive_ = archive;
+        archive_partition_ = partition;
+    }
+
+    /// The line's event, valid until the next call; null when the line was rejected.
+    const decoded_event* decode(std::string_view line, std::uint64_t line_number);
+
+    /// Decodes the held events of a restored state.
+    [[nodiscard]] event_decoder& decoder() noexcept { return decoder_; }
+
+  private:
+    event_decoder decoder_;
+    line_sink* rejects_;
+    detect_counts& counts_;
+    archive_sink* archive_ = nullptr;
+    std::uint32_t archive_partition_ = 0;
+    decoded_event event_;
+};
+
+/// order → evaluate → project → write, for the partition keys of one thread.
+class partition_scorer {
+  public:
+    /// Counts into `counts`, which must outlive the scorer.
+    partition_scorer(const detect_query& query, line_sink& output, line_sink* rejects,
+                     detect_counts& counts);
+
+    /// Orders, scores and writes a decoded event; `line` need not be padded.
+    void accept(const decoded_event& event, std::string_view line, std::uint64_t line_number);
+
+    /// Releases every held event: the end of the input. `after_each(time, line)`, if given,
+    /// runs once each released event is written.
+    void finish(const std::function<void(event_time, std::uint64_t)>& after_each = {});
+
+    [[nodiscard]] std::size_t held() const noexcept { return order_.held(); }
+    [[nodiscard]] const event_order& order() const noexcept { return order_; }
+    [[nodiscard]] const detect_function& function() const noexcept { return function_; }
+
+    /// Replaces the ordering stage and every model (`function` is a function snapshot). Throws
+    /// `snapshot_error`, changing nothing, when the snapshot does not fit the query.
+    void restore(event_order order, std::span<const std::byte> function);
+
+  private:
+    void evaluate(const released_event& event);
+
+    bool only_anomalies_;
+    line_sink& output_;
+    line_sink* rejects_;
+    detect_counts& counts_;
+    event_order order_;
+    detect_function function_;
+    output_encoder encoder_;
+    std::string line_buffer_;
+};
+
+}  // namespace streamcp::pipeline

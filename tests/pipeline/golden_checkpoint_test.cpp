@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: MIT
+// Checkpoints written by an earlier streamcp (tests/data/golden/checkpoint) still resume: the
+// command continues each one to the same output and rejects as an uninterrupted run, with any
+// thread count. Each case is a run that crashed after a mid-run checkpoint.
+//
+// Regenerate only when the checkpoint format changes on purpose (it must not change silently):
+// STREAMCP_WRITE_GOLDEN=1 ./streamcp_pipeline_tests --gtest_filter='*GoldenCheckpoint.*'
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "checkpoint_store.hpp"
+#include "detect_job.hpp"
+#include "detect_runner.hpp"
+#include "detect_settings.hpp"
+#include "file_line_sink.hpp"
+#include "file_line_source.hpp"
+#include "test_sinks.hpp"
+
+#ifndef STREAMCP_GOLDEN_DIR
+#error "STREAMCP_GOLDEN_DIR must name tests/data/golden"
+#endif
+#ifndef STREAMCP_CLI_PATH
+#error "STREAMCP_CLI_PATH must name the streamcp executable"
+#endif
+
+namespace streamcp::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+const fs::path golden_dir = fs::path{STREAMCP_GOLDEN_DIR} / "checkpoint";
+constexpr std::uint64_t checkpoint_every = 100;
+constexpr std::uint64_t crash_after = 250;  // lines: the last checkpoint is at line 200
+
+struct golden_case {
+    std::string name;
+    std::string tolerance;  ///< --out-of-order-tolerance
+};
+
+// Readable test names in failure messages.
+void PrintTo(const golden_case& c, std::ostream* os) { *os << c.name; }
+
+const golden_case cases[] = {{"no-tolerance", "0s"}, {"tolerance-2m", "2m"}};
+
+/// The arguments of every run but the paths, as the command line and as a query.
+std::string query_flags(const golden_case& c) {
+    return "--value temperature --timestamp time --partition-by device --confidence 90 "
+           "--history 12 --duration 12m --out-of-order-tolerance " +
+           c.tolerance;
+}
+
+detect_query golden_query(const golden_case& c) {
+    query_settings settings;
+    settings.value = "temperature";
+    settings.timestamp = "time";
+    settings.partition_by = "device";
+    settings.confidence = 90;
+    settings.history = 12;
+    settings.duration = "12m";
+    settings.out_of_order_tolerance = c.tolerance;
+    return build_query(settings);
+}
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in{path, std::ios::binary};
+    if (!in) {
+        throw std::runtime_error("cannot read " + path.string());
+    }
+    return {std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+}
+
+void write_file(const fs::path& path, std::string_view text) {
+    std::ofstream out{path, std::ios::binary | std::ios::trunc};
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+}
+
+fs::path fresh_dir(const std::string& name) {
+    const fs::path dir =
+        fs::temp_directory_path() / ("streamcp-golden-" + name + "-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    return dir;
+}
+
+/// Runs the command in `dir` on input.jsonl (a relative path: the checkpoint's fingerprint
+/// records the input path as given) and returns its exit status.
+int run_cli(const fs::path& dir, const golden_case& c, const std::string& extra) {
+    const std::string command = "cd '" + dir.string() + "' && '" STREAMCP_CLI_PATH "' detect " +
+                                query_flags(c) +
+                                " --input input.jsonl --output output.jsonl --rejects "
+                                "rejects.jsonl -q " +
+                                extra + " 2> stderr.txt";
+    return std::system(command.c_str());
+}
+
+/// The file input, stopped by an exception after `lines` lines as a kill would stop it.
+class crashing_source final : public line_source {
+  public:
+    crashing_source(const fs::path& path, std::uint64_t lines) : inner_(path), left_(lines) {}
+    bool next(std::string_view& line) override {
+        if (left_ == 0) {
+            throw std::runtime_error("simulated crash");
+        }
+        --left_;
+        return inner_.next(line);
+    }
+    [[nodiscard]] std::uint64_t position() const override { return inner_.position(); }
+    [[nodiscard]] bool seekable() const override { return true; }
+    void seek(std::uint64_t offset) override { inner_.seek(offset); }
+    [[nodiscard]] std::string name() const override { return "input.jsonl"; }
+
+  private:
+    adapters::file_line_source inner_;
+    std::uint64_t left_;
+};
+
+/// Writes a case's crashed run (checkpoint, output and rejects as the crash left them) and the
+/// uninterrupted run's output and rejects.
+void write_golden(const golden_case& c) {
+    const fs::path dir = golden_dir / c.name;
+    fs::create_directories(dir);
+    for (const char* name :
+         {"checkpoint.sqlite", "checkpoint.sqlite-wal", "checkpoint.sqlite-shm"}) {
+        fs::remove(dir / name);
+    }
+    {
+        crashing_source source{golden_dir / "input.jsonl", crash_after};
+        adapters::file_line_sink output{(dir / "output.jsonl").string()};
+        adapters::file_line_sink rejects{(dir / "rejects.jsonl").string()};
+        run_settings settings;
+        settings.checkpoint = checkpoint_policy{.path = (dir / "checkpoint.sqlite").string(),
+                                                .every_events = checkpoint_every,
+                                                .interval = 24h};
+        EXPECT_THROW((void)run_detect(golden_query(c), source, output, &rejects, settings),
+                     std::runtime_error);
+    }
+    ASSERT_FALSE(fs::exists(dir / "checkpoint.sqlite-wal")) << "the checkpoint was left open";
+    const fs::path work = fresh_dir(c.name + "-write");
+    fs::copy_file(golden_dir / "input.jsonl", work / "input.jsonl");
+    ASSERT_EQ(run_cli(work, c, ""), 0) << read_file(work / "stderr.txt");
+    fs::copy_file(work / "output.jsonl", dir / "expected-output.jsonl",
+                  fs::copy_options::overwrite_existing);
+    fs::copy_file(work / "rejects.jsonl", dir / "expected-rejects.jsonl",
+                  fs::copy_options::overwrite_existing);
+    fs::remove_all(work);
+}
+
+class GoldenCheckpoint : public ::testing::TestWithParam<golden_case> {};
+
+TEST_P(GoldenCheckpoint, ResumesToTheUninterruptedOutputWithAnyThreadCount) {
+    const golden_case& c = GetParam();
+    if (std::getenv("STREAMCP_WRITE_GOLDEN") != nullptr) {
+        write_golden(c);
+    }
+    const fs::path dir = golden_dir / c.name;
+    const std::string input = read_file(golden_dir / "input.jsonl");
+    for (const unsigned threads : {1U, 3U}) {
+        SCOPED_TRACE(c.name + ", threads " + std::to_string(threads));
+        const fs::path work = fresh_dir(c.name + "-" + std::to_string(threads));
+        for (const char* name : {"checkpoint.sqlite", "output.jsonl", "rejects.jsonl"}) {
+            fs::copy_file(dir / name, work / name);
+        }
+        // Damage the first line, which lies before the checkpoint: a resumed run never reads
+        // it again, so the output proves the run resumed instead of starting afresh.
+        std::string damaged = input;
+        const std::size_t value = damaged.find("21.250");
+        ASSERT_LT(value, damaged.find('\n'));
+        damaged.replace(value, 6, "99.250");
+        write_file(work / "input.jsonl", damaged);
+
+        ASSERT_EQ(
+            run_cli(work, c, "--checkpoint checkpoint.sqlite --threads " + std::to_string(threads)),
+            0)
+            << read_file(work / "stderr.txt");
+        EXPECT_EQ(read_file(work / "output.jsonl"), read_file(dir / "expected-output.jsonl"));
+        EXPECT_EQ(read_file(work / "rejects.jsonl"), read_file(dir / "expected-rejects.jsonl"));
+        fs::remove_all(work);
+    }
+}
+
+TEST_P(GoldenCheckpoint, ExpectedOutputIsTheUninterruptedRun) {
+    const golden_case& c = GetParam();
+    const fs::path dir = golden_dir / c.name;
+    const fs::path work = fresh_dir(c.name + "-straight");
+    fs::copy_file(golden_dir / "input.jsonl", work / "input.jsonl");
+    ASSERT_EQ(run_cli(work, c, ""), 0) << read_file(work / "stderr.txt");
+    EXPECT_EQ(read_file(work / "output.jsonl"), read_file(dir / "expected-output.jsonl"));
+    EXPECT_EQ(read_file(work / "rejects.jsonl"), read_file(dir / "expected-rejects.jsonl"));
+    fs::remove_all(work);
+}
+
+TEST_P(GoldenCheckpoint, HoldsAMidRunState) {
+    const golden_case& c = GetParam();
+    // A copy: opening a SQLite file may write beside it.
+    const fs::path work = fresh_dir(c.name + "-open");
+    fs::copy_file(golden_dir / c.name / "checkpoint.sqlite", work / "checkpoint.sqlite");
+    const auto point = checkpoint_store{(work / "checkpoint.sqlite").string()}.load();
+    fs::remove_all(work);
+    ASSERT_TRUE(point.has_value());
+    EXPECT_EQ(point->line, 2 * checkpoint_every);
+    EXPECT_EQ(point->fingerprint, golden_query(c).fingerprint() + ";input=input.jsonl");
+    EXPECT_GT(point->output_offset, 0U);
+    EXPECT_GT(point->rejects_offset, 0U);
+    // The tolerance case holds late events back: the checkpoint carries them.
+    testing::string_sink output;
+    testing::string_sink rejects;
+    const auto job = make_detect_engine(golden_query(c), output, &rejects);
+    job->load_state(point->state);
+    EXPECT_EQ(job->counts().read, 2 * checkpoint_every);
+    if (c.tolerance != "0s") {
+        EXPECT_GT(job->held(), 0U);
+    }
+}
+
+std::string case_name(const ::testing::TestParamInfo<golden_case>& param) {
+    std::string name = param.param.name;
+    std::erase(name, '-');
+    return name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, GoldenCheckpoint, ::testing::ValuesIn(cases), case_name);
+
+}  // namespace
+}  // namespace streamcp::pipeline
