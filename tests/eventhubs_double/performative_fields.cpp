@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: MIT
+#include "performative_fields.hpp"
+
+#include <cstdint>
+#include <optional>
+
+namespace streamcp::eventhubs_double {
+namespace {
+
+constexpr std::size_t frame_header_size = 8;
+constexpr std::uint8_t begin_code = 0x11;
+constexpr std::size_t handle_max_field = 4;
+constexpr std::uint32_t service_handle_max = 255;
+
+// Field counts of the AMQP 1.0 performatives (part 2, section 2.7) and SASL frames (part 5).
+std::optional<std::size_t> field_count(std::uint8_t code) {
+    switch (code) {
+        case 0x10:
+            return 10;  // open
+        case 0x11:
+            return 8;  // begin
+        case 0x12:
+            return 14;  // attach
+        case 0x13:
+            return 11;  // flow
+        case 0x14:
+            return 11;  // transfer
+        case 0x15:
+            return 6;  // disposition
+        case 0x16:
+            return 3;  // detach
+        case 0x17:
+            return 1;  // end
+        case 0x18:
+            return 1;  // close
+        case 0x40:
+            return 1;  // sasl-mechanisms
+        case 0x41:
+            return 3;  // sasl-init
+        case 0x42:
+            return 1;  // sasl-challenge
+        case 0x43:
+            return 1;  // sasl-response
+        case 0x44:
+            return 2;  // sasl-outcome
+        default:
+            return std::nullopt;
+    }
+}
+
+std::uint32_t read_u32(std::string_view bytes) {
+    std::uint32_t value = 0;
+    for (std::size_t i = 0; i < 4; ++i) value = (value << 8) | static_cast<unsigned char>(bytes[i]);
+    return value;
+}
+
+void put_u32(std::string& out, std::uint32_t value) {
+    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(value >> shift));
+}
+
+// The frame with its performative's list completed; the frame unchanged when it is not one.
+std::string complete_frame(std::string_view frame) {
+    const std::size_t body_start =
+        static_cast<std::size_t>(static_cast<unsigned char>(frame[4])) * 4;
+    if (body_start < frame_header_size || body_start + 3 > frame.size()) return std::string(frame);
+    std::string_view body = frame.substr(body_start);
+    if (body[0] != '\0' || body[1] != '\x53') return std::string(frame);
+    const auto code = static_cast<std::uint8_t>(body[2]);
+    const std::optional<std::size_t> wanted = field_count(code);
+    if (!wanted || body.size() < 4) return std::string(frame);
+    std::string_view list = body.substr(3);
+    std::size_t count = 0;
+    std::string_view items;
+    const auto list_code = static_cast<unsigned char>(list[0]);
+    if (list_code == 0x45) {
+        items = {};
+        list = list.substr(1);
+    } else if (list_code == 0xc0 && list.size() >= 3) {
+        const std::size_t size = static_cast<unsigned char>(list[1]);
+        count = static_cast<unsigned char>(list[2]);
+        if (size < 1 || 2 + size > list.size()) return std::string(frame);
+        items = list.substr(3, size - 1);
+        list = list.substr(2 + size);
+    } else if (list_code == 0xd0 && list.size() >= 9) {
+        const std::size_t size = read_u32(list.substr(1));
+        count = read_u32(list.substr(5));
+        if (size < 4 || 5 + size > list.size()) return std::string(frame);
+        items = list.substr(9, size - 4);
+        list = list.substr(5 + size);
+    } else {
+        return std::string(frame);
+    }
+    const std::string_view payload = list;  // a transfer's message bytes follow its performative
+    std::string fields(items);
+    if (code == begin_code && count <= handle_max_field) {
+        for (; count < handle_max_field; ++count) fields.push_back('\x40');
+        fields += std::string{'\x70'};  // uint
+        put_u32(fields, service_handle_max);
+        ++count;
+    }
+    for (; count < *wanted; ++count) fields.push_back('\x40');  // null
+
+    std::string out(frame.substr(0, body_start));
+    out += std::string{'\0', '\x53', static_cast<char>(code), '\xd0'};
+    put_u32(out, static_cast<std::uint32_t>(fields.size() + 4));
+    put_u32(out, static_cast<std::uint32_t>(count));
+    out += fields;
+    out += payload;
+    const auto size = static_cast<std::uint32_t>(out.size());
+    for (std::size_t i = 0; i < 4; ++i) out[i] = static_cast<char>(size >> (24 - 8 * i));
+    return out;
+}
+
+}  // namespace
+
+std::string complete_performatives(std::string_view stream, std::size_t& consumed) {
+    std::string out;
+    consumed = 0;
+    while (stream.size() - consumed >= frame_header_size) {
+        const std::string_view rest = stream.substr(consumed);
+        if (rest.starts_with("AMQP")) {  // a protocol header: AMQP or SASL
+            out += rest.substr(0, frame_header_size);
+            consumed += frame_header_size;
+            continue;
+        }
+        const std::uint32_t size = read_u32(rest);
+        if (size < frame_header_size) {  // not AMQP framing: pass the rest through untouched
+            out += rest;
+            consumed = stream.size();
+            break;
+        }
+        if (rest.size() < size) break;
+        out += size == frame_header_size ? std::string(rest.substr(0, size))
+                                         : complete_frame(rest.substr(0, size));
+        consumed += size;
+    }
+    return out;
+}
+
+}  // namespace streamcp::eventhubs_double
