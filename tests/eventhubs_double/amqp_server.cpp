@@ -255,7 +255,7 @@ class amqp_server::announcing_listener : public proton::listen_handler {
         try {
             port = relay_.start(role_ == endpoint_role::eventhubs ? server_.options_.port
                                                                   : server_.options_.iothub_port,
-                                listener.port());
+                                listener.port(), server_.options_.max_frame_size);
         } catch (const std::runtime_error& error) {
             on_error(listener, error.what());
             return;
@@ -275,7 +275,9 @@ class amqp_server::announcing_listener : public proton::listen_handler {
     proton::connection_options on_accept(proton::listener&) override {
         return proton::connection_options()
             .handler(handler_)
-            .max_frame_size(server_.options_.max_frame_size)
+            // Proton 0.37 refuses frames of its limit and one byte less, so it is given two bytes
+            // more; the relay advertises the limit itself in the open frame.
+            .max_frame_size(server_.options_.max_frame_size + 2)
             .max_sessions(server_.options_.channel_max)
             // Proton advertises half its own deadline: this advertises the timeout itself and
             // closes a connection silent for twice as long.

@@ -51,7 +51,7 @@ struct relayed_connection {
 };
 
 // Reads what is there; false when the peer closed or failed.
-bool read_into(direction& way) {
+bool read_into(direction& way, std::uint32_t max_frame_size) {
     char buffer[65536];
     const ssize_t count = read(way.from, buffer, sizeof buffer);
     if (count > 0) {
@@ -61,7 +61,7 @@ bool read_into(direction& way) {
             way.unparsed.clear();
         } else {
             std::size_t consumed = 0;
-            way.outgoing += complete_performatives(way.unparsed, consumed);
+            way.outgoing += complete_performatives(way.unparsed, consumed, max_frame_size);
             way.unparsed.erase(0, consumed);
         }
         return true;
@@ -98,8 +98,9 @@ frame_relay::~frame_relay() {
     }
 }
 
-int frame_relay::start(int public_port, int inner_port) {
+int frame_relay::start(int public_port, int inner_port, std::uint32_t max_frame_size) {
     inner_port_ = inner_port;
+    max_frame_size_ = max_frame_size;
     listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     const int on = 1;
     setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
@@ -157,7 +158,7 @@ void frame_relay::run() {
                 const short writable = watched[index + 1].revents;
                 index += 2;
                 if ((readable & (POLLIN | POLLHUP | POLLERR)) != 0 && !way->eof &&
-                    !read_into(*way)) {
+                    !read_into(*way, max_frame_size_)) {
                     way->eof = true;
                 }
                 if ((writable & (POLLOUT | POLLERR | POLLHUP)) != 0 || way->eof) write_out(*way);

@@ -2,7 +2,7 @@
 // Test double of the Event Hubs / IoT Hub AMQP endpoints: the socket in front of Proton's listener.
 #pragma once
 
-#include <atomic>
+#include <cstdint>
 #include <string>
 #include <thread>
 
@@ -21,14 +21,16 @@ class frame_relay {
     frame_relay& operator=(const frame_relay&) = delete;
 
     /// Listens and starts the relay thread; returns the bound port. Throws std::runtime_error
-    /// naming the port when it cannot listen.
-    int start(int public_port, int inner_port);
+    /// naming the port when it cannot listen. Proton's open frames are rewritten to advertise
+    /// `max_frame_size`.
+    int start(int public_port, int inner_port, std::uint32_t max_frame_size);
 
   private:
     void run();
 
     int listen_fd_ = -1;
     int inner_port_ = 0;
+    std::uint32_t max_frame_size_ = 0;
     int wake_pipe_[2] = {-1, -1};
     std::thread thread_;
 };

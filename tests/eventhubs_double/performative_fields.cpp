@@ -8,6 +8,8 @@ namespace streamcp::eventhubs_double {
 namespace {
 
 constexpr std::size_t frame_header_size = 8;
+constexpr std::uint8_t open_code = 0x10;
+constexpr std::size_t max_frame_size_field = 2;
 constexpr std::uint8_t begin_code = 0x11;
 constexpr std::size_t handle_max_field = 4;
 constexpr std::uint32_t service_handle_max = 255;
@@ -58,8 +60,73 @@ void put_u32(std::string& out, std::uint32_t value) {
     for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(value >> shift));
 }
 
+// Byte length of the encoded AMQP value at the start of `bytes`; 0 when it is not whole.
+std::size_t value_size(std::string_view bytes) {
+    if (bytes.empty()) return 0;
+    const auto code = static_cast<unsigned char>(bytes[0]);
+    std::size_t size = 0;
+    if (code == 0x00) {  // described: descriptor, then value
+        const std::size_t descriptor = value_size(bytes.substr(1));
+        const std::size_t value = descriptor == 0 ? 0 : value_size(bytes.substr(1 + descriptor));
+        return value == 0 ? 0 : 1 + descriptor + value;
+    }
+    switch (code >> 4) {  // the constructor's subcategory gives the width (part 1, 1.6)
+        case 0x4:
+            size = 1;
+            break;
+        case 0x5:
+            size = 2;
+            break;
+        case 0x6:
+            size = 3;
+            break;
+        case 0x7:
+            size = 5;
+            break;
+        case 0x8:
+            size = 9;
+            break;
+        case 0x9:
+            size = 17;
+            break;
+        case 0xa:
+        case 0xc:
+        case 0xe:
+            size = bytes.size() >= 2 ? 2 + static_cast<unsigned char>(bytes[1]) : 0;
+            break;
+        case 0xb:
+        case 0xd:
+        case 0xf:
+            size = bytes.size() >= 5 ? 5 + read_u32(bytes.substr(1)) : 0;
+            break;
+        default:
+            return 0;
+    }
+    return size <= bytes.size() ? size : 0;
+}
+
+// `items` (encoded list elements) with element `index` replaced by `replacement`.
+std::string replace_item(std::string_view items, std::size_t index, std::string_view replacement) {
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < index; ++i) {
+        const std::size_t size = value_size(items.substr(start));
+        if (size == 0) return std::string(items);
+        start += size;
+    }
+    const std::size_t size = value_size(items.substr(start));
+    if (size == 0) return std::string(items);
+    return std::string(items.substr(0, start)) + std::string(replacement) +
+           std::string(items.substr(start + size));
+}
+
+std::string encoded_uint(std::uint32_t value) {
+    std::string out{'\x70'};
+    put_u32(out, value);
+    return out;
+}
+
 // The frame with its performative's list completed; the frame unchanged when it is not one.
-std::string complete_frame(std::string_view frame) {
+std::string complete_frame(std::string_view frame, std::uint32_t advertised_max_frame_size) {
     const std::size_t body_start =
         static_cast<std::size_t>(static_cast<unsigned char>(frame[4])) * 4;
     if (body_start < frame_header_size || body_start + 3 > frame.size()) return std::string(frame);
@@ -92,10 +159,13 @@ std::string complete_frame(std::string_view frame) {
     }
     const std::string_view payload = list;  // a transfer's message bytes follow its performative
     std::string fields(items);
+    if (code == open_code && count > max_frame_size_field) {
+        fields =
+            replace_item(fields, max_frame_size_field, encoded_uint(advertised_max_frame_size));
+    }
     if (code == begin_code && count <= handle_max_field) {
         for (; count < handle_max_field; ++count) fields.push_back('\x40');
-        fields += std::string{'\x70'};  // uint
-        put_u32(fields, service_handle_max);
+        fields += encoded_uint(service_handle_max);
         ++count;
     }
     for (; count < *wanted; ++count) fields.push_back('\x40');  // null
@@ -113,7 +183,8 @@ std::string complete_frame(std::string_view frame) {
 
 }  // namespace
 
-std::string complete_performatives(std::string_view stream, std::size_t& consumed) {
+std::string complete_performatives(std::string_view stream, std::size_t& consumed,
+                                   std::uint32_t advertised_max_frame_size) {
     std::string out;
     consumed = 0;
     while (stream.size() - consumed >= frame_header_size) {
@@ -130,8 +201,9 @@ std::string complete_performatives(std::string_view stream, std::size_t& consume
             break;
         }
         if (rest.size() < size) break;
-        out += size == frame_header_size ? std::string(rest.substr(0, size))
-                                         : complete_frame(rest.substr(0, size));
+        out += size == frame_header_size
+                   ? std::string(rest.substr(0, size))
+                   : complete_frame(rest.substr(0, size), advertised_max_frame_size);
         consumed += size;
     }
     return out;

@@ -14,7 +14,7 @@ import pytest
 from azure.eventhub import EventData, EventHubProducerClient
 
 from sdk_reader import read_events
-from test_sdk_against_double import azure_partition
+from test_sdk_against_double import azure_partition, text
 
 DEVICES = 10
 PER_DEVICE = 100
@@ -114,12 +114,12 @@ format = "{shape}"
     assert not errors
     records = []
     for partition, event in received:
-        assert event.content_type == "application/json"
+        assert text(event.content_type) == "application/json"
         assert event.message_id
         body = json.loads(event.body_as_str())
         batch = body if shape == "array" else [body]
         for record in batch:
-            assert event.partition_key == record["device"]
+            assert text(event.partition_key) == record["device"]
             assert partition == str(azure_partition(record["device"], 4))
         records.extend(batch)
     assert len(records) == total
