@@ -23,6 +23,9 @@ QUERY = """
 value = "temp"
 timestamp = "datetime"
 partition_by = "device"
+confidence = 80
+history = 12
+duration = "30m"
 only_anomalies = false
 project = false
 """
@@ -87,7 +90,7 @@ path = "{output}"
     read = [json.loads(line) for line in lines]
     assert_per_device_order(read)
     for record in read:
-        assert record["PartitionId"] == str(azure_partition(record["device"], 4))
+        assert record["PartitionId"] == azure_partition(record["device"], 4)
         assert "EventEnqueuedUtcTime" in record
 
 
