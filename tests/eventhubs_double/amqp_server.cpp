@@ -516,6 +516,8 @@ void amqp_server::open_producer(proton::receiver& receiver, const std::string& a
         refuse(receiver, {unauthorized, "no valid token covers " + address});
         return;
     }
+    // As the service does: senders learn the limit at attach and check sizes themselves.
+    pn_link_set_max_message_size(raw_link(receiver).get(), options_.max_message_size);
     receiver.open();
     producers_[receiver] = std::move(producer);
 }

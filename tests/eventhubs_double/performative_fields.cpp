@@ -125,45 +125,111 @@ std::string encoded_uint(std::uint32_t value) {
     return out;
 }
 
+// A described list: `0x00 0x53 code` then list0, list8 or list32; `rest` is what follows it.
+struct described_list {
+    std::uint8_t code = 0;
+    std::size_t count = 0;
+    std::string_view items;
+    std::string_view rest;
+};
+
+std::optional<described_list> read_described_list(std::string_view bytes) {
+    if (bytes.size() < 4 || bytes[0] != '\0' || bytes[1] != '\x53') return std::nullopt;
+    described_list list;
+    list.code = static_cast<std::uint8_t>(bytes[2]);
+    const std::string_view value = bytes.substr(3);
+    const auto list_code = static_cast<unsigned char>(value[0]);
+    if (list_code == 0x45) {
+        list.rest = value.substr(1);
+    } else if (list_code == 0xc0 && value.size() >= 3) {
+        const std::size_t size = static_cast<unsigned char>(value[1]);
+        if (size < 1 || 2 + size > value.size()) return std::nullopt;
+        list.count = static_cast<unsigned char>(value[2]);
+        list.items = value.substr(3, size - 1);
+        list.rest = value.substr(2 + size);
+    } else if (list_code == 0xd0 && value.size() >= 9) {
+        const std::size_t size = read_u32(value.substr(1));
+        if (size < 4 || 5 + size > value.size()) return std::nullopt;
+        list.count = read_u32(value.substr(5));
+        list.items = value.substr(9, size - 4);
+        list.rest = value.substr(5 + size);
+    } else {
+        return std::nullopt;
+    }
+    return list;
+}
+
+std::string write_described_list(std::uint8_t code, std::size_t count, std::string_view items) {
+    std::string out{'\0', '\x53', static_cast<char>(code), '\xd0'};
+    put_u32(out, static_cast<std::uint32_t>(items.size() + 4));
+    put_u32(out, static_cast<std::uint32_t>(count));
+    out += items;
+    return out;
+}
+
+// Field counts of the composite values inside performatives (part 2, 2.8 and part 3, 3.4/3.5):
+// error (in close, end, detach and the rejected outcome), delivery states, source and target.
+std::optional<std::size_t> nested_field_count(std::uint8_t code) {
+    switch (code) {
+        case 0x1d:
+            return 3;  // error
+        case 0x23:
+            return 2;  // received
+        case 0x25:
+            return 1;  // rejected
+        case 0x27:
+            return 3;  // modified
+        case 0x28:
+            return 11;  // source
+        case 0x29:
+            return 7;  // target
+        default:
+            return std::nullopt;
+    }
+}
+
+std::string complete_items(std::string_view items);
+
+// A list element, with the composite values it holds completed as well.
+std::string complete_value(std::string_view value) {
+    const std::optional<described_list> list = read_described_list(value);
+    const std::optional<std::size_t> wanted =
+        list ? nested_field_count(list->code) : std::optional<std::size_t>();
+    if (!wanted) return std::string(value);
+    std::string fields = complete_items(list->items);
+    std::size_t count = list->count;
+    for (; count < *wanted; ++count) fields.push_back('\x40');  // null
+    return write_described_list(list->code, count, fields);
+}
+
+std::string complete_items(std::string_view items) {
+    std::string out;
+    while (!items.empty()) {
+        const std::size_t size = value_size(items);
+        if (size == 0) return out + std::string(items);  // not understood: keep as it is
+        out += complete_value(items.substr(0, size));
+        items.remove_prefix(size);
+    }
+    return out;
+}
+
 // The frame with its performative's list completed; the frame unchanged when it is not one.
 std::string complete_frame(std::string_view frame, std::uint32_t advertised_max_frame_size) {
     const std::size_t body_start =
         static_cast<std::size_t>(static_cast<unsigned char>(frame[4])) * 4;
-    if (body_start < frame_header_size || body_start + 3 > frame.size()) return std::string(frame);
-    std::string_view body = frame.substr(body_start);
-    if (body[0] != '\0' || body[1] != '\x53') return std::string(frame);
-    const auto code = static_cast<std::uint8_t>(body[2]);
-    const std::optional<std::size_t> wanted = field_count(code);
-    if (!wanted || body.size() < 4) return std::string(frame);
-    std::string_view list = body.substr(3);
-    std::size_t count = 0;
-    std::string_view items;
-    const auto list_code = static_cast<unsigned char>(list[0]);
-    if (list_code == 0x45) {
-        items = {};
-        list = list.substr(1);
-    } else if (list_code == 0xc0 && list.size() >= 3) {
-        const std::size_t size = static_cast<unsigned char>(list[1]);
-        count = static_cast<unsigned char>(list[2]);
-        if (size < 1 || 2 + size > list.size()) return std::string(frame);
-        items = list.substr(3, size - 1);
-        list = list.substr(2 + size);
-    } else if (list_code == 0xd0 && list.size() >= 9) {
-        const std::size_t size = read_u32(list.substr(1));
-        count = read_u32(list.substr(5));
-        if (size < 4 || 5 + size > list.size()) return std::string(frame);
-        items = list.substr(9, size - 4);
-        list = list.substr(5 + size);
-    } else {
-        return std::string(frame);
-    }
-    const std::string_view payload = list;  // a transfer's message bytes follow its performative
-    std::string fields(items);
-    if (code == open_code && count > max_frame_size_field) {
+    if (body_start < frame_header_size || body_start > frame.size()) return std::string(frame);
+    const std::optional<described_list> performative =
+        read_described_list(frame.substr(body_start));
+    const std::optional<std::size_t> wanted =
+        performative ? field_count(performative->code) : std::optional<std::size_t>();
+    if (!wanted) return std::string(frame);
+    std::string fields = complete_items(performative->items);
+    std::size_t count = performative->count;
+    if (performative->code == open_code && count > max_frame_size_field) {
         fields =
             replace_item(fields, max_frame_size_field, encoded_uint(advertised_max_frame_size));
     }
-    if (code == begin_code && count <= handle_max_field) {
+    if (performative->code == begin_code && count <= handle_max_field) {
         for (; count < handle_max_field; ++count) fields.push_back('\x40');
         fields += encoded_uint(service_handle_max);
         ++count;
@@ -171,11 +237,8 @@ std::string complete_frame(std::string_view frame, std::uint32_t advertised_max_
     for (; count < *wanted; ++count) fields.push_back('\x40');  // null
 
     std::string out(frame.substr(0, body_start));
-    out += std::string{'\0', '\x53', static_cast<char>(code), '\xd0'};
-    put_u32(out, static_cast<std::uint32_t>(fields.size() + 4));
-    put_u32(out, static_cast<std::uint32_t>(count));
-    out += fields;
-    out += payload;
+    out += write_described_list(performative->code, count, fields);
+    out += performative->rest;  // a transfer's message bytes follow its performative
     const auto size = static_cast<std::uint32_t>(out.size());
     for (std::size_t i = 0; i < 4; ++i) out[i] = static_cast<char>(size >> (24 - 8 * i));
     return out;

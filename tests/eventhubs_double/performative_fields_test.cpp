@@ -82,5 +82,25 @@ TEST(PerformativeFields, HeadersAndEmptyFramesPassAndPartialFramesWait) {
     EXPECT_EQ(rest.substr(8), list32('\x18', 1, std::string(1, '\x40')));
 }
 
+TEST(PerformativeFields, RejectedOutcomeCarriesAWholeError) {
+    // disposition [role, first, last, settled, state = rejected [error [condition, description]]]
+    const std::string condition = std::string{'\xa3', '\x03'} + "x:y";
+    const std::string description = std::string{'\xa1', '\x01'} + "d";
+    const std::string error = std::string{'\0', '\x53', '\x1d', '\xc0'} +
+                              static_cast<char>(condition.size() + description.size() + 1) +
+                              '\x02' + condition + description;
+    const std::string rejected = std::string{'\0', '\x53', '\x25', '\xc0'} +
+                                 static_cast<char>(error.size() + 1) + '\x01' + error;
+    const std::string disposition =
+        frame('\x15', 5, std::string{'\x41', '\x43', '\x43', '\x41'} + rejected);
+    std::size_t consumed = 0;
+    const std::string out = complete_performatives(disposition, consumed, 65536);
+    const std::string whole_error = list32('\x1d', 3, condition + description + '\x40');
+    const std::string whole_rejected = list32('\x25', 1, whole_error);
+    EXPECT_EQ(
+        out.substr(8),
+        list32('\x15', 6, std::string{'\x41', '\x43', '\x43', '\x41'} + whole_rejected + '\x40'));
+}
+
 }  // namespace
 }  // namespace streamcp::eventhubs_double
