@@ -189,3 +189,15 @@ def test_large_event_fills_whole_frames(double, producer):
     assert [event.body_as_str() for _, event in received] == [body]
     with pytest.raises(EventHubError):  # over the double's 256 KB (Basic tier) message limit
         producer.send_event(EventData("x" * 300_000), partition_id="0")
+
+
+def test_malformed_batch_is_refused_and_nothing_is_stored(double, producer):
+    batch = producer.create_batch(partition_id="1")
+    for i in range(3):
+        batch.add(EventData(f"fine-{i}"))
+    # The SDK encodes each event into a data section of the batch message (format 0x80013700);
+    # one section that is not an encoded AMQP message makes the batch malformed.
+    batch._message[5].insert(1, bytearray(b"\x00\x53\x75 not an encoded message"))
+    with pytest.raises(EventHubError, match="batch event 1"):
+        producer.send_batch(batch)
+    assert producer.get_partition_properties("1")["is_empty"] is True
