@@ -81,8 +81,9 @@ double_options parse_options(int argc, char** argv) {
     app.add_option("--busy-every", options.busy_every, "reject every K-th message (server-busy)");
     app.add_option("--max-message-size", options.max_message_size, "bytes (default 262144)")
         ->check(CLI::Range(1, 1 << 30));
-    app.add_option("--idle-timeout", idle_timeout,
-                   "advertised idle-time-out (default 120s, Azure's); silent connections close at twice it");
+    app.add_option(
+        "--idle-timeout", idle_timeout,
+        "advertised idle-time-out (default 120s, Azure's); silent connections close at twice it");
     app.add_option("--preload", options.preload_file, "JSON lines appended to the first hub");
     app.add_option("--preload-device-field", options.preload_device_field,
                    "field naming the device id of a preload line");
