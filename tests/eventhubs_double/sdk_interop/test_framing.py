@@ -4,6 +4,8 @@ limit and the idle timeout, seen with the SDK's own AMQP codec on a bare socket.
 
 import time
 
+import pytest
+
 from azure.eventhub._pyamqp._encode import encode_frame
 from azure.eventhub._pyamqp.performatives import BeginFrame
 
@@ -85,5 +87,26 @@ def test_idle_connection_is_closed_after_the_timeout(start_double):
         waited = time.monotonic() - opened
         assert b"amqp:resource-limit-exceeded" in answer
         assert 0.9 <= waited < 10
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize("channel", [4999, 5000])
+def test_channels_up_to_channel_max(start_double, channel):
+    double = start_double()
+    client = WireClient(double.port)
+    try:
+        client.sasl_anonymous()
+        client.open()
+        client.send_frame(BeginFrame(remote_channel=None, next_outgoing_id=0, incoming_window=5000,
+                                     outgoing_window=5000, handle_max=255,
+                                     offered_capabilities=None, desired_capabilities=None,
+                                     properties=None), channel=channel)
+        code, fields = client.read_frame()
+        if channel <= 4999:
+            assert (code, fields[0]) == (BEGIN_CODE, channel)
+        else:
+            assert code == CLOSE_CODE
+            assert fields[0][0] == b"amqp:connection:framing-error"
     finally:
         client.close()
