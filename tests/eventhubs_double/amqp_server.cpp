@@ -586,15 +586,16 @@ void amqp_server::handle_event(proton::delivery& delivery) {
                     "the test double throttles this message (busy); retry later");
         return;
     }
-    sent_events sent = read_sent_message(last_decoded_message());
+    // A copy: decoding the batch's events goes through the tap again and replaces its bytes.
+    const std::string encoded(last_decoded_message());
+    sent_events sent = read_sent_message(encoded);
     if (!sent.error_condition.empty()) {
         log("refused a message to " + it->second.address + ": " + sent.error_description);
         reject_with(delivery, sent.error_condition.c_str(), sent.error_description);
         return;
     }
     // Azure counts a batch whole against the limit; a single event by its body.
-    const std::size_t size =
-        sent.batch ? last_decoded_message().size() : sent.events[0].body.size();
+    const std::size_t size = sent.batch ? encoded.size() : sent.events[0].body.size();
     if (size > options_.max_message_size) {
         reject_with(delivery, "amqp:link:message-size-exceeded",
                     (sent.batch ? "batch of " : "body of ") + std::to_string(size) +

@@ -202,3 +202,13 @@ def test_malformed_batch_is_refused_and_nothing_is_stored(double, producer):
     with pytest.raises(EventHubError, match="batch event 1"):
         producer.send_batch(batch)
     assert producer.get_partition_properties("1")["is_empty"] is True
+
+
+def test_batch_over_the_message_size_is_refused_whole(double, producer):
+    batch = producer.create_batch(partition_id="2")
+    batch.add(EventData("e" * 10_000))
+    # 30 copies of the encoded event: each small, together over the 256 KB limit.
+    batch._message[5].extend([batch._message[5][0]] * 29)
+    with pytest.raises(EventHubError, match="batch of"):
+        producer.send_batch(batch)
+    assert producer.get_partition_properties("2")["is_empty"] is True
