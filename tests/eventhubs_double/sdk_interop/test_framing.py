@@ -76,7 +76,7 @@ def test_frame_at_the_limit_is_accepted(start_double):
 
 
 def test_idle_connection_is_closed_after_the_timeout(start_double):
-    double = start_double("--idle-timeout", "1s")
+    double = start_double("--idle-timeout", "1s", "--verbose")
     client = WireClient(double.port)
     try:
         client.sasl_anonymous()
@@ -89,6 +89,9 @@ def test_idle_connection_is_closed_after_the_timeout(start_double):
         assert 0.9 <= waited < 10
     finally:
         client.close()
+    double.stop()
+    # The streamcp keep-alive tests check this line is absent.
+    assert "idle-timeout expired" in double.stderr()
 
 
 @pytest.mark.parametrize("channel", [4999, 5000])

@@ -158,3 +158,35 @@ path = "{output}"
     sender.join()
     assert len(output.read_text().splitlines()) == 20
     assert "idle-timeout expired" not in double.stderr()
+
+
+def test_streamcp_sink_keeps_an_idle_connection_alive(start_double, workdir, streamcp_binary):
+    double = start_double("--hub", "quiet:2", "--idle-timeout", "2s", "--verbose")
+    config = workdir / "job.toml"
+    config.write_text(f"""
+[source]
+type = "stdin"
+{QUERY}
+[[sinks]]
+type = "eventhubs"
+connection_string_env = "SDK_QUIET_SINK"
+partition_key = "device"
+""")
+    records = [{"device": "d", "temp": i, "step": i, "datetime": f"2026-01-01T00:{i:02d}:00Z"}
+               for i in range(20)]
+    job = subprocess.Popen([streamcp_binary, "run", str(config)], stdin=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True,
+                           env=dict(os.environ, SDK_QUIET_SINK=double.connection_string("quiet")))
+    for record in records[:10]:
+        job.stdin.write(json.dumps(record) + "\n")
+    job.stdin.flush()
+    time.sleep(6)  # three idle timeouts with nothing to send
+    for record in records[10:]:
+        job.stdin.write(json.dumps(record) + "\n")
+    job.stdin.close()
+    assert job.wait(timeout=120) == 0, job.stderr.read()
+    job.stderr.close()
+    received, errors = read_events(double.connection_string("quiet"), 20)
+    assert not errors
+    assert [json.loads(event.body_as_str())["step"] for _, event in received] == list(range(20))
+    assert "idle-timeout expired" not in double.stderr()
