@@ -95,7 +95,7 @@ class amqp_server {
     void on_message(proton::delivery& delivery, proton::message& message);
     void handle_put_token(const proton::receiver& receiver, const proton::message& request);
     void handle_management(const proton::receiver& receiver, const proton::message& request);
-    void handle_event(proton::delivery& delivery, const proton::message& message);
+    void handle_event(proton::delivery& delivery);
     void reply(const proton::connection& connection, const std::string& node,
                const proton::message& request, proton::message reply);
     void on_sendable(proton::sender& sender);

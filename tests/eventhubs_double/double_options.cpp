@@ -54,6 +54,7 @@ double_options parse_options(int argc, char** argv) {
     std::string consumer_groups;
     std::string key_env = "STREAMCP_DOUBLE_KEY";
     std::string token_deadline = "20s";
+    std::string idle_timeout = "120s";
     std::string max_token_lifetime;
     options.key.name = "service";
     app.add_option("--hub", hubs,
@@ -80,6 +81,9 @@ double_options parse_options(int argc, char** argv) {
     app.add_option("--busy-every", options.busy_every, "reject every K-th message (server-busy)");
     app.add_option("--max-message-size", options.max_message_size, "bytes (default 262144)")
         ->check(CLI::Range(1, 1 << 30));
+    app.add_option(
+        "--idle-timeout", idle_timeout,
+        "advertised idle-time-out (default 120s, Azure's); silent connections close at twice it");
     app.add_option("--preload", options.preload_file, "JSON lines appended to the first hub");
     app.add_option("--preload-device-field", options.preload_device_field,
                    "field naming the device id of a preload line");
@@ -115,6 +119,10 @@ double_options parse_options(int argc, char** argv) {
                                     " must be base64 (IoT Hub signs with the decoded key)");
     }
     options.token_deadline_ms = parse_duration_ms(token_deadline, "--token-deadline");
+    options.idle_timeout_ms = parse_duration_ms(idle_timeout, "--idle-timeout");
+    if (options.idle_timeout_ms <= 0) {
+        throw std::invalid_argument("--idle-timeout: '" + idle_timeout + "' must be above 0");
+    }
     if (!max_token_lifetime.empty()) {
         options.max_token_lifetime_ms =
             parse_duration_ms(max_token_lifetime, "--max-token-lifetime");

@@ -28,6 +28,11 @@ struct double_options {
     std::uint64_t busy_first = 0;
     std::uint64_t busy_every = 0;
     std::size_t max_message_size = 262144;
+    // Azure's open frame (README.md, "Framing"): max-frame-size 65536, channel-max 4999,
+    // idle-time-out 120000 ms. The timeout is a flag so tests can watch an idle close quickly.
+    std::uint32_t max_frame_size = 65536;
+    std::uint16_t channel_max = 4999;
+    std::int64_t idle_timeout_ms = 120000;
     std::string preload_file;
     std::string preload_device_field = "deviceId";
     std::string mqtt_bridge_url;

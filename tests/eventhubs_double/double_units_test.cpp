@@ -2,7 +2,10 @@
 // Unit tests of the Event Hubs test double's pure parts: selector filters, SAS verification,
 // token coverage and MQTT topics. The SAS tokens are signed here, independently of the double.
 #include <array>
+#include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -11,6 +14,7 @@
 #include "cbs.hpp"
 #include "event_store.hpp"
 #include "mqtt_bridge.hpp"
+#include "partition_key_hash.hpp"
 #include "sas_verifier.hpp"
 #include "start_position.hpp"
 
@@ -143,6 +147,38 @@ TEST(MqttTopic, ReadsDeviceAndPropertyBag) {
 TEST(PartitionForKey, IsStableAndInRange) {
     EXPECT_EQ(partition_for_key("device-7", 4), partition_for_key("device-7", 4));
     for (int i = 0; i < 100; ++i) EXPECT_LT(partition_for_key(std::to_string(i), 3), 3U);
+}
+
+// Hash codes printed by azure-eventhub 5.15.1's generate_hash_code (its buffered producer's
+// resolver); the keys cover every tail length of lookup3 (0..12 bytes) and several full blocks.
+// tests/eventhubs_double/sdk_interop/test_partition_mapping.py compares thousands more.
+TEST(PartitionForKey, HashCodeMatchesTheAzureSdk) {
+    const std::pair<std::string_view, std::int16_t> expected[] = {
+        {"", 0},
+        {"a", -16220},
+        {"ab", 2093},
+        {"abc", -14161},
+        {"abcd", 23398},
+        {"device-1", 26788},
+        {"device-7", 28322},
+        {"abcdefghijk", -2676},
+        {"abcdefghijkl", -2373},
+        {"abcdefghijklm", -31855},
+        {"sensor-000000000000000000042", 16127},
+        {"The quick brown fox jumps over the lazy dog", -31937},
+    };
+    for (const auto& [key, hash_code] : expected) {
+        EXPECT_EQ(partition_key_hash_code(key), hash_code) << key;
+    }
+}
+
+// Azure (and the .NET / Java resolvers) take |hash % count| with a truncating remainder.
+TEST(PartitionForKey, NegativeHashCodesUseTheTruncatingRemainder) {
+    EXPECT_EQ(partition_for_key("a", 4), 0U);    // -16220 % 4 == 0
+    EXPECT_EQ(partition_for_key("abc", 4), 1U);  // -14161 % 4 == -1
+    EXPECT_EQ(partition_for_key("abc", 32), 17U);
+    EXPECT_EQ(partition_for_key("abcd", 3), 1U);  // 23398 % 3
+    EXPECT_EQ(partition_for_key("", 7), 0U);
 }
 
 }  // namespace

@@ -14,7 +14,8 @@ namespace {
 
 // Same number for a device on every run: readers compare it across reconnects.
 std::string auth_generation_id(const std::string& device_id) {
-    return "63" + std::to_string(600000000000000000ULL + partition_for_key(device_id, 1000000007));
+    const auto hash = static_cast<std::uint16_t>(partition_key_hash_code(device_id));
+    return "63" + std::to_string(600000000000000000ULL + hash);
 }
 
 }  // namespace

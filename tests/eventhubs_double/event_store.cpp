@@ -40,15 +40,6 @@ event_hub* event_store::find(std::string_view name) {
     return nullptr;
 }
 
-std::uint32_t partition_for_key(std::string_view key, std::size_t partition_count) {
-    std::uint32_t hash = 2166136261U;
-    for (char c : key) {
-        hash ^= static_cast<unsigned char>(c);
-        hash *= 16777619U;
-    }
-    return static_cast<std::uint32_t>(hash % partition_count);
-}
-
 std::int64_t now_ms() {
     using namespace std::chrono;
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();

@@ -12,6 +12,8 @@
 #include <proton/message.hpp>
 #include <proton/message_id.hpp>
 
+#include "partition_key_hash.hpp"
+
 namespace streamcp::eventhubs_double {
 
 /// One retained event, as the service stores it: the sender's bytes plus the system properties
@@ -71,10 +73,6 @@ class event_store {
   private:
     std::vector<event_hub> hubs_;
 };
-
-/// Partition for a partition key or device id: FNV-1a (32 bit) of its bytes modulo the count.
-/// Stable and documented, but NOT the hash Event Hubs or IoT Hub use.
-[[nodiscard]] std::uint32_t partition_for_key(std::string_view key, std::size_t partition_count);
 
 [[nodiscard]] std::int64_t now_ms();
 
