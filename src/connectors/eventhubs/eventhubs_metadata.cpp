@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "eventhubs_metadata.hpp"
 
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -107,13 +108,14 @@ std::string format_asa_time(std::int64_t epoch_ms) {
     const auto day = floor<days>(time);
     const year_month_day date{day};
     const hh_mm_ss clock{time - day};
-    char text[40];
-    std::snprintf(
-        text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02d.%03d0000Z", static_cast<int>(date.year()),
-        static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-        static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
-        static_cast<int>(clock.seconds().count()), static_cast<int>(clock.subseconds().count()));
-    return text;
+    std::array<char, 40> text{};
+    std::snprintf(text.data(), text.size(), "%04d-%02u-%02uT%02d:%02d:%02d.%03d0000Z",
+                  static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                  static_cast<unsigned>(date.day()), static_cast<int>(clock.hours().count()),
+                  static_cast<int>(clock.minutes().count()),
+                  static_cast<int>(clock.seconds().count()),
+                  static_cast<int>(clock.subseconds().count()));
+    return text.data();
 }
 
 void append_with_metadata(std::string& out, std::string_view body, const event_metadata& metadata) {
@@ -143,7 +145,7 @@ void append_with_metadata(std::string& out, std::string_view body, const event_m
         pipeline::append_json_string(out, metadata.partition_id);
     }
     if (metadata.iothub) {
-        out += ",\"IoTHub\":{\"MessageId\":";
+        out += R"(,"IoTHub":{"MessageId":)";
         append_optional_string(out, metadata.message_id);
         out += ",\"CorrelationId\":";
         append_optional_string(out, metadata.correlation_id);

@@ -136,8 +136,8 @@ void eventhubs_reader::shutdown(std::function<void()> closed) {
 void eventhubs_reader::discover() {
     const std::uint64_t generation = generation_;
     read_partition_ids(connection_.management(), settings_.hub,
-                       [this, generation](std::vector<std::string> ids, const std::string& error,
-                                          std::int64_t status) {
+                       [this, generation](const std::vector<std::string>& ids,
+                                          const std::string& error, std::int64_t status) {
                            if (generation != generation_ || stopped_) {
                                return;
                            }
@@ -249,9 +249,10 @@ void eventhubs_reader::on_message(proton::delivery& delivery, proton::message& m
     queue_.push(std::move(event));
 }
 
-void eventhubs_reader::on_receiver_error(proton::receiver&) {}  // handled in on_receiver_close
+void eventhubs_reader::on_receiver_error(proton::receiver& /*unused*/) {
+}  // handled in on_receiver_close
 
-void eventhubs_reader::on_error(const proton::error_condition&) {}
+void eventhubs_reader::on_error(const proton::error_condition& /*unused*/) {}
 
 void eventhubs_reader::on_receiver_close(proton::receiver& receiver) {
     if (stopped_) {
@@ -338,14 +339,14 @@ void eventhubs_reader::follow_redirect(const proton::error_condition& error) {
         hub.pop_back();
     }
     const bool tls = address.compare(0, scheme_end, "amqps") == 0;
-    const std::string hostname = info.count("hostname") != 0
+    const std::string hostname = info.contains("hostname")
                                      ? info["hostname"]
                                      : address.substr(scheme_end + 3, path_start - scheme_end - 3);
     amqp_peer peer = settings_.peer;
     try {
         const std::string network_host =
-            info.count("network-host") != 0 ? info["network-host"] : hostname;
-        split_host_port(info.count("port") != 0 ? network_host + ":" + info["port"] : network_host,
+            info.contains("network-host") ? info["network-host"] : hostname;
+        split_host_port(info.contains("port") ? network_host + ":" + info["port"] : network_host,
                         tls, "redirect", peer);
     } catch (const std::invalid_argument& bad) {
         fatal(settings_.name + ": " + bad.what());

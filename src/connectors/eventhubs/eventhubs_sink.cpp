@@ -90,7 +90,7 @@ void eventhubs_sink::send(std::vector<outgoing_body>& bodies) {
     const auto post_batch = [this, &batch] {
         if (!batch.empty()) {
             runner_->post([writer = writer_.get(), messages = std::move(batch)]() mutable {
-                writer->submit(std::move(messages));
+                writer->submit(messages);
             });
             batch.clear();
         }
@@ -130,7 +130,7 @@ void eventhubs_sink::sync() {
     window_.wait_all();
 }
 
-void eventhubs_sink::truncate(std::uint64_t) {
+void eventhubs_sink::truncate(std::uint64_t /*size*/) {
     throw std::logic_error(name() + ": an AMQP output cannot be truncated");
 }
 
@@ -167,7 +167,8 @@ std::unique_ptr<pipeline::line_sink> make_eventhubs_sink(const pipeline::endpoin
                                     "' is not 'lines' or 'array'");
     }
     settings.max_message_bytes = static_cast<std::size_t>(
-        pipeline::option_int(config, "max_message_bytes", 256 * 1024, 4096, 16 * 1024 * 1024));
+        pipeline::option_int(config, "max_message_bytes", std::int64_t{256} * 1024, 4096,
+                             std::int64_t{16} * 1024 * 1024));
     settings.partition_key = pipeline::option_string(config, "partition_key", "");
     settings.max_in_flight =
         static_cast<std::uint64_t>(pipeline::option_int(config, "max_in_flight", 256, 1, 100000));

@@ -122,7 +122,7 @@ bool eventhubs_source::next(std::string_view& line) {
     return true;
 }
 
-void eventhubs_source::seek(std::uint64_t) {
+void eventhubs_source::seek(std::uint64_t /*offset*/) {
     throw std::runtime_error(settings_.name +
                              ": a broker input resumes from its partition positions, not a byte "
                              "offset");

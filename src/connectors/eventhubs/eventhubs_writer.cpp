@@ -63,7 +63,7 @@ void eventhubs_writer::fatal(const std::string& reason) {
     window_.fail(reason);
 }
 
-void eventhubs_writer::ready(proton::connection&) { attach(); }
+void eventhubs_writer::ready(proton::connection& /*unused*/) { attach(); }
 
 void eventhubs_writer::attach() {
     proton::target_options target;
@@ -86,9 +86,11 @@ void eventhubs_writer::requeue_in_flight() {
     in_flight_.clear();
 }
 
-void eventhubs_writer::submit(std::vector<std::pair<std::uint64_t, proton::message>> messages) {
-    for (auto& [sequence, message] : messages) {
-        pending_.emplace(sequence, std::move(message));
+void eventhubs_writer::submit(
+    const std::vector<std::pair<std::uint64_t, proton::message>>& messages) {
+    // proton::message copies (it has no move), so a const reference costs nothing extra.
+    for (const auto& [sequence, message] : messages) {
+        pending_.emplace(sequence, message);
     }
     send_pending();
     connection_.wake();
@@ -103,7 +105,7 @@ void eventhubs_writer::send_pending() {
     }
 }
 
-void eventhubs_writer::on_sendable(proton::sender&) { send_pending(); }
+void eventhubs_writer::on_sendable(proton::sender& /*unused*/) { send_pending(); }
 
 void eventhubs_writer::on_tracker_accept(proton::tracker& tracker) {
     const auto sequence = sequence_of(tracker);
@@ -158,9 +160,9 @@ void eventhubs_writer::retry_later(std::uint64_t sequence, const std::string& ou
     });
 }
 
-void eventhubs_writer::on_sender_error(proton::sender&) {}  // handled in on_sender_close
+void eventhubs_writer::on_sender_error(proton::sender& /*unused*/) {}  // handled in on_sender_close
 
-void eventhubs_writer::on_error(const proton::error_condition&) {}
+void eventhubs_writer::on_error(const proton::error_condition& /*unused*/) {}
 
 void eventhubs_writer::on_sender_close(proton::sender& sender) {
     if (stopped_ || !(sender == sender_)) {

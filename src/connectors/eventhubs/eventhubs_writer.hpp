@@ -39,7 +39,7 @@ class eventhubs_writer : public proton::messaging_handler {
 
     void start();
     /// Queues messages numbered by `send_window::reserve`.
-    void submit(std::vector<std::pair<std::uint64_t, proton::message>> messages);
+    void submit(const std::vector<std::pair<std::uint64_t, proton::message>>& messages);
     /// Closes the connection; `closed` runs when it is closed.
     void shutdown(std::function<void()> closed);
 

@@ -171,7 +171,7 @@ void amqp_connection::on_session_error(proton::session& session) {
 
 void amqp_connection::on_error(const proton::error_condition& error) { last_error_ = error.what(); }
 
-void amqp_connection::on_transport_close(proton::transport&) {
+void amqp_connection::on_transport_close(proton::transport& /*unused*/) {
     transport_open_ = false;
     ready_ = false;
     cbs_link_.reset();

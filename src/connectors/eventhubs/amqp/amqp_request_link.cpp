@@ -65,9 +65,9 @@ void amqp_request_link::send_queued() {
     }
 }
 
-void amqp_request_link::on_sendable(proton::sender&) { send_queued(); }
+void amqp_request_link::on_sendable(proton::sender& /*unused*/) { send_queued(); }
 
-void amqp_request_link::on_message(proton::delivery&, proton::message& message) {
+void amqp_request_link::on_message(proton::delivery& /*unused*/, proton::message& message) {
     const proton::message_id correlation = message.correlation_id();
     auto match = pending_.end();
     if (correlation.type() == proton::ULONG) {

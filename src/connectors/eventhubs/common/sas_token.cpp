@@ -128,7 +128,7 @@ std::string hmac_sha256(std::string_view key, std::string_view message) {
              &length) == nullptr) {
         throw std::runtime_error("HMAC-SHA256 failed in OpenSSL");
     }
-    return std::string(reinterpret_cast<const char*>(digest.data()), length);
+    return {reinterpret_cast<const char*>(digest.data()), length};
 }
 
 std::string make_sas_token(std::string_view resource_uri, std::string_view key,
