@@ -7,6 +7,7 @@
 #include "adapters/file_line_sink.hpp"
 #include "adapters/file_line_source.hpp"
 #include "cli/commands.hpp"
+#include "cli/metrics_option.hpp"
 #include "cli/run_reporting.hpp"
 #include "pipeline/detect_runner.hpp"
 #include "pipeline/duration_parse.hpp"
@@ -38,6 +39,7 @@ struct detect_flags {
     bool quiet = false;
     unsigned threads = 1;
     pipeline::archive_config archive;
+    std::string metrics_listen;
 };
 
 pipeline::detect_query to_query(const detect_flags& flags) {
@@ -77,6 +79,8 @@ int run_detect_command(const detect_flags& flags) {
             .interval = pipeline::parse_duration(flags.checkpoint_interval)};
     }
     pipeline::detect_job::validate(query);  // before any file is created or truncated
+    const auto metrics =
+        start_metrics(flags.metrics_listen, "--metrics-listen", query, 1, settings);
     std::unique_ptr<adapters::file_archive> archive;
     if (!flags.archive.path.empty()) {
         archive = make_archive(flags.archive, query.out_of_order_tolerance);
@@ -89,8 +93,9 @@ int run_detect_command(const detect_flags& flags) {
         rejects.emplace(flags.rejects);
     }
     settings.progress = make_progress(flags.quiet);
-    const pipeline::detect_counts counts =
-        pipeline::run_detect(query, source, output, rejects ? &*rejects : nullptr, settings);
+    const pipeline::detect_counts counts = pipeline::run_detect(
+        query, source, output, metered_rejects(metrics.get(), rejects ? &*rejects : nullptr),
+        settings);
     output.flush();
     print_summary("detect", counts);
     return 0;
@@ -180,6 +185,7 @@ void add_detect_command(CLI::App& root, command_action& action) {
                         "without --partition-by one thread does the work")
         ->capture_default_str();
     cmd->add_flag("--quiet,-q", flags->quiet, "No progress line on a terminal");
+    add_metrics_listen_option(*cmd, flags->metrics_listen);
     cmd->callback([flags, &action] { action = [flags] { return run_detect_command(*flags); }; });
 }
 

@@ -61,6 +61,13 @@ void detect_job::set_archive(archive_sink* archive, std::uint32_t partition) noe
     }
 }
 
+void detect_job::set_score_observer(score_observer* observer) noexcept {
+    observer_ = observer;
+    if (sharded_) {
+        sharded_->set_score_observer(observer);
+    }
+}
+
 const detect_counts& detect_job::counts() const noexcept {
     return sharded_ ? sharded_->counts() : counts_;
 }
@@ -169,6 +176,9 @@ void detect_job::evaluate(const released_event& released) {
         // The decoder and the ordering stage make this unreachable; keep the run going anyway.
         write_reject({reject_reason::out_of_order, error.what()}, released.raw, released.line);
         return;
+    }
+    if (observer_ != nullptr) {
+        observer_->scored(released, result, function_.partition_count());
     }
     const bool anomaly = result && result->is_anomaly;
     counts_.anomalies += anomaly ? 1 : 0;

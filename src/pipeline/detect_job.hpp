@@ -17,6 +17,7 @@
 #include "pipeline/event_order.hpp"
 #include "pipeline/line_sink.hpp"
 #include "pipeline/output_encoder.hpp"
+#include "pipeline/score_observer.hpp"
 
 namespace streamcp::pipeline {
 
@@ -70,6 +71,8 @@ class detect_job {
     /// Archives every input line that has a usable timestamp (decoded, or rejected for its
     /// value or key) to `archive` under `partition`, before ordering. Null: no archive.
     void set_archive(archive_sink* archive, std::uint32_t partition = 0) noexcept;
+    /// Shows every scored event to `observer` (the metrics); null: none.
+    void set_score_observer(score_observer* observer) noexcept;
 
     /// One input line (no newline; `simdjson::SIMDJSON_PADDING` readable bytes after it) and
     /// its 1-based line number.
@@ -112,6 +115,7 @@ class detect_job {
     line_sink& output_;
     line_sink* rejects_;
     archive_sink* archive_ = nullptr;
+    score_observer* observer_ = nullptr;
     std::uint32_t archive_partition_ = 0;
     event_decoder decoder_;
     event_order order_;

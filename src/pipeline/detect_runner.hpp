@@ -11,6 +11,7 @@
 #include "pipeline/detect_job.hpp"
 #include "pipeline/line_sink.hpp"
 #include "pipeline/line_source.hpp"
+#include "pipeline/metrics_registry.hpp"
 
 namespace streamcp::pipeline {
 
@@ -28,6 +29,8 @@ struct run_settings {
     archive_sink* archive = nullptr;
     /// Called about twice a second with the counts so far, and once at the end (`done`).
     std::function<void(const detect_counts& counts, bool done)> progress;
+    /// Updated as the run goes (`--metrics-listen`); null: no metrics.
+    metrics_registry* metrics = nullptr;
 };
 
 /// Runs `query` over `source` to the end. With a checkpoint it first restores the last one

@@ -152,6 +152,12 @@ void sharded_detect::set_archive(archive_sink* archive, std::uint32_t partition)
     decoder_.set_archive(archive, partition);
 }
 
+void sharded_detect::set_score_observer(score_observer* observer) noexcept {
+    for (auto& w : workers_) {  // idle until the first batch, which orders this write first
+        w->job.set_score_observer(observer);
+    }
+}
+
 void sharded_detect::process(std::string_view line, std::uint64_t line_number) {
     write_pending();
     if (!filling_) {

@@ -31,6 +31,7 @@ class sharded_detect {
     sharded_detect& operator=(const sharded_detect&) = delete;
 
     void set_archive(archive_sink* archive, std::uint32_t partition) noexcept;
+    void set_score_observer(score_observer* observer) noexcept;
     void process(std::string_view line, std::uint64_t line_number);
     /// Dispatches the batch being filled and writes every batch in flight.
     void settle();
