@@ -60,12 +60,23 @@ void score_watch::observe(const partition_key& key, std::int64_t time_ns, double
     if (index == not_found) {
         return;
     }
-    slot& s = slots_[index];
-    s.ratio = ratio;
+    append(slots_[index], point, ratio);
+    update_admit_ratio();
+}
+
+void score_watch::append(slot& s, const score_point& point, double ratio) const noexcept {
+    const bool drops_peak = s.size == points_per_key && s.ring[s.next].score / threshold_ >= s.peak;
     s.ring[s.next] = point;
     s.next = (s.next + 1) % points_per_key;
     s.size = std::min(s.size + 1, points_per_key);
-    update_admit_ratio();
+    if (drops_peak) {  // rare: the point leaving was the highest, so look at them all
+        s.peak = 0;
+        for (std::size_t i = 0; i < s.size; ++i) {
+            s.peak = std::max(s.peak, s.ring[i].score / threshold_);
+        }
+    } else {
+        s.peak = std::max(s.peak, ratio);
+    }
 }
 
 std::size_t score_watch::admit(const partition_key& key, double ratio) {
@@ -75,14 +86,14 @@ std::size_t score_watch::admit(const partition_key& key, double ratio) {
     } else {
         index = 0;
         for (std::size_t i = 1; i < used_; ++i) {
-            if (slots_[i].ratio < slots_[index].ratio) {
+            if (slots_[i].peak < slots_[index].peak) {
                 index = i;
             }
         }
     }
     slots_[index] = slot{};
     slots_[index].key = key;
-    slots_[index].ratio = ratio;
+    slots_[index].peak = ratio;
     return index;
 }
 
@@ -90,9 +101,9 @@ void score_watch::update_admit_ratio() noexcept {
     if (used_ < watched_keys) {
         return;
     }
-    double lowest = slots_[0].ratio;
+    double lowest = slots_[0].peak;
     for (std::size_t i = 1; i < used_; ++i) {
-        lowest = std::min(lowest, slots_[i].ratio);
+        lowest = std::min(lowest, slots_[i].peak);
     }
     admit_ratio_ = std::max(lowest, 0.0) * churn_margin;
 }
@@ -102,7 +113,7 @@ void score_watch::copy_to(std::vector<watched_key>& keys,
     const std::lock_guard lock(mutex_);
     for (std::size_t i = 0; i < used_; ++i) {
         const slot& s = slots_[i];
-        watched_key out{.key = key_text(s.key), .ratio = s.ratio, .points = {}};
+        watched_key out{.key = key_text(s.key), .ratio = s.peak, .points = {}};
         out.points.reserve(s.size);
         const std::size_t first = (s.next + points_per_key - s.size) % points_per_key;
         for (std::size_t j = 0; j < s.size; ++j) {

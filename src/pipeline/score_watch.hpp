@@ -26,7 +26,7 @@ struct anomaly_entry {
 
 struct watched_key {
     std::string key;
-    double ratio = 0;                 ///< the latest score ÷ the threshold
+    double ratio = 0;                 ///< the highest score ÷ threshold among `points`
     std::vector<score_point> points;  ///< oldest first
 };
 
@@ -35,7 +35,7 @@ struct watched_key {
 [[nodiscard]] std::string key_text(const partition_key& key);
 
 /// What one scoring thread saw that the status page shows: its last anomalies, and the few
-/// keys whose latest score is highest relative to the threshold with their recent points.
+/// keys whose recent scores peak highest relative to the threshold, with those points.
 /// History is kept only for those keys, so the work per event and per page stays bounded
 /// however many keys there are. `observe` runs on the owning thread only; `copy_*` on any.
 class score_watch {
@@ -55,7 +55,7 @@ class score_watch {
   private:
     struct slot {
         partition_key key;
-        double ratio = 0;
+        double peak = 0;  ///< the highest ratio in `ring`
         std::array<score_point, points_per_key> ring{};
         std::size_t size = 0;
         std::size_t next = 0;
@@ -64,6 +64,7 @@ class score_watch {
     [[nodiscard]] std::size_t find(const partition_key& key) const noexcept;
     std::size_t admit(const partition_key& key, double ratio);
     void update_admit_ratio() noexcept;
+    void append(slot& s, const score_point& point, double ratio) const noexcept;
 
     double threshold_;
     mutable std::mutex mutex_;  // the owner takes it only for watched keys and anomalies

@@ -94,40 +94,45 @@ std::string polyline(const std::vector<double>& ys, double low, double high, dou
     return "<polyline class=\"" + std::string(css_class) + "\" points=\"" + points + "\"/>";
 }
 
+/// The lowest and highest finite numbers of `ys` and `also` (NaN: none), never an empty span.
+std::pair<double, double> finite_range(const std::vector<double>& ys, double also) {
+    double low = std::isfinite(also) ? also : INFINITY;
+    double high = std::isfinite(also) ? also : -INFINITY;
+    for (const double y : ys) {
+        if (std::isfinite(y)) {
+            low = std::min(low, y);
+            high = std::max(high, y);
+        }
+    }
+    if (!std::isfinite(low)) {
+        return {0, 1};
+    }
+    return {low, high > low ? high : low + 1};
+}
+
 std::string key_chart(const watched_key& key, double threshold) {
     std::vector<double> values;
     std::vector<double> scores;
     for (const score_point& p : key.points) {
         values.push_back(p.value);
-        scores.push_back(p.score);
+        // Scores span many orders of magnitude: drawn on a log scale (0 is left out).
+        scores.push_back(p.score > 0 ? std::log10(p.score) : NAN);
     }
-    double low = INFINITY;
-    double high = -INFINITY;
-    for (const double v : values) {
-        if (std::isfinite(v)) {
-            low = std::min(low, v);
-            high = std::max(high, v);
-        }
-    }
-    if (!std::isfinite(low)) {
-        low = 0;
-        high = 1;
-    }
-    const double score_top =
-        std::max(threshold, *std::max_element(scores.begin(), scores.end(),
-                                              [](double a, double b) { return a < b; })) *
-        1.1;
+    const auto [low, high] = finite_range(values, NAN);
+    const double log_threshold = std::log10(threshold);
+    const auto [score_low, score_high] = finite_range(scores, log_threshold);
     const double score_box = chart_height + 20;
-    const double threshold_y = score_box + chart_height * (1 - threshold / score_top);
+    const double threshold_y =
+        score_box + chart_height * (1 - (log_threshold - score_low) / (score_high - score_low));
     std::string out = "<figure><figcaption>key <b>" + escaped(key.key) +
                       "</b> · score ÷ threshold " + number(key.ratio) + "</figcaption>";
     out += "<svg viewBox=\"0 -4 " + fixed(chart_width, 0) + " " + fixed(2 * chart_height + 28, 0) +
            "\" width=\"" + fixed(chart_width, 0) + "\" role=\"img\">";
     out += "<text x=\"2\" y=\"8\">value</text>" + polyline(values, low, high, 0, "value");
-    out += "<text x=\"2\" y=\"" + fixed(score_box + 8, 0) + "\">score</text>";
+    out += "<text x=\"2\" y=\"" + fixed(score_box + 8, 0) + "\">score (log)</text>";
     out += "<line class=\"threshold\" x1=\"0\" x2=\"" + fixed(chart_width, 0) + "\" y1=\"" +
            fixed(threshold_y, 1) + "\" y2=\"" + fixed(threshold_y, 1) + "\"/>";
-    out += polyline(scores, 0, score_top, score_box, "score");
+    out += polyline(scores, score_low, score_high, score_box, "score");
     out += "</svg></figure>\n";
     return out;
 }
