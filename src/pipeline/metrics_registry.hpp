@@ -98,8 +98,6 @@ class metrics_registry final : public score_observer {
     }
     /// A checkpoint was committed; it took `took`.
     void checkpoint_committed(std::chrono::nanoseconds took);
-    /// An error in `component` (source, sink, checkpoint) ended the run.
-    void runtime_error(const std::string& component);
 
     void scored(const released_event& event, const std::optional<record>& result,
                 std::size_t partitions) noexcept override;
@@ -130,12 +128,11 @@ class metrics_registry final : public score_observer {
     std::array<std::atomic<score_shard*>, max_shards> shards_{};
     std::atomic<std::size_t> shard_count_{0};
 
-    mutable std::mutex rare_mutex_;  // checkpoints and errors: a few a minute at most
+    mutable std::mutex checkpoint_mutex_;  // checkpoints: a few a minute at most
     std::array<std::uint64_t, checkpoint_buckets.size()> checkpoint_bucket_counts_{};
     std::uint64_t checkpoint_count_ = 0;
     double checkpoint_seconds_ = 0;
     double last_checkpoint_unix_ = 0;
-    std::vector<std::pair<std::string, std::uint64_t>> runtime_errors_;
 };
 
 }  // namespace streamcp::pipeline
