@@ -88,6 +88,9 @@ metrics_server::metrics_server(const listen_address& address, const metrics_regi
     : server_(std::make_unique<httplib::Server>()), sampler_(std::make_unique<status_sampler>()) {
     // One handler thread: scrapes and page loads are rare, and the job keeps the cores.
     server_->new_task_queue = [] { return new httplib::ThreadPool(1); };
+    // Debian's build polls the listening socket without a timeout on Linux, spinning a core;
+    // waiting in poll instead costs nothing (stop() closes the socket, which wakes it).
+    server_->set_idle_interval(std::chrono::milliseconds{200});
     server_->Get("/metrics", [&metrics](const httplib::Request&, httplib::Response& response) {
         response.set_content(metrics.exposition(), "text/plain; version=0.0.4; charset=utf-8");
     });
