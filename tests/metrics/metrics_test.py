@@ -6,6 +6,7 @@ Each case feeds a job through a pipe and keeps the pipe open, so the job waits f
 while the test looks at it; then it closes the pipe and checks the job's final summary.
 
   exposition   /metrics mid-run: counts of what was fed, rejects by reason, promtool check
+  run_config   the same through `streamcp run` with `[metrics] listen` and two sinks
   prometheus   a real Prometheus scrapes the job; PromQL over its HTTP API gives the counts
   status_page  headless Chromium renders /, writes a screenshot; its numbers equal /metrics
 
@@ -81,13 +82,13 @@ def get(url):
 class Job:
     """`streamcp detect` reading from a pipe this test holds open."""
 
-    def __init__(self, streamcp, workdir):
+    def __init__(self, streamcp, workdir, command=None):
         self.lines = events(streamcp)
         self.stderr = open(os.path.join(workdir, "detect.stderr"), "w+")
-        self.process = subprocess.Popen(
-            [streamcp, "detect", *QUERY, "--metrics-listen", "127.0.0.1:0",
-             "--output", os.path.join(workdir, "out.jsonl")],
-            stdin=subprocess.PIPE, stderr=self.stderr, text=True)
+        command = command or ["detect", *QUERY, "--metrics-listen", "127.0.0.1:0",
+                              "--output", os.path.join(workdir, "out.jsonl")]
+        self.process = subprocess.Popen([streamcp, *command], stdin=subprocess.PIPE,
+                                        stderr=self.stderr, text=True)
         self.port = self._port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process.stdin.write("\n".join(self.lines) + "\n")
@@ -127,13 +128,13 @@ class Job:
                         map(int, match.groups())))
 
 
-def counts_of(samples):
+def counts_of(samples, sink="0"):
     plain = lambda name: samples[(name, frozenset())]  # noqa: E731
     rejects = {dict(labels)["reason"]: value for (name, labels), value in samples.items()
                if name == "streamcp_input_deserialization_errors_total"}
     return {
         "read": plain("streamcp_input_events_total"),
-        "written": samples[("streamcp_output_events_total", frozenset({("sink", "0")}))],
+        "written": samples[("streamcp_output_events_total", frozenset({("sink", sink)}))],
         "filtered": plain("streamcp_filtered_events_total"),
         "rejected": sum(rejects.values()),
         "anomalies": plain("streamcp_anomalies_total"),
@@ -174,6 +175,45 @@ def case_exposition(args, workdir):
     if summary != counts:
         fail(f"summary {summary} differs from the metrics {counts}")
     print(f"ok: mid-run metrics equal the summary {summary}; promtool check metrics passed")
+
+
+RUN_CONFIG = """
+[source]
+type = "stdin"
+[query]
+value = "temp"
+timestamp = "datetime"
+partition_by = "device"
+confidence = 80
+history = 60
+duration = "10m"
+out_of_order_action = "drop"
+only_anomalies = true
+[[sinks]]
+type = "file"
+path = "{workdir}/first.jsonl"
+[[sinks]]
+type = "file"
+path = "{workdir}/second.jsonl"
+[metrics]
+listen = "127.0.0.1:0"
+"""
+
+
+def case_run_config(args, workdir):
+    config = os.path.join(workdir, "job.toml")
+    with open(config, "w") as f:
+        f.write(RUN_CONFIG.format(workdir=workdir))
+    job = Job(args.streamcp, workdir, ["run", config, "--quiet"])
+    samples = job.metrics_when_idle()
+    counts = check_counts(samples, job)
+    second, _ = counts_of(samples, sink="1")
+    if second != counts:
+        fail(f"sink 1 counts {second} differ from sink 0's {counts}")
+    summary = job.finish()
+    if summary != counts:
+        fail(f"summary {summary} differs from the metrics {counts}")
+    print(f"ok: `run` with [metrics] listen serves the counts of both sinks {summary}")
 
 
 def promql(prometheus, query):
@@ -277,7 +317,7 @@ def case_status_page(args, workdir):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("case", choices=["exposition", "prometheus", "status_page"])
+    parser.add_argument("case", choices=["exposition", "run_config", "prometheus", "status_page"])
     parser.add_argument("--streamcp", required=True)
     parser.add_argument("--prometheus-dir", help="scripts/prometheus-server's run directory")
     parser.add_argument("--out", default=".", help="where the status page's screenshot goes")
