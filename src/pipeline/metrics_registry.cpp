@@ -25,6 +25,8 @@ double query_threshold(const detect_query& query) {
         .threshold();
 }
 
+std::atomic<std::uint64_t> next_registry_id{1};
+
 double unix_now() {
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
         .count();
@@ -45,7 +47,9 @@ struct metrics_registry::score_shard {
 };
 
 metrics_registry::metrics_registry(const detect_query& query, std::size_t sinks)
-    : sinks_(sinks), threshold_(query_threshold(query)) {}
+    : id_(next_registry_id.fetch_add(1, std::memory_order_relaxed)),
+      sinks_(sinks),
+      threshold_(query_threshold(query)) {}
 
 metrics_registry::~metrics_registry() {
     for (auto& shard : shards_) {
@@ -54,11 +58,11 @@ metrics_registry::~metrics_registry() {
 }
 
 metrics_registry::score_shard& metrics_registry::my_shard() noexcept {
-    // Each scoring thread caches its shard; a thread that outlives one registry and scores
-    // for another (tests) gets a fresh one.
-    thread_local const metrics_registry* owner = nullptr;
+    // Each scoring thread caches its shard. The cache is keyed by the registry's id, not its
+    // address, so a later registry at the same address (tests) never sees a freed shard.
+    thread_local std::uint64_t owner = 0;
     thread_local score_shard* mine = nullptr;
-    if (owner != this) {
+    if (owner != id_) {
         const std::size_t index =
             std::min(shard_count_.fetch_add(1, std::memory_order_relaxed), max_shards - 1);
         score_shard* shard = shards_[index].load(std::memory_order_acquire);
@@ -66,7 +70,7 @@ metrics_registry::score_shard& metrics_registry::my_shard() noexcept {
             shard = new score_shard(threshold_);
             shards_[index].store(shard, std::memory_order_release);
         }
-        owner = this;
+        owner = id_;
         mine = shard;
     }
     return *mine;

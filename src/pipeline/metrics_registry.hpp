@@ -111,6 +111,7 @@ class metrics_registry final : public score_observer {
     score_shard& my_shard() noexcept;
     void append_checkpoint_metrics(std::string& out) const;
 
+    std::uint64_t id_;  ///< unique per registry in the process: tells scoring threads' caches apart
     std::size_t sinks_;
     double threshold_;
     single_writer_counter read_;
