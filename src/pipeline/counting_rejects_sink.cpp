@@ -6,7 +6,7 @@ namespace {
 
 /// The reason of one rejects record: every record starts `{"reason":"<name>"`.
 std::optional<reject_reason> reason_of(std::string_view record) {
-    constexpr std::string_view prefix = "{\"reason\":\"";
+    constexpr std::string_view prefix = R"({"reason":")";
     if (!record.starts_with(prefix)) {
         return std::nullopt;
     }

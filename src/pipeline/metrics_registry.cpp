@@ -2,8 +2,10 @@
 #include "pipeline/metrics_registry.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <limits>
+#include <new>
 
 #include <streamcp/model/change_point_detector.hpp>
 
@@ -57,7 +59,7 @@ metrics_registry::~metrics_registry() {
     }
 }
 
-metrics_registry::score_shard& metrics_registry::my_shard() noexcept {
+metrics_registry::score_shard* metrics_registry::my_shard() noexcept {
     // Each scoring thread caches its shard. The cache is keyed by the registry's id, not its
     // address, so a later registry at the same address (tests) never sees a freed shard.
     thread_local std::uint64_t owner = 0;
@@ -67,18 +69,25 @@ metrics_registry::score_shard& metrics_registry::my_shard() noexcept {
             std::min(shard_count_.fetch_add(1, std::memory_order_relaxed), max_shards - 1);
         score_shard* shard = shards_[index].load(std::memory_order_acquire);
         if (shard == nullptr) {
-            shard = new score_shard(threshold_);
+            shard = new (std::nothrow) score_shard(threshold_);
+            if (shard == nullptr) {
+                return nullptr;  // out of memory: this thread's events go unwatched
+            }
             shards_[index].store(shard, std::memory_order_release);
         }
         owner = id_;
         mine = shard;
     }
-    return *mine;
+    return mine;
 }
 
 void metrics_registry::scored(const released_event& event, const std::optional<record>& result,
                               std::size_t partitions) noexcept {
-    score_shard& shard = my_shard();
+    score_shard* const mine = my_shard();
+    if (mine == nullptr) {
+        return;
+    }
+    score_shard& shard = *mine;
     if (event.time != event.event.time) {
         shard.adjusted.add(1);  // only the adjust action moves an event's time
     }
@@ -155,10 +164,11 @@ void metrics_registry::append_checkpoint_metrics(std::string& out) const {
     append_metric_header(out, "streamcp_checkpoint_duration_seconds", "histogram",
                          "Time to commit a checkpoint (sync the outputs, write SQLite).");
     for (std::size_t i = 0; i < checkpoint_buckets.size(); ++i) {
-        char bound[32];
-        const auto end = std::to_chars(bound, bound + sizeof bound, checkpoint_buckets[i]).ptr;
+        std::array<char, 32> bound{};
+        const char* end =
+            std::to_chars(bound.data(), bound.data() + bound.size(), checkpoint_buckets[i]).ptr;
         append_sample(out, "streamcp_checkpoint_duration_seconds_bucket",
-                      label("le", std::string_view(bound, static_cast<std::size_t>(end - bound))),
+                      label("le", std::string_view(bound.data(), end)),
                       checkpoint_bucket_counts_[i]);
     }
     append_sample(out, "streamcp_checkpoint_duration_seconds_bucket", label("le", "+Inf"),

@@ -108,7 +108,7 @@ class metrics_registry final : public score_observer {
 
   private:
     struct score_shard;
-    score_shard& my_shard() noexcept;
+    score_shard* my_shard() noexcept;
     void append_checkpoint_metrics(std::string& out) const;
 
     std::uint64_t id_;  ///< unique per registry in the process: tells scoring threads' caches apart

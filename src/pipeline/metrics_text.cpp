@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "pipeline/metrics_text.hpp"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 
@@ -30,9 +31,9 @@ void append_sample(std::string& out, std::string_view name, std::string_view lab
     } else if (std::isinf(value)) {
         out.append(value > 0 ? "+Inf" : "-Inf");
     } else {
-        char buffer[32];
-        const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
-        out.append(buffer, end);
+        std::array<char, 32> buffer{};
+        const char* end = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value).ptr;
+        out.append(std::string_view(buffer.data(), end));
     }
     out.push_back('\n');
 }

@@ -29,7 +29,7 @@ std::string key_text(const partition_key& key) {
         key);
 }
 
-std::size_t score_watch::find(const partition_key& key) const noexcept {
+std::size_t score_watch::find(const partition_key& key) const {
     for (std::size_t i = 0; i < used_; ++i) {
         if (slots_[i].key == key) {
             return i;

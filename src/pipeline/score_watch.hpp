@@ -61,7 +61,7 @@ class score_watch {
         std::size_t next = 0;
     };
 
-    [[nodiscard]] std::size_t find(const partition_key& key) const noexcept;
+    [[nodiscard]] std::size_t find(const partition_key& key) const;
     std::size_t admit(const partition_key& key, double ratio);
     void update_admit_ratio() noexcept;
     void append(slot& s, const score_point& point, double ratio) const noexcept;
