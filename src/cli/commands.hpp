@@ -28,7 +28,8 @@ struct detect_options {
     std::string input = "-";
     std::string output = "-";
     std::string rejects;
-    bool quiet = false;  ///< no progress line (a terminal setting, not the pipeline's)
+    std::string metrics_listen;  ///< `[metrics] listen`; empty: no metrics server
+    bool quiet = false;          ///< no progress line (a terminal setting, not the pipeline's)
 };
 
 /// Binds `detect`'s flags to `options`, which must outlive the parse.

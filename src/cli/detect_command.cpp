@@ -9,6 +9,7 @@
 #include "detect_runner.hpp"
 #include "file_line_sink.hpp"
 #include "file_line_source.hpp"
+#include "metrics_option.hpp"
 #include "pipeline_config.hpp"
 #include "run_reporting.hpp"
 
@@ -26,6 +27,8 @@ int run_detect_command(const detect_options& options) {
         settings.checkpoint = config.checkpoint;
     }
     pipeline::detect_engine::validate(config.query);  // before any file is created or truncated
+    const auto metrics =
+        start_metrics(config.metrics_listen, "--metrics-listen", config.query, 1, settings);
     std::unique_ptr<adapters::file_archive> archive;
     if (config.archive) {
         archive = make_archive(*config.archive, config.query.out_of_order_tolerance);
@@ -38,8 +41,9 @@ int run_detect_command(const detect_options& options) {
         rejects.emplace(*config.rejects_path);
     }
     settings.progress = make_progress(options.quiet);
-    const pipeline::detect_counts counts =
-        pipeline::run_detect(config.query, source, output, rejects ? &*rejects : nullptr, settings);
+    const pipeline::detect_counts counts = pipeline::run_detect(
+        config.query, source, output, metered_rejects(metrics.get(), rejects ? &*rejects : nullptr),
+        settings);
     output.flush();
     print_summary("detect", counts);
     return 0;
@@ -70,6 +74,7 @@ pipeline::pipeline_config detect_config(const detect_options& options) {
     if (!options.archive.path.empty()) {
         config.archive = options.archive;
     }
+    config.metrics_listen = options.metrics_listen;
     return config;
 }
 
@@ -174,6 +179,7 @@ void add_detect_options(CLI::App& detect, detect_options& options) {
                         "value (a checkpoint resumes with any); only keys spread out, so "
                         "without --partition-by one thread does the work")
         ->capture_default_str();
+    add_metrics_listen_option(detect, options.metrics_listen);
     detect.add_flag("--quiet,-q", options.quiet, "No progress line on a terminal");
 }
 

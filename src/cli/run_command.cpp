@@ -10,6 +10,7 @@
 #include "endpoint_factory.hpp"
 #include "fanout_line_sink.hpp"
 #include "file_line_sink.hpp"
+#include "metrics_option.hpp"
 #include "pipeline_config.hpp"
 #include "run_reporting.hpp"
 #include "stop_signal.hpp"
@@ -20,12 +21,17 @@ namespace {
 struct run_flags {
     std::string config;
     bool quiet = false;
+    std::string metrics_listen;
 };
 
 int run_pipeline(const run_flags& flags) {
     const pipeline::pipeline_config config = pipeline::load_pipeline_config(flags.config);
     pipeline::detect_engine::validate(config.query);
     pipeline::run_settings settings;
+    const auto metrics =
+        start_metrics(flags.metrics_listen.empty() ? config.metrics_listen : flags.metrics_listen,
+                      flags.metrics_listen.empty() ? "metrics.listen" : "--metrics-listen",
+                      config.query, config.sinks.size(), settings);
     std::unique_ptr<adapters::file_archive> archive;
     if (config.archive) {
         archive = make_archive(*config.archive, config.query.out_of_order_tolerance);
@@ -54,7 +60,8 @@ int run_pipeline(const run_flags& flags) {
     // Broker sources never end by themselves: SIGINT / SIGTERM end the run with a checkpoint.
     install_stop_handlers();
     const pipeline::detect_counts counts = pipeline::run_detect(
-        config.query, *source, output, rejects ? &*rejects : nullptr, settings);
+        config.query, *source, output,
+        metered_rejects(metrics.get(), rejects ? &*rejects : nullptr), settings);
     output.flush();
     print_summary("run", counts);
     return 0;
@@ -70,6 +77,7 @@ void add_run_command(CLI::App& root, command_action& action) {
         "[checkpoint], [archive] (see docs/cli.md)");
     cmd->add_option("config", flags->config, "The pipeline's TOML file")->required();
     cmd->add_flag("--quiet,-q", flags->quiet, "No progress line on a terminal");
+    add_metrics_listen_option(*cmd, flags->metrics_listen);
     cmd->callback([flags, &action] { action = [flags] { return run_pipeline(*flags); }; });
 }
 

@@ -87,6 +87,8 @@ const std::map<std::string, std::vector<setting>> by_flag = {
     {"--archive-max-bytes",
      {{"--archive", "lake", "archive", "path", "\"lake\""},
       {"--archive-max-bytes", "1000", "archive", "max_bytes", "1000"}}},
+    {"--metrics-listen",
+     {{"--metrics-listen", "127.0.0.1:9464", "metrics", "listen", "\"127.0.0.1:9464\""}}},
 };
 
 /// Flags that are no pipeline setting, so no TOML key: why each is exempt.
@@ -157,6 +159,7 @@ std::string describe(const pipeline::pipeline_config& c) {
         out += ";archive=" + c.archive->path + "," + c.archive->layout + "," + c.archive->hub +
                "," + std::to_string(c.archive->max_bytes);
     }
+    out += ";metrics=" + c.metrics_listen;
     return out;
 }
 

@@ -14,6 +14,7 @@
 #include "event_order.hpp"
 #include "line_sink.hpp"
 #include "output_encoder.hpp"
+#include "score_observer.hpp"
 
 namespace streamcp::pipeline {
 
@@ -69,6 +70,9 @@ class detect_engine {
     /// Archives every input line that has a usable timestamp (decoded, or rejected for its
     /// value or key) to `archive` under `partition`, before ordering. Null: no archive.
     virtual void set_archive(archive_sink* archive, std::uint32_t partition = 0) noexcept = 0;
+    /// Shows every scored event to `observer` (the metrics), on the thread that scored it.
+    /// Null: no one. Set before the first line.
+    virtual void set_score_observer(score_observer* observer) noexcept = 0;
 
     /// One input line (no newline; `simdjson::SIMDJSON_PADDING` readable bytes after it) and
     /// its 1-based line number.

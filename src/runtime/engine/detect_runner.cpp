@@ -27,6 +27,8 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
     const auto job = make_detect_engine(query, output, rejects);
     archive_sink* archive = settings.archive;
     job->set_archive(archive);
+    run_observer* const metrics = settings.metrics;
+    job->set_score_observer(metrics);
     std::unique_ptr<checkpoint_store> store;
     std::string fingerprint = query.fingerprint() + ";input=" + source.name();
     if (archive != nullptr) {
@@ -67,6 +69,7 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
     }
 
     auto commit = [&] {
+        const auto started = clock_type::now();
         output.sync();  // the data must be durable before a checkpoint points past it
         if (rejects != nullptr) {
             rejects->sync();
@@ -85,6 +88,9 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
             .archive_state = archive != nullptr ? archive->save_state() : std::vector<std::byte>{},
             .input_state = source.save_position()});
         source.committed();
+        if (metrics != nullptr) {
+            metrics->checkpoint_committed(clock_type::now() - started);
+        }
     };
 
     // A progress line and a broker's checkpoints must move on a slow stream too: then read the
@@ -103,6 +109,9 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
             job->set_archive(archive, source.partition());
         }
         job->process(line, line_number);
+        if (metrics != nullptr) {
+            metrics->line_read(source.partition(), line.size(), job->counts());
+        }
         ++since_checkpoint;
         if (store && since_checkpoint >= settings.checkpoint->every_events) {
             commit();
@@ -137,6 +146,9 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
     }
     if (settings.progress) {
         settings.progress(job->counts(), true);
+    }
+    if (metrics != nullptr) {
+        metrics->publish(job->counts());
     }
     return job->counts();
 }

@@ -11,6 +11,7 @@
 #include "detect_job.hpp"
 #include "line_sink.hpp"
 #include "line_source.hpp"
+#include "score_observer.hpp"
 
 namespace streamcp::pipeline {
 
@@ -22,6 +23,20 @@ struct checkpoint_policy {
     std::chrono::nanoseconds interval{0};
 };
 
+/// What a run reports as it goes, besides the scores (`--metrics-listen`: the metrics
+/// registry implements it). Called on the reading thread; `line_read` runs once per line, so
+/// implementations keep it O(1) and allocation-free.
+class run_observer : public score_observer {
+  public:
+    /// After each processed line: its source partition, its size, the counts so far.
+    virtual void line_read(std::uint32_t partition, std::size_t bytes,
+                           const detect_counts& counts) noexcept = 0;
+    /// A checkpoint was committed; it took `took`.
+    virtual void checkpoint_committed(std::chrono::nanoseconds took) = 0;
+    /// The counts at the end of the run (after the ordering stage was flushed).
+    virtual void publish(const detect_counts& counts) noexcept = 0;
+};
+
 struct run_settings {
     std::optional<checkpoint_policy> checkpoint;
     /// Raw input messages go here (partition 0 for file and stdin sources); completed at the
@@ -29,6 +44,9 @@ struct run_settings {
     archive_sink* archive = nullptr;
     /// Called about twice a second with the counts so far, and once at the end (`done`).
     std::function<void(const detect_counts& counts, bool done)> progress;
+    /// Told about every line, score and checkpoint as the run goes (`--metrics-listen`);
+    /// null: no one.
+    run_observer* metrics = nullptr;
 };
 
 /// Runs `query` over `source` to the end. With a checkpoint it first restores the last one

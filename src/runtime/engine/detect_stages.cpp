@@ -102,6 +102,9 @@ void partition_scorer::evaluate(const released_event& released) {
                      released.line);
         return;
     }
+    if (observer_ != nullptr) {
+        observer_->scored(released, result, function_.partition_count());
+    }
     const bool anomaly = result && result->is_anomaly;
     counts_.anomalies += anomaly ? 1 : 0;
     if (only_anomalies_ && !anomaly) {

@@ -17,6 +17,7 @@
 #include "line_sink.hpp"
 #include "output_encoder.hpp"
 #include "reject_reason.hpp"
+#include "score_observer.hpp"
 
 // The two stages every detect engine is built from: the intake on the reading thread, and
 // one scorer per thread that owns partition keys.
@@ -63,6 +64,9 @@ class partition_scorer {
     partition_scorer(const detect_query& query, line_sink& output, line_sink* rejects,
                      detect_counts& counts);
 
+    /// Shows every scored event to `observer`; null: no one.
+    void set_score_observer(score_observer* observer) noexcept { observer_ = observer; }
+
     /// Orders, scores and writes a decoded event; `line` need not be padded.
     void accept(const decoded_event& event, std::string_view line, std::uint64_t line_number);
 
@@ -85,6 +89,7 @@ class partition_scorer {
     line_sink& output_;
     line_sink* rejects_;
     detect_counts& counts_;
+    score_observer* observer_ = nullptr;
     event_order order_;
     detect_function function_;
     output_encoder encoder_;

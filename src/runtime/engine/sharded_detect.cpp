@@ -147,6 +147,12 @@ sharded_detect::~sharded_detect() {
     }
 }
 
+void sharded_detect::set_score_observer(score_observer* observer) noexcept {
+    for (auto& w : workers_) {  // idle until the first batch, which orders this write first
+        w->scorer.set_score_observer(observer);
+    }
+}
+
 void sharded_detect::process(std::string_view line, std::uint64_t line_number) {
     if (!pending_.empty()) {  // only after a restore: keep the per-line cost to a test
         pending_.write_to(output_, rejects_);

@@ -36,6 +36,7 @@ class sharded_detect final : public detect_engine {
     void set_archive(archive_sink* archive, std::uint32_t partition = 0) noexcept override {
         intake_.set_archive(archive, partition);
     }
+    void set_score_observer(score_observer* observer) noexcept override;
     void process(std::string_view line, std::uint64_t line_number) override;
     /// Dispatches the batch being filled and writes every batch in flight.
     void settle() override;

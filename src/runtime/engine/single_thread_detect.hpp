@@ -21,6 +21,9 @@ class single_thread_detect final : public detect_engine {
     void set_archive(archive_sink* archive, std::uint32_t partition = 0) noexcept override {
         intake_.set_archive(archive, partition);
     }
+    void set_score_observer(score_observer* observer) noexcept override {
+        scorer_.set_score_observer(observer);
+    }
     void process(std::string_view line, std::uint64_t line_number) override;
     void settle() override {}
     void finish() override;

@@ -242,6 +242,9 @@ pipeline_config load_pipeline_config(const std::string& path) {
         }
         config.archive = settings;
     }
+    if (const toml::table* metrics = root["metrics"].as_table()) {
+        config.metrics_listen = required_string(*metrics, "metrics", "listen");
+    }
     return config;
 }
 

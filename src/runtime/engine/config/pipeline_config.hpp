@@ -30,6 +30,7 @@ struct pipeline_config {
     std::optional<std::string> rejects_path;
     std::optional<checkpoint_policy> checkpoint;
     std::optional<archive_config> archive;
+    std::string metrics_listen;  ///< [metrics] listen; empty: no metrics server
 };
 
 /// Reads a TOML config. Throws `std::invalid_argument` naming the key for a bad or missing
