@@ -103,11 +103,15 @@ std::pair<std::string, std::string> file_archive::place(std::int64_t minute,
     const std::string hour = two(static_cast<unsigned>(clock.hours().count()));
     const std::string mm = two(static_cast<unsigned>(clock.minutes().count()));
     char tail[48];
-    std::snprintf(tail, sizeof tail, "-%u-%04u.jsonl", partition, seq);
     if (options_.layout == archive_layout::iothub) {
-        return {options_.directory + "/" + options_.hub + "/" + year + "-" + month + "-" + mday,
-                hour + "-" + mm + tail};
+        // IoT Hub routing's default name, {iothub}/{partition}/{YYYY}/{MM}/{DD}/{HH}/{mm}, and a
+        // sequence number for a minute's further files.
+        std::snprintf(tail, sizeof tail, "-%04u.jsonl", seq);
+        return {options_.directory + "/" + options_.hub + "/" + std::to_string(partition) + "/" +
+                    year + "/" + month + "/" + mday + "/" + hour,
+                mm + tail};
     }
+    std::snprintf(tail, sizeof tail, "-%u-%04u.jsonl", partition, seq);
     return {options_.directory + "/" + year + "/" + month + "/" + mday + "/" + hour, mm + tail};
 }
 

@@ -17,7 +17,8 @@ namespace streamcp::adapters {
 enum class archive_layout {
     /// `{dir}/{YYYY}/{MM}/{DD}/{HH}/{mm}-{partition}-{seq}.jsonl`: the seed's data-lake layout.
     date_path,
-    /// `{dir}/{hub}/{YYYY}-{MM}-{DD}/{HH}-{mm}-{partition}-{seq}.jsonl`: IoT Hub's route naming.
+    /// `{dir}/{hub}/{partition}/{YYYY}/{MM}/{DD}/{HH}/{mm}-{seq}.jsonl`: IoT Hub routing's default
+    /// file name format `{iothub}/{partition}/{YYYY}/{MM}/{DD}/{HH}/{mm}`.
     iothub,
 };
 

@@ -166,7 +166,7 @@ void add_detect_command(CLI::App& root, command_action& action) {
                     "each file renamed into place when complete");
     cmd->add_option("--archive-layout", flags->archive.layout,
                     "date ({YYYY}/{MM}/{DD}/{HH}/{mm}-...) or iothub "
-                    "({hub}/{YYYY}-{MM}-{DD}/{HH}-{mm}-...)")
+                    "({hub}/{partition}/{YYYY}/{MM}/{DD}/{HH}/{mm}-...)")
         ->capture_default_str();
     cmd->add_option("--archive-hub", flags->archive.hub, "The {hub} of --archive-layout iothub");
     cmd->add_option("--archive-max-bytes", flags->archive.max_bytes,
