@@ -169,6 +169,10 @@ void add_detect_command(CLI::App& root, command_action& action) {
                     "({hub}/{partition}/{YYYY}/{MM}/{DD}/{HH}/{mm}-...)")
         ->capture_default_str();
     cmd->add_option("--archive-hub", flags->archive.hub, "The {hub} of --archive-layout iothub");
+    cmd->add_option("--archive-format", flags->archive.format,
+                    "json (.jsonl: each message and a newline) or avro (.avro: IoT Hub "
+                    "routing's Avro records)")
+        ->capture_default_str();
     cmd->add_option("--archive-max-bytes", flags->archive.max_bytes,
                     "Start a new file of the minute before one would grow past this (0: no limit)")
         ->capture_default_str();
