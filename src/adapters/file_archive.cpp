@@ -2,6 +2,7 @@
 #include "adapters/file_archive.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -24,7 +25,7 @@ namespace streamcp::adapters {
 namespace {
 
 constexpr std::size_t flush_at = std::size_t{1} << 18;
-constexpr std::int64_t seq_retention_minutes = 24 * 60;
+constexpr std::int64_t seq_retention_minutes = std::int64_t{24} * 60;
 constexpr std::uint32_t state_version = 1;
 /// Beyond this many open files (a timestamp far in the future holds every minute open), the
 /// oldest minute's file is completed.
@@ -43,9 +44,9 @@ std::int64_t minute_of(event_time time) {
 event_time minute_end(std::int64_t minute) { return event_time{std::chrono::minutes{minute + 1}}; }
 
 std::string two(unsigned value) {
-    char text[4];
-    std::snprintf(text, sizeof text, "%02u", value % 100U);
-    return text;
+    std::array<char, 4> text{};
+    std::snprintf(text.data(), text.size(), "%02u", value % 100U);
+    return text.data();
 }
 
 }  // namespace
@@ -125,24 +126,25 @@ std::pair<std::string, std::string> file_archive::place(std::int64_t minute,
     const auto day = std::chrono::floor<std::chrono::days>(at);
     const std::chrono::year_month_day date{day};
     const std::chrono::hh_mm_ss clock{at - day};
-    char year[16];
-    std::snprintf(year, sizeof year, "%04d", static_cast<int>(date.year()));
+    std::array<char, 16> year{};
+    std::snprintf(year.data(), year.size(), "%04d", static_cast<int>(date.year()));
     const std::string month = two(static_cast<unsigned>(date.month()));
     const std::string mday = two(static_cast<unsigned>(date.day()));
     const std::string hour = two(static_cast<unsigned>(clock.hours().count()));
     const std::string mm = two(static_cast<unsigned>(clock.minutes().count()));
-    char tail[48];
+    std::array<char, 48> tail{};
     const char* extension = options_.format == archive_format::avro ? "avro" : "jsonl";
     if (options_.layout == archive_layout::iothub) {
         // IoT Hub routing's default name, {iothub}/{partition}/{YYYY}/{MM}/{DD}/{HH}/{mm}, and a
         // sequence number for a minute's further files.
-        std::snprintf(tail, sizeof tail, "-%04u.%s", seq, extension);
+        std::snprintf(tail.data(), tail.size(), "-%04u.%s", seq, extension);
         return {options_.directory + "/" + options_.hub + "/" + std::to_string(partition) + "/" +
-                    year + "/" + month + "/" + mday + "/" + hour,
-                mm + tail};
+                    year.data() + "/" + month + "/" + mday + "/" + hour,
+                mm + tail.data()};
     }
-    std::snprintf(tail, sizeof tail, "-%u-%04u.%s", partition, seq, extension);
-    return {options_.directory + "/" + year + "/" + month + "/" + mday + "/" + hour, mm + tail};
+    std::snprintf(tail.data(), tail.size(), "-%u-%04u.%s", partition, seq, extension);
+    return {options_.directory + "/" + year.data() + "/" + month + "/" + mday + "/" + hour,
+            mm + tail.data()};
 }
 
 std::string file_archive::final_path(std::int64_t minute, std::uint32_t partition,
@@ -225,7 +227,7 @@ file_archive::open_file& file_archive::open(std::int64_t minute, std::uint32_t p
     return added;
 }
 
-void file_archive::flush(open_file& file) {
+void file_archive::flush(open_file& file) const {
     std::size_t done = 0;
     while (done < file.buffer.size()) {
         const ssize_t wrote =
@@ -256,7 +258,7 @@ void file_archive::seal([[maybe_unused]] open_file& file) {
 #endif
 }
 
-std::uint64_t file_archive::pending_length(const open_file& file) const {
+std::uint64_t file_archive::pending_length(const open_file& file) {
     return file.length + file.block.size();
 }
 
@@ -373,7 +375,7 @@ std::vector<std::byte> file_archive::save_state() const {
         out.u32(file.seq);
         out.u64(file.length);
     }
-    return std::vector<std::byte>(out.bytes().begin(), out.bytes().end());
+    return {out.bytes().begin(), out.bytes().end()};
 }
 
 void file_archive::abandon() {

@@ -98,11 +98,11 @@ class file_archive final : public pipeline::archive_sink {
                                                             std::uint32_t seq) const;
     std::uint32_t take_seq(std::int64_t minute, std::uint32_t partition);
     open_file& open(std::int64_t minute, std::uint32_t partition);
-    void flush(open_file& file);
+    void flush(open_file& file) const;
     /// Avro: writes the pending records as a block, so the file ends on a block boundary.
     void seal(open_file& file);
     /// The bytes of `file` once its pending records are written.
-    [[nodiscard]] std::uint64_t pending_length(const open_file& file) const;
+    [[nodiscard]] static std::uint64_t pending_length(const open_file& file);
     void complete(open_file& file);
     void abandon();
 

@@ -100,14 +100,14 @@ std::string iothub_enqueued_time(event_time time) {
     const std::chrono::hh_mm_ss clock{
         std::chrono::floor<std::chrono::duration<std::int64_t, std::ratio<1, 10'000'000>>>(
             since_midnight)};
-    char text[40];
-    std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02d.%07lldZ",
+    std::array<char, 40> text{};
+    std::snprintf(text.data(), text.size(), "%04d-%02u-%02uT%02d:%02d:%02d.%07lldZ",
                   static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
                   static_cast<unsigned>(date.day()), static_cast<int>(clock.hours().count()),
                   static_cast<int>(clock.minutes().count()),
                   static_cast<int>(clock.seconds().count()),
                   static_cast<long long>(clock.subseconds().count()));
-    return text;
+    return text.data();
 }
 
 iothub_avro_encoder::iothub_avro_encoder() : state_(std::make_unique<state>()) {}
