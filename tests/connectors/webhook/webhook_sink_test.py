@@ -121,7 +121,9 @@ url_env = "STREAMCP_TEST_WEBHOOK_URL"
 {webhook_options}
 """)
         if checkpoint:
-            f.write(f'\n[checkpoint]\npath = "{directory}/job.sqlite"\ninterval = "1s"\n')
+            # Frequent checkpoints: one taken before an alert was delivered would lose it.
+            f.write(f'\n[checkpoint]\npath = "{directory}/job.sqlite"\nevery = 50\n'
+                    'interval = "1s"\n')
     return config
 
 
