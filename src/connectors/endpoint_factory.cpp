@@ -91,7 +91,7 @@ std::unique_ptr<pipeline::line_sink> make_sink(const pipeline::endpoint_config& 
 #endif
 #if STREAMCP_WITH_WEBHOOK
     if (endpoint.type == "webhook") {
-        return connectors::make_webhook_sink(endpoint);
+        return make_webhook_sink(endpoint);
     }
 #endif
     unknown_type(endpoint, sink_types());

@@ -8,7 +8,7 @@
 
 #include "record_id.hpp"
 
-namespace streamcp::connectors {
+namespace streamcp::adapters {
 namespace {
 
 // IoT Hub routing's record, as Microsoft documents it for reading routed blobs
@@ -158,4 +158,4 @@ std::string iothub_avro_encoder::block(std::string_view records, std::uint64_t c
     return out;
 }
 
-}  // namespace streamcp::connectors
+}  // namespace streamcp::adapters

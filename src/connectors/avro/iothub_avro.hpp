@@ -9,7 +9,7 @@
 
 #include <streamcp/function/event_time.hpp>
 
-namespace streamcp::connectors {
+namespace streamcp::adapters {
 
 /// An Avro object container file's 16-byte sync marker.
 using avro_sync_marker = std::array<char, 16>;
@@ -52,4 +52,4 @@ class iothub_avro_encoder {
     std::unique_ptr<state> state_;
 };
 
-}  // namespace streamcp::connectors
+}  // namespace streamcp::adapters

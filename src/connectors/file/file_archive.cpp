@@ -80,7 +80,7 @@ archive_format parse_archive_format(std::string_view name) {
 file_archive::file_archive(archive_options options) : options_(std::move(options)) {
 #if STREAMCP_WITH_AVRO
     if (options_.format == archive_format::avro) {
-        avro_ = std::make_shared<connectors::iothub_avro_encoder>();
+        avro_ = std::make_shared<iothub_avro_encoder>();
     }
 #endif
     if (options_.format == archive_format::avro && !avro_) {
@@ -220,7 +220,7 @@ file_archive::open_file& file_archive::open(std::int64_t minute, std::uint32_t p
     added.fd = fd;
 #if STREAMCP_WITH_AVRO
     if (avro_) {
-        added.buffer = avro_->header(connectors::avro_sync_marker_for(dir + "/" + file));
+        added.buffer = avro_->header(avro_sync_marker_for(dir + "/" + file));
         added.length = added.buffer.size();
     }
 #endif
@@ -247,9 +247,9 @@ void file_archive::flush(open_file& file) const {
 void file_archive::seal([[maybe_unused]] open_file& file) {
 #if STREAMCP_WITH_AVRO
     if (avro_ && file.block_records > 0) {
-        const std::string block = avro_->block(
-            file.block, file.block_records,
-            connectors::avro_sync_marker_for(final_path(file.minute, file.partition, file.seq)));
+        const std::string block =
+            avro_->block(file.block, file.block_records,
+                         avro_sync_marker_for(final_path(file.minute, file.partition, file.seq)));
         file.buffer += block;
         file.length += block.size();
         file.block.clear();

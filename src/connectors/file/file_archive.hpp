@@ -12,11 +12,9 @@
 
 #include "archive_sink.hpp"
 
-namespace streamcp::connectors {
-class iothub_avro_encoder;
-}
-
 namespace streamcp::adapters {
+
+class iothub_avro_encoder;  // iothub_avro.hpp (connector_avro, linked privately)
 
 /// How archive file names are built from a message's minute, partition and sequence number.
 enum class archive_layout {
@@ -109,7 +107,7 @@ class file_archive final : public pipeline::archive_sink {
     archive_options options_;
     /// Format avro only. shared_ptr: its deleter comes from where it is made, so builds without
     /// Avro C need no encoder code.
-    std::shared_ptr<connectors::iothub_avro_encoder> avro_;
+    std::shared_ptr<iothub_avro_encoder> avro_;
     std::vector<open_file> open_;
     /// The next sequence number of each (partition, minute) that has had a file, for the last
     /// `seq_retention` of each partition; older minutes scan their directory.

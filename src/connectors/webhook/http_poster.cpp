@@ -8,7 +8,7 @@
 
 #include <curl/curl.h>
 
-namespace streamcp::connectors {
+namespace streamcp::adapters {
 namespace {
 
 // curl_global_init is not thread-safe: run it once for the process.
@@ -110,4 +110,4 @@ http_outcome http_poster::post(const std::string& body, const std::string& recor
     return outcome;
 }
 
-}  // namespace streamcp::connectors
+}  // namespace streamcp::adapters

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-namespace streamcp::connectors {
+namespace streamcp::adapters {
 
 /// What one POST came back with.
 struct http_outcome {
@@ -34,4 +34,4 @@ class http_poster {
     std::unique_ptr<handle> handle_;
 };
 
-}  // namespace streamcp::connectors
+}  // namespace streamcp::adapters

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <chrono>
 
-namespace streamcp::connectors {
+namespace streamcp::adapters {
 
 /// A rate limit with a burst: `rate` tokens per second accrue up to `burst`; each request
 /// takes one. Slack allows about one message per second with short bursts.
@@ -44,4 +44,4 @@ class token_bucket {
     clock::time_point updated_;
 };
 
-}  // namespace streamcp::connectors
+}  // namespace streamcp::adapters

@@ -7,7 +7,7 @@
 #include "json_text.hpp"
 #include "record_id.hpp"
 
-namespace streamcp::connectors {
+namespace streamcp::adapters {
 namespace {
 
 // A field's text for a human: strings without their quotes, other values as written.
@@ -98,4 +98,4 @@ std::optional<std::chrono::milliseconds> parse_retry_after(
     return std::chrono::duration_cast<std::chrono::milliseconds>(when - now);
 }
 
-}  // namespace streamcp::connectors
+}  // namespace streamcp::adapters

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace streamcp::connectors {
+namespace streamcp::adapters {
 
 /// How a webhook request carries its records: `array` is a JSON array of the records (as the
 /// Event Hubs sink's `array`); `slack` is Slack's incoming-webhook body, one `text` per batch.
@@ -35,4 +35,4 @@ struct slack_fields {
 [[nodiscard]] std::optional<std::chrono::milliseconds> parse_retry_after(
     std::string_view value, std::chrono::system_clock::time_point now);
 
-}  // namespace streamcp::connectors
+}  // namespace streamcp::adapters

@@ -17,7 +17,7 @@
 #include "http_poster.hpp"
 #include "token_bucket.hpp"
 
-namespace streamcp::connectors {
+namespace streamcp::adapters {
 
 using steady = std::chrono::steady_clock;
 
@@ -294,4 +294,4 @@ std::unique_ptr<pipeline::line_sink> make_webhook_sink(const pipeline::endpoint_
     return std::make_unique<webhook_sink>(std::move(settings));
 }
 
-}  // namespace streamcp::connectors
+}  // namespace streamcp::adapters

@@ -12,7 +12,7 @@
 #include "line_sink.hpp"
 #include "webhook_format.hpp"
 
-namespace streamcp::connectors {
+namespace streamcp::adapters {
 
 /// How a webhook_sink posts; `make_webhook_sink` fills it from a `[[sinks]]` table.
 struct webhook_settings {
@@ -73,4 +73,4 @@ class webhook_sink final : public pipeline::line_sink {
 [[nodiscard]] std::unique_ptr<pipeline::line_sink> make_webhook_sink(
     const pipeline::endpoint_config& endpoint);
 
-}  // namespace streamcp::connectors
+}  // namespace streamcp::adapters

@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-namespace streamcp::connectors {
+namespace streamcp::adapters {
 namespace {
 
 using namespace std::chrono_literals;
@@ -56,4 +56,4 @@ TEST(IotHubAvro, HeaderAndBlockFraming) {
 }
 
 }  // namespace
-}  // namespace streamcp::connectors
+}  // namespace streamcp::adapters

@@ -11,7 +11,7 @@
 #include "record_id.hpp"
 #include "token_bucket.hpp"
 
-namespace streamcp::connectors {
+namespace streamcp::adapters {
 namespace {
 
 const std::vector<std::string> records = {
@@ -78,4 +78,4 @@ TEST(WebhookRateLimit, BurstThenOneTokenPerPeriod) {
 }
 
 }  // namespace
-}  // namespace streamcp::connectors
+}  // namespace streamcp::adapters

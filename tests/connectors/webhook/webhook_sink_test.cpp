@@ -13,7 +13,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-namespace streamcp::connectors {
+namespace streamcp::adapters {
 namespace {
 
 using namespace std::chrono_literals;
@@ -78,4 +78,4 @@ TEST(WebhookSink, WritesBlockWhileTheBufferIsFullAndNothingIsDeliveredBeforeA2xx
 }
 
 }  // namespace
-}  // namespace streamcp::connectors
+}  // namespace streamcp::adapters
