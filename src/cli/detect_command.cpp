@@ -164,9 +164,14 @@ void add_detect_options(CLI::App& detect, detect_options& options) {
     detect
         .add_option("--archive-layout", options.archive.layout,
                     "date ({YYYY}/{MM}/{DD}/{HH}/{mm}-...) or iothub "
-                    "({hub}/{YYYY}-{MM}-{DD}/{HH}-{mm}-...)")
+                    "({hub}/{partition}/{YYYY}/{MM}/{DD}/{HH}/{mm}-...)")
         ->capture_default_str();
     detect.add_option("--archive-hub", options.archive.hub, "The {hub} of --archive-layout iothub");
+    detect
+        .add_option("--archive-format", options.archive.format,
+                    "json (.jsonl: each message and a newline) or avro (.avro: IoT Hub "
+                    "routing's Avro records)")
+        ->capture_default_str();
     detect
         .add_option("--archive-max-bytes", options.archive.max_bytes,
                     "Start a new file of the minute before one would grow past this (0: no limit)")

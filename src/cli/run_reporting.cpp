@@ -34,6 +34,7 @@ std::unique_ptr<adapters::file_archive> make_archive(const pipeline::archive_con
     adapters::archive_options options;
     options.directory = settings.path;
     options.layout = adapters::parse_archive_layout(settings.layout);
+    options.format = adapters::parse_archive_format(settings.format);
     options.hub = settings.hub;
     options.max_bytes = settings.max_bytes;
     options.grace = grace;

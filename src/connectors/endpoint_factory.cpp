@@ -15,6 +15,9 @@
 #if STREAMCP_WITH_KAFKA
 #include "kafka_sink.hpp"
 #endif
+#if STREAMCP_WITH_WEBHOOK
+#include "webhook_sink.hpp"
+#endif
 
 namespace streamcp::adapters {
 namespace {
@@ -42,6 +45,9 @@ std::string sink_types() {
 #endif
 #if STREAMCP_WITH_KAFKA
     types += ", kafka";
+#endif
+#if STREAMCP_WITH_WEBHOOK
+    types += ", webhook";
 #endif
     return types;
 }
@@ -81,6 +87,11 @@ std::unique_ptr<pipeline::line_sink> make_sink(const pipeline::endpoint_config& 
 #if STREAMCP_WITH_KAFKA
     if (endpoint.type == "kafka") {
         return make_kafka_sink(endpoint);
+    }
+#endif
+#if STREAMCP_WITH_WEBHOOK
+    if (endpoint.type == "webhook") {
+        return make_webhook_sink(endpoint);
     }
 #endif
     unknown_type(endpoint, sink_types());

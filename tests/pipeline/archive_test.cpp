@@ -116,7 +116,8 @@ TEST(FileArchive, IotHubLayout) {
     archive.close();
     const auto done = files_under(dir.path());
     ASSERT_EQ(done.size(), 1U);
-    EXPECT_EQ(done.begin()->first, "myhub/2019-01-02/03-04-7-0000.jsonl");
+    // Issue 17 changed this layout to IoT Hub routing's default {iothub}/{partition}/{YYYY}/...
+    EXPECT_EQ(done.begin()->first, "myhub/7/2019/01/02/03/04-0000.jsonl");
     EXPECT_THROW((void)parse_archive_layout("hourly"), std::invalid_argument);
     options.hub.clear();
     EXPECT_THROW(file_archive{options}, std::invalid_argument);

@@ -245,7 +245,7 @@ path = "{tmp}/rejects.jsonl"
 
 
 DATE_NAME = re.compile(r"^\d{4}/\d{2}/\d{2}/\d{2}/\d{2}-0-\d{4}\.jsonl$")
-IOTHUB_NAME = re.compile(r"^hub1/\d{4}-\d{2}-\d{2}/\d{2}-\d{2}-0-\d{4}\.jsonl$")
+IOTHUB_NAME = re.compile(r"^hub1/0/\d{4}/\d{2}/\d{2}/\d{2}/\d{2}-\d{4}\.jsonl$")
 
 
 def archive_files(root):
@@ -348,7 +348,8 @@ max_bytes = 0
             self.assertEqual(len(files), 10)  # one per minute: no size limit
             for name in files:
                 self.assertRegex(name, IOTHUB_NAME)
-            self.assertIn("hub1/2019-11-18/19-00-0-0000.jsonl", files)
+            # Issue 17 changed this layout to IoT Hub routing's default path format.
+            self.assertIn("hub1/0/2019/11/18/19/00-0000.jsonl", files)
             joined = b"".join(files[n] for n in sorted(files)).decode()
             self.assertEqual(joined, "".join(l + "\n" for l in archived))
 

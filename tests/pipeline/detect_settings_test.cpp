@@ -84,6 +84,9 @@ const std::map<std::string, std::vector<setting>> by_flag = {
     {"--archive-hub",
      {{"--archive", "lake", "archive", "path", "\"lake\""},
       {"--archive-hub", "hub2", "archive", "hub", "\"hub2\""}}},
+    {"--archive-format",
+     {{"--archive", "lake", "archive", "path", "\"lake\""},
+      {"--archive-format", "avro", "archive", "format", "\"avro\""}}},
     {"--archive-max-bytes",
      {{"--archive", "lake", "archive", "path", "\"lake\""},
       {"--archive-max-bytes", "1000", "archive", "max_bytes", "1000"}}},
@@ -157,7 +160,7 @@ std::string describe(const pipeline::pipeline_config& c) {
     }
     if (c.archive) {
         out += ";archive=" + c.archive->path + "," + c.archive->layout + "," + c.archive->hub +
-               "," + std::to_string(c.archive->max_bytes);
+               "," + c.archive->format + "," + std::to_string(c.archive->max_bytes);
     }
     out += ";metrics=" + c.metrics_listen;
     return out;

@@ -2,6 +2,7 @@
 #include "file_archive.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -16,15 +17,21 @@
 
 #include <streamcp/state/byte_codec.hpp>
 
+#if STREAMCP_WITH_AVRO
+#include "iothub_avro.hpp"
+#endif
+
 namespace streamcp::adapters {
 namespace {
 
 constexpr std::size_t flush_at = std::size_t{1} << 18;
-constexpr std::int64_t seq_retention_minutes = 24 * 60;
+constexpr std::int64_t seq_retention_minutes = std::int64_t{24} * 60;
 constexpr std::uint32_t state_version = 1;
 /// Beyond this many open files (a timestamp far in the future holds every minute open), the
 /// oldest minute's file is completed.
 constexpr std::size_t max_open_files = 64;
+/// Avro records are written out as a block once they reach this size (or at a sync).
+constexpr std::size_t avro_block_bytes = std::size_t{64} << 10;
 
 [[noreturn]] void io_error(const std::string& what, const std::string& name) {
     throw std::runtime_error(what + " " + name + ": " + std::strerror(errno));
@@ -37,9 +44,9 @@ std::int64_t minute_of(event_time time) {
 event_time minute_end(std::int64_t minute) { return event_time{std::chrono::minutes{minute + 1}}; }
 
 std::string two(unsigned value) {
-    char text[4];
-    std::snprintf(text, sizeof text, "%02u", value % 100U);
-    return text;
+    std::array<char, 4> text{};
+    std::snprintf(text.data(), text.size(), "%02u", value % 100U);
+    return text.data();
 }
 
 }  // namespace
@@ -55,7 +62,30 @@ archive_layout parse_archive_layout(std::string_view name) {
                                 "' is unknown: allowed date, iothub");
 }
 
+archive_format parse_archive_format(std::string_view name) {
+    if (name == "json") {
+        return archive_format::json;
+    }
+    if (name == "avro") {
+#if STREAMCP_WITH_AVRO
+        return archive_format::avro;
+#else
+        throw std::invalid_argument("archive format avro needs a build with Avro C (libavro-dev)");
+#endif
+    }
+    throw std::invalid_argument("archive format '" + std::string(name) +
+                                "' is unknown: allowed json, avro");
+}
+
 file_archive::file_archive(archive_options options) : options_(std::move(options)) {
+#if STREAMCP_WITH_AVRO
+    if (options_.format == archive_format::avro) {
+        avro_ = std::make_shared<iothub_avro_encoder>();
+    }
+#endif
+    if (options_.format == archive_format::avro && !avro_) {
+        throw std::invalid_argument("archive format avro needs a build with Avro C (libavro-dev)");
+    }
     if (options_.directory.empty()) {
         throw std::invalid_argument("the archive directory must be named");
     }
@@ -86,7 +116,7 @@ std::string file_archive::name() const {
     return "archive(" + options_.directory + "," +
            (options_.layout == archive_layout::iothub ? "iothub:" + options_.hub : "date") + "," +
            std::to_string(options_.max_bytes) + "," + std::to_string(options_.grace.count()) +
-           "ns)";
+           "ns" + (options_.format == archive_format::avro ? ",avro" : "") + ")";
 }
 
 std::pair<std::string, std::string> file_archive::place(std::int64_t minute,
@@ -96,19 +126,25 @@ std::pair<std::string, std::string> file_archive::place(std::int64_t minute,
     const auto day = std::chrono::floor<std::chrono::days>(at);
     const std::chrono::year_month_day date{day};
     const std::chrono::hh_mm_ss clock{at - day};
-    char year[16];
-    std::snprintf(year, sizeof year, "%04d", static_cast<int>(date.year()));
+    std::array<char, 16> year{};
+    std::snprintf(year.data(), year.size(), "%04d", static_cast<int>(date.year()));
     const std::string month = two(static_cast<unsigned>(date.month()));
     const std::string mday = two(static_cast<unsigned>(date.day()));
     const std::string hour = two(static_cast<unsigned>(clock.hours().count()));
     const std::string mm = two(static_cast<unsigned>(clock.minutes().count()));
-    char tail[48];
-    std::snprintf(tail, sizeof tail, "-%u-%04u.jsonl", partition, seq);
+    std::array<char, 48> tail{};
+    const char* extension = options_.format == archive_format::avro ? "avro" : "jsonl";
     if (options_.layout == archive_layout::iothub) {
-        return {options_.directory + "/" + options_.hub + "/" + year + "-" + month + "-" + mday,
-                hour + "-" + mm + tail};
+        // IoT Hub routing's default name, {iothub}/{partition}/{YYYY}/{MM}/{DD}/{HH}/{mm}, and a
+        // sequence number for a minute's further files.
+        std::snprintf(tail.data(), tail.size(), "-%04u.%s", seq, extension);
+        return {options_.directory + "/" + options_.hub + "/" + std::to_string(partition) + "/" +
+                    year.data() + "/" + month + "/" + mday + "/" + hour,
+                mm + tail.data()};
     }
-    return {options_.directory + "/" + year + "/" + month + "/" + mday + "/" + hour, mm + tail};
+    std::snprintf(tail.data(), tail.size(), "-%u-%04u.%s", partition, seq, extension);
+    return {options_.directory + "/" + year.data() + "/" + month + "/" + mday + "/" + hour,
+            mm + tail.data()};
 }
 
 std::string file_archive::final_path(std::int64_t minute, std::uint32_t partition,
@@ -133,16 +169,17 @@ std::uint32_t file_archive::take_seq(std::int64_t minute, std::uint32_t partitio
     if (latest != latest_.end() && minute < minute_of(latest->second) - seq_retention_minutes) {
         // A minute older than the counters kept: continue after the files already there.
         const auto [dir, first] = place(minute, partition, 0);
-        const std::string stem =
-            first.substr(0, first.size() - std::string_view{"0000.jsonl"}.size());
+        const std::string extension = first.substr(first.rfind('.'));
+        const std::string stem = first.substr(0, first.size() - 4 - extension.size());
         std::error_code error;
         for (const auto& entry : std::filesystem::directory_iterator{dir, error}) {
             std::string file = entry.path().filename().string();
             if (file.starts_with(".") && file.ends_with(".tmp")) {
                 file = file.substr(1, file.size() - 5);
             }
-            if (file.starts_with(stem) && file.ends_with(".jsonl")) {
-                const std::string digits = file.substr(stem.size(), file.size() - stem.size() - 6);
+            if (file.starts_with(stem) && file.ends_with(extension)) {
+                const std::string digits =
+                    file.substr(stem.size(), file.size() - stem.size() - extension.size());
                 if (!digits.empty() && std::all_of(digits.begin(), digits.end(),
                                                    [](char c) { return c >= '0' && c <= '9'; })) {
                     seq = std::max(seq, static_cast<std::uint32_t>(std::stoul(digits) + 1));
@@ -181,10 +218,16 @@ file_archive::open_file& file_archive::open(std::int64_t minute, std::uint32_t p
     added.partition = partition;
     added.seq = seq;
     added.fd = fd;
+#if STREAMCP_WITH_AVRO
+    if (avro_) {
+        added.buffer = avro_->header(avro_sync_marker_for(dir + "/" + file));
+        added.length = added.buffer.size();
+    }
+#endif
     return added;
 }
 
-void file_archive::flush(open_file& file) {
+void file_archive::flush(open_file& file) const {
     std::size_t done = 0;
     while (done < file.buffer.size()) {
         const ssize_t wrote =
@@ -201,7 +244,26 @@ void file_archive::flush(open_file& file) {
     file.buffer.clear();
 }
 
+void file_archive::seal([[maybe_unused]] open_file& file) {
+#if STREAMCP_WITH_AVRO
+    if (avro_ && file.block_records > 0) {
+        const std::string block =
+            avro_->block(file.block, file.block_records,
+                         avro_sync_marker_for(final_path(file.minute, file.partition, file.seq)));
+        file.buffer += block;
+        file.length += block.size();
+        file.block.clear();
+        file.block_records = 0;
+    }
+#endif
+}
+
+std::uint64_t file_archive::pending_length(const open_file& file) {
+    return file.length + file.block.size();
+}
+
 void file_archive::complete(open_file& file) {
+    seal(file);
     flush(file);
     const std::string temp = temp_path(file.minute, file.partition, file.seq);
     if (::fdatasync(file.fd) != 0) {
@@ -222,16 +284,27 @@ void file_archive::write(std::string_view raw, event_time time, std::uint32_t pa
         return file.minute == minute && file.partition == partition;
     });
     if (found != open_.end() && options_.max_bytes > 0 && found->length > 0 &&
-        found->length + size > options_.max_bytes) {
+        pending_length(*found) + size > options_.max_bytes) {
         complete(*found);  // rolled by size: the minute continues in its next file
         open_.erase(found);
         found = open_.end();
     }
     open_file& file = found != open_.end() ? *found : open(minute, partition);
-    file.buffer.append(raw);
-    file.buffer.push_back('\n');
-    file.length += size;
     bytes_ += size;
+#if STREAMCP_WITH_AVRO
+    if (avro_) {
+        avro_->append(file.block, raw, time);
+        ++file.block_records;
+        if (file.block.size() >= avro_block_bytes) {
+            seal(file);
+        }
+    } else
+#endif
+    {
+        file.buffer.append(raw);
+        file.buffer.push_back('\n');
+        file.length += size;
+    }
     if (file.buffer.size() >= flush_at) {
         flush(file);
     }
@@ -261,6 +334,7 @@ void file_archive::write(std::string_view raw, event_time time, std::uint32_t pa
 
 void file_archive::sync() {
     for (open_file& file : open_) {
+        seal(file);  // a checkpoint's length must end on a block boundary
         flush(file);
         if (::fdatasync(file.fd) != 0) {
             io_error("cannot sync archive file", temp_path(file.minute, file.partition, file.seq));
@@ -301,7 +375,7 @@ std::vector<std::byte> file_archive::save_state() const {
         out.u32(file.seq);
         out.u64(file.length);
     }
-    return std::vector<std::byte>(out.bytes().begin(), out.bytes().end());
+    return {out.bytes().begin(), out.bytes().end()};
 }
 
 void file_archive::abandon() {

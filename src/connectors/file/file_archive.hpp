@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -13,20 +14,34 @@
 
 namespace streamcp::adapters {
 
+class iothub_avro_encoder;  // iothub_avro.hpp (connector_avro, linked privately)
+
 /// How archive file names are built from a message's minute, partition and sequence number.
 enum class archive_layout {
     /// `{dir}/{YYYY}/{MM}/{DD}/{HH}/{mm}-{partition}-{seq}.jsonl`: the seed's data-lake layout.
     date_path,
-    /// `{dir}/{hub}/{YYYY}-{MM}-{DD}/{HH}-{mm}-{partition}-{seq}.jsonl`: IoT Hub's route naming.
+    /// `{dir}/{hub}/{partition}/{YYYY}/{MM}/{DD}/{HH}/{mm}-{seq}.jsonl`: IoT Hub routing's default
+    /// file name format `{iothub}/{partition}/{YYYY}/{MM}/{DD}/{HH}/{mm}`.
     iothub,
 };
 
 /// Parses "date" or "iothub"; throws `std::invalid_argument` otherwise.
 [[nodiscard]] archive_layout parse_archive_layout(std::string_view name);
 
+/// What the archive files hold.
+enum class archive_format {
+    json,  ///< `.jsonl`: each raw message and a newline
+    avro,  ///< `.avro`: IoT Hub message routing's Avro records (docs/operations.md)
+};
+
+/// Parses "json" or "avro"; throws `std::invalid_argument` otherwise (or for avro in a build
+/// without Avro C).
+[[nodiscard]] archive_format parse_archive_format(std::string_view name);
+
 struct archive_options {
     std::string directory;
     archive_layout layout = archive_layout::date_path;
+    archive_format format = archive_format::json;
     std::string hub;  ///< the `{hub}` of the iothub layout
     /// A file is completed before it would grow past this many bytes (0: no limit).
     std::uint64_t max_bytes = std::uint64_t{64} << 20;
@@ -35,10 +50,11 @@ struct archive_options {
     std::chrono::nanoseconds grace{0};
 };
 
-/// Raw messages in date-partitioned JSON Lines files. Each file is written under a dot-prefixed
-/// temporary name in its final directory (`.{name}.tmp`) and renamed when complete, so readers
-/// listing `*.jsonl` never see a partial file. Names come from the event time and a per-minute
-/// sequence number (4 digits, from 0000), so a replay of the same input writes the same names.
+/// Raw messages in date-partitioned JSON Lines or Avro files. Each file is written under a
+/// dot-prefixed temporary name in its final directory (`.{name}.tmp`) and renamed when complete, so
+/// readers listing `*.jsonl` never see a partial file. Names come from the event time and a
+/// per-minute sequence number (4 digits, from 0000), so a replay of the same input writes the same
+/// names.
 class file_archive final : public pipeline::archive_sink {
   public:
     /// Throws `std::invalid_argument` for a bad option.
@@ -70,6 +86,8 @@ class file_archive final : public pipeline::archive_sink {
         std::uint64_t length = 0;  ///< bytes written, buffered ones included
         int fd = -1;
         std::string buffer;
+        std::string block;  ///< avro: records encoded since the last block was written
+        std::uint64_t block_records = 0;
     };
 
     /// (directory, file name) of a file; the temporary name is "." + name + ".tmp".
@@ -78,11 +96,18 @@ class file_archive final : public pipeline::archive_sink {
                                                             std::uint32_t seq) const;
     std::uint32_t take_seq(std::int64_t minute, std::uint32_t partition);
     open_file& open(std::int64_t minute, std::uint32_t partition);
-    void flush(open_file& file);
+    void flush(open_file& file) const;
+    /// Avro: writes the pending records as a block, so the file ends on a block boundary.
+    void seal(open_file& file);
+    /// The bytes of `file` once its pending records are written.
+    [[nodiscard]] static std::uint64_t pending_length(const open_file& file);
     void complete(open_file& file);
     void abandon();
 
     archive_options options_;
+    /// Format avro only. shared_ptr: its deleter comes from where it is made, so builds without
+    /// Avro C need no encoder code.
+    std::shared_ptr<iothub_avro_encoder> avro_;
     std::vector<open_file> open_;
     /// The next sequence number of each (partition, minute) that has had a file, for the last
     /// `seq_retention` of each partition; older minutes scan their directory.

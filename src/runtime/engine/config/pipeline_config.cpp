@@ -230,6 +230,11 @@ pipeline_config load_pipeline_config(const std::string& path) {
             bad_setting("archive.layout",
                         "'" + settings.layout + "' is unknown: allowed date, iothub");
         }
+        settings.format = optional_string(*archive, "format", settings.format);
+        if (settings.format != "json" && settings.format != "avro") {
+            bad_setting("archive.format",
+                        "'" + settings.format + "' is unknown: allowed json, avro");
+        }
         settings.hub = optional_string(*archive, "hub", settings.hub);
         if (settings.layout == "iothub" && settings.hub.empty()) {
             bad_setting("archive.hub", "is required with layout = \"iothub\"");

@@ -18,6 +18,7 @@ namespace streamcp::pipeline {
 struct archive_config {
     std::string path;                                   ///< the archive's root directory
     std::string layout = "date";                        ///< `date` or `iothub`
+    std::string format = "json";                        ///< `json` or `avro`
     std::string hub;                                    ///< `{hub}` of the iothub layout
     std::uint64_t max_bytes = std::uint64_t{64} << 20;  ///< 0: roll by time only
 };
