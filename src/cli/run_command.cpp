@@ -56,7 +56,7 @@ int run_pipeline(const run_flags& flags) {
     const pipeline::detect_counts counts = pipeline::run_detect(
         config.query, *source, output, rejects ? &*rejects : nullptr, settings);
     output.flush();
-    print_summary("run", counts);
+    print_summary("run", config.query, counts);
     return 0;
 }
 
