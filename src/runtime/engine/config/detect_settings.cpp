@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "detect_settings.hpp"
 
+#include <optional>
 #include <stdexcept>
+#include <string>
 
 #include <streamcp/model/robust_change_point_detector.hpp>
 
