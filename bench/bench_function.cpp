@@ -148,7 +148,7 @@ void BM_memory_floor(benchmark::State& state) {
     const auto keys = static_cast<std::size_t>(state.range(0));
     const std::size_t stride = 200;  // the store's slot at history 12: header, R, U
     const std::size_t entries = std::bit_ceil(keys * 4 / 3 + 1);
-    using block = std::unique_ptr<std::byte[], streamcp::detail::free_block>;
+    using block = std::unique_ptr<std::byte, streamcp::detail::free_block>;
     const block slots{static_cast<std::byte*>(streamcp::detail::allocate_block(keys * stride, 8))};
     const block index{static_cast<std::byte*>(streamcp::detail::allocate_block(entries * 8, 8))};
     std::mt19937_64 rng{11};

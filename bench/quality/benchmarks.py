@@ -42,13 +42,23 @@ SHARED_NAB = REPO_ROOT.parent / "shared" / "data" / "nab"
 
 #: The robust detector's candidates for its defaults (what cross-validation chooses among):
 #: the class defaults varied along the axes that moved the scores (docs/quality.md; min_run 2
-#: and forget "never" lost everywhere in earlier grids and are left out).
+#: and forget "never" lost everywhere in earlier grids and are left out): 96 without the
+#: seasonal comparison, and 24 with it (period_search 100, 200 or 400).
 CV_CANDIDATES: list[dict[str, Any]] = tcpd.grid(
     {
         "confidence": (90, 95, 99),
         "history": (50, 300, 450, 600),
         "cooldown": (0, 20, 30, 50),
         "forget": ("always", "outside_range"),
+        "period_search": (0,),
+    }
+) + tcpd.grid(
+    {
+        "period_search": (100, 200, 400),
+        "confidence": (90, 95),
+        "history": (300, 450),
+        "cooldown": (20, 30),
+        "forget": ("outside_range",),
     }
 )
 

@@ -61,7 +61,7 @@ void register_robust(py::module_& m) {
     cls.def(py::init([](double confidence, std::int64_t history, std::int64_t min_history,
                         double epsilon, bool difference, bool detrend, std::int64_t min_run,
                         std::int64_t calibration, std::int64_t cooldown, const std::string& forget,
-                        std::int64_t short_history) {
+                        std::int64_t short_history, std::int64_t period_search) {
                 return std::make_unique<rcpd>(
                     robust_change_point_options{.confidence = confidence,
                                                 .history = history,
@@ -73,11 +73,12 @@ void register_robust(py::module_& m) {
                                                 .calibration = calibration,
                                                 .cooldown = cooldown,
                                                 .forget = forget_rule(forget),
-                                                .short_history = short_history});
+                                                .short_history = short_history,
+                                                .period_search = period_search});
             }),
             "confidence"_a, "history"_a, "min_history"_a, "epsilon"_a, "difference"_a,
             "detrend"_a = false, "min_run"_a = 1, "calibration"_a = 0, "cooldown"_a = 0,
-            "forget"_a = "always", "short_history"_a = 0)
+            "forget"_a = "always", "short_history"_a = 0, "period_search"_a = 0)
         .def(
             "update",
             [](rcpd& self, double x) {
@@ -134,6 +135,8 @@ void register_robust(py::module_& m) {
                                [](rcpd& self) { return forget_name(self.value.options().forget); })
         .def_property_readonly("short_history",
                                [](rcpd& self) { return self.value.options().short_history; })
+        .def_property_readonly("period_search",
+                               [](rcpd& self) { return self.value.options().period_search; })
         .def(
             "snapshot",
             [](rcpd& self) {

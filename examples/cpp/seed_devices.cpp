@@ -9,10 +9,12 @@
 //   WHERE cp.IsAnomaly = 1
 //
 // prints the anomalies. Device 2's readings jump from ~20-25 °C to ~75-80 °C at minute 40.
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -25,14 +27,12 @@ std::string format_utc(streamcp::event_time t) {
         std::chrono::system_clock::to_time_t(std::chrono::time_point_cast<std::chrono::seconds>(t));
     std::tm tm{};
     gmtime_r(&secs, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
+    std::array<char, 32> buf{};
+    std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf.data();
 }
 
-}  // namespace
-
-int main() {
+void run() {
     using namespace std::chrono_literals;
     const std::vector<std::string> devices{"acd57d92aadf", "5f2c81b0e4a7", "91d0e6c3b2f8"};
     streamcp::anomaly_detection_change_point<std::string> change_point{80, 12, 30min};
@@ -64,5 +64,16 @@ int main() {
     const double threshold = change_point.find(devices[0])->threshold();
     std::fprintf(stderr, "%d anomalies over %zu devices (alert threshold T = %.3g)\n", anomalies,
                  devices.size(), threshold);
-    return 0;
+}
+
+}  // namespace
+
+int main() {
+    try {
+        run();
+        return 0;
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "seed_devices: %s\n", error.what());
+        return 1;
+    }
 }

@@ -8,7 +8,9 @@
 
 #include "commands.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run_streamcp(int argc, char** argv) {
     CLI::App app{
         "streamcp: Azure Stream Analytics' AnomalyDetection_ChangePoint on JSON Lines, locally"};
     app.require_subcommand(1);
@@ -30,6 +32,18 @@ int main(int argc, char** argv) {
         return streamcp::cli::exit_usage_error;
     } catch (const std::exception& error) {
         std::fprintf(stderr, "streamcp: %s\n", error.what());
+        return streamcp::cli::exit_io_error;
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    // Building the command line can throw too (allocation); nothing may escape main.
+    try {
+        return run_streamcp(argc, argv);
+    } catch (...) {
+        std::fputs("streamcp: unexpected error\n", stderr);
         return streamcp::cli::exit_io_error;
     }
 }

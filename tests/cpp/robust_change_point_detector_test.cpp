@@ -511,11 +511,15 @@ TEST(RobustChangePointDetector, CalibratedPValuesAreRanksOfRecentOnes) {
 }
 
 TEST(RobustChangePointDetectorSnapshot, LayoutOneStaysByteForByteWhenTheNewOptionsAreOff) {
-    robust_change_point_detector old_style{
-        {.confidence = 95.0, .history = 50, .cooldown = 0, .forget = robust_forget::always}};
+    robust_change_point_detector old_style{{.confidence = 95.0,
+                                            .history = 50,
+                                            .cooldown = 0,
+                                            .forget = robust_forget::always,
+                                            .period_search = 0}};
     run(old_style, noise(80, 51));
+    const auto bytes = old_style.snapshot();  // the payload is a view into these bytes
     const auto payload = streamcp::snapshot_format::open(
-        old_style.snapshot(), streamcp::snapshot_kind::robust_change_point_detector);
+        bytes, streamcp::snapshot_kind::robust_change_point_detector);
     streamcp::byte_reader r{payload};
     EXPECT_EQ(r.f64(), 95.0);  // layout 1 starts with the confidence
     // And it loads with the new options off: what an older build's snapshot loads as.
@@ -526,7 +530,8 @@ TEST(RobustChangePointDetectorSnapshot, LayoutOneStaysByteForByteWhenTheNewOptio
 }
 
 TEST(RobustChangePointDetectorSnapshot, LayoutTwoIsMarkedAndUnknownLayoutsAreRefused) {
-    robust_change_point_detector det{{.cooldown = 5, .forget = robust_forget::outside_range}};
+    robust_change_point_detector det{
+        {.cooldown = 5, .forget = robust_forget::outside_range, .period_search = 0}};
     run(det, two_shifts());
     const auto bytes = det.snapshot();
     constexpr auto kind = streamcp::snapshot_kind::robust_change_point_detector;
@@ -536,7 +541,7 @@ TEST(RobustChangePointDetectorSnapshot, LayoutTwoIsMarkedAndUnknownLayoutsAreRef
     EXPECT_EQ(robust_change_point_detector::from_snapshot(bytes).options(), det.options());
     std::vector<std::byte> other(payload.begin(), payload.end());
     streamcp::byte_writer marker;
-    marker.f64(-3.0);  // a layout this build does not know
+    marker.f64(-4.0);  // a layout this build does not know
     std::copy(marker.bytes().begin(), marker.bytes().end(), other.begin());
     try {
         (void)robust_change_point_detector::from_snapshot(
@@ -553,6 +558,92 @@ TEST(RobustChangePointDetector, RejectsBadNewOptions) {
     EXPECT_THROW(robust_change_point_detector({.short_history = 1}), std::invalid_argument);
     EXPECT_THROW(robust_change_point_detector({.history = 50, .short_history = 51}),
                  std::invalid_argument);
+    EXPECT_THROW(robust_change_point_detector({.period_search = 9}), std::invalid_argument);
+    EXPECT_THROW(robust_change_point_detector({.period_search = 1'000'001}), std::invalid_argument);
+    EXPECT_THROW(robust_change_point_detector({.period_search = -1}), std::invalid_argument);
+}
+
+// ------------------------------------------------------------------------ period_search
+
+/// A daily-like cycle of period 24 (amplitude 10) with noise ±1, 800 events; with
+/// `flat_day`, the 24 values from 600 on hold the cycle's mean: in range, but not the shape.
+std::vector<double> seasonal_series(bool flat_day) {
+    constexpr double pi = 3.14159265358979323846;
+    std::vector<double> xs = noise(800, 61);
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+        const bool flat = flat_day && i >= 600 && i < 624;
+        xs[i] += flat ? 0.0 : 10.0 * std::sin(2.0 * pi * static_cast<double>(i) / 24.0);
+    }
+    return xs;
+}
+
+TEST(RobustChangePointDetector, SamePhaseComparisonFindsADayUnlikeTheDayBefore) {
+    // Without a period, the flat day's values are ordinary: nothing is found.
+    robust_change_point_detector plain{{.period_search = 0}};
+    EXPECT_TRUE(alerts(run(plain, seasonal_series(true))).empty());
+    // With one (found at 100 values), the flat day is found within the day, and the cycle
+    // itself raises nothing.
+    robust_change_point_detector seasonal{{.period_search = 100}};
+    const auto found = alerts(run(seasonal, seasonal_series(true)));
+    ASSERT_FALSE(found.empty());
+    EXPECT_GE(found[0], 600U);
+    EXPECT_LT(found[0], 624U);
+    robust_change_point_detector quiet{{.period_search = 100}};
+    EXPECT_TRUE(alerts(run(quiet, seasonal_series(false))).empty());
+}
+
+TEST(RobustChangePointDetector, PeriodSearchNeedsACycle) {
+    // Noise has no period: the search gives up after 8 × period_search values and the
+    // detector scores as without it, p-value for p-value.
+    const std::vector<double> xs = noise(1000, 67);
+    robust_change_point_detector searching{{.history = 50, .period_search = 100}};
+    robust_change_point_detector plain{{.history = 50, .period_search = 0}};
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+        expect_same(searching.update(xs[i]), plain.update(xs[i]), i);
+    }
+}
+
+TEST(RobustChangePointDetectorSnapshot, SeasonalStateRestoresAtEveryPhase) {
+    const std::vector<double> xs = seasonal_series(true);
+    const robust_change_point_options options{.history = 60, .period_search = 40};
+    robust_change_point_detector whole{options};
+    const auto expected = run(whole, xs);
+    ASSERT_FALSE(alerts(expected).empty());
+    // Cuts while searching (before 40, between searches), at the search, and with a period.
+    for (const std::size_t cut : {std::size_t{0}, std::size_t{25}, std::size_t{40}, std::size_t{41},
+                                  std::size_t{130}, std::size_t{610}}) {
+        robust_change_point_detector first{options};
+        for (std::size_t i = 0; i < cut; ++i) {
+            (void)first.update(xs[i]);
+        }
+        const auto bytes = first.snapshot();
+        auto rebuilt = robust_change_point_detector::from_snapshot(bytes);
+        EXPECT_EQ(rebuilt.snapshot(), bytes);
+        for (std::size_t i = cut; i < xs.size(); ++i) {
+            expect_same(rebuilt.update(xs[i]), expected[i], i);
+        }
+    }
+}
+
+TEST(RobustChangePointDetectorSnapshot, LayoutThreeIsMarkedAndOlderLayoutsLoadWithoutIt) {
+    robust_change_point_detector det{{.history = 60, .period_search = 40}};
+    run(det, seasonal_series(false));
+    constexpr auto kind = streamcp::snapshot_kind::robust_change_point_detector;
+    const auto bytes = det.snapshot();  // the payload is a view into these bytes
+    const auto payload = streamcp::snapshot_format::open(bytes, kind);
+    streamcp::byte_reader r{payload};
+    EXPECT_EQ(r.f64(), -3.0);
+    for (const robust_change_point_options& older :
+         {robust_change_point_options{.period_search = 0},
+          robust_change_point_options{
+              .cooldown = 0, .forget = robust_forget::always, .period_search = 0}}) {
+        robust_change_point_detector old_style{older};
+        run(old_style, noise(80, 71));
+        EXPECT_EQ(robust_change_point_detector::from_snapshot(old_style.snapshot())
+                      .options()
+                      .period_search,
+                  0);
+    }
 }
 
 }  // namespace

@@ -38,11 +38,14 @@ int main(int argc, char** argv) {
     streamcp::robust_change_point_detector robust{{.history = 8, .min_history = 3}};
     streamcp::robust_change_point_detector robust_detrend{
         {.confidence = 80, .history = 6, .min_history = 3, .min_run = 2, .detrend = true}};
-    // Both payload layouts of kind 5: layout 1 (the options added later off), layout 2.
+    // Every payload layout of kind 5: layout 1 (the options added later off), layout 2
+    // (no period search), layout 3 (the defaults; and with a period found, below).
     streamcp::robust_change_point_detector robust_layout1{
         {.history = 8, .min_history = 3, .cooldown = 0, .forget = streamcp::robust_forget::always}};
     streamcp::robust_change_point_detector robust_calibrated{
-        {.history = 8, .min_history = 3, .calibration = 5, .short_history = 4}};
+        {.history = 8, .min_history = 3, .calibration = 5, .short_history = 4, .period_search = 0}};
+    streamcp::robust_change_point_detector robust_seasonal{
+        {.history = 8, .min_history = 3, .period_search = 10}};
     streamcp::anomaly_detection_change_point<std::string> cpf{90, 4, minutes{4}};
     streamcp::robust_change_point_function<std::string> robust_fn{{.history = 8, .min_history = 3},
                                                                   minutes{4}};
@@ -73,6 +76,10 @@ int main(int argc, char** argv) {
     write(dir, "robust_detrend", robust_detrend.snapshot());
     write(dir, "robust_layout1", robust_layout1.snapshot());
     write(dir, "robust_calibrated", robust_calibrated.snapshot());
+    for (int i = 0; i < 30; ++i) {  // a cycle of 6: the period is found at 20 values
+        (void)robust_seasonal.update(static_cast<double>(i % 6) + (i == 25 ? 0.5 : 0.0));
+    }
+    write(dir, "robust_seasonal", robust_seasonal.snapshot());
     write(dir, "cpf", cpf.snapshot());
     write(dir, "robust_fn", robust_fn.snapshot());
     write(dir, "sdf", sdf.snapshot());

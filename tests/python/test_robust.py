@@ -149,7 +149,27 @@ def test_defaults_are_the_recommended_detector() -> None:
     det = streamcp.RobustChangePointDetector()
     assert (det.confidence, det.history, det.min_history, det.min_run) == (90.0, 450, 10, 1)
     assert (det.cooldown, det.forget, det.calibration, det.short_history) == (30, "outside_range", 0, 0)
+    assert det.period_search == 100
     # A daily cycle seen whole (history 450 >= 288 events a day) raises nothing.
     t = np.arange(4032)
     daily = 50 + 30 * np.sin(2 * np.pi * t / 288) + np.random.default_rng(5).normal(0, 1, t.size)
     assert not streamcp.RobustChangePointDetector().update_many(daily)["is_change"].any()
+
+
+def test_period_search_finds_a_day_unlike_the_day_before() -> None:
+    # A cycle of 48 events; one day (from 1500) flat at the mean: every value in range.
+    t = np.arange(2400)
+    values = 50 + 30 * np.sin(2 * np.pi * t / 48) + np.random.default_rng(7).normal(0, 1, t.size)
+    values[1500:1548] = 50.0
+    plain = np.flatnonzero(streamcp.RobustChangePointDetector(period_search=0).update_many(values)["is_change"])
+    assert plain.size == 0
+    det = streamcp.RobustChangePointDetector()
+    found = np.flatnonzero(det.update_many(values[:1520])["is_change"])
+    assert det.period_search == 100 and "period_search=100" in repr(det)
+    copy = pickle.loads(pickle.dumps(det))  # the period found travels with the state
+    rest = det.update_many(values[1520:])
+    assert np.array_equal(rest["score"], copy.update_many(values[1520:])["score"])
+    found = np.r_[found, 1520 + np.flatnonzero(rest["is_change"])]
+    assert found.size >= 1 and 1500 <= found[0] < 1548
+    with pytest.raises(ValueError, match="period_search"):
+        streamcp.RobustChangePointDetector(period_search=5)

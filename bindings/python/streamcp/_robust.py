@@ -51,7 +51,9 @@ class RobustChangePointDetector:
     4. each detection reports the change's onset and restarts the detector there;
     5. a cooldown after each detection, and a restart that keeps the old values unless the
        new regime leaves their range, so that seasonal data (a long ``history`` holding a
-       whole cycle) does not alert at every half-cycle.
+       whole cycle) does not alert at every half-cycle;
+    6. a period found by autocorrelation (``period_search``), and each value also compared
+       with the same phase of the previous period.
 
     Optional transforms for trending series: ``difference`` scores first differences,
     ``detrend`` the residual from a least-squares line through the recent values.
@@ -77,6 +79,11 @@ class RobustChangePointDetector:
             not a seasonal swing or a lone outlier).
         short_history: two-window comparison (0 = off): the p-value is the larger of those
             against the whole sample and against its last ``short_history`` values.
+        period_search: seasonality (0 = off, else in [10, 1000000]): after this many values,
+            and again after 2, 4 and 8 times as many until one is found, look for a period P
+            (the lag in [5, n/2) with the highest autocorrelation peak above 0.5); then the
+            p-value is ``min(1, 2·min(p, p_P))``, ``p_P`` that of ``x − x[t−P]`` against the
+            recent such differences, so a day unlike the previous one stands out.
 
     Picklable and deep-copyable through the C++ snapshot format (:meth:`snapshot`); a copy
     continues exactly where the original would have.
@@ -102,6 +109,7 @@ class RobustChangePointDetector:
         cooldown: int = 30,
         forget: str = "outside_range",
         short_history: int = 0,
+        period_search: int = 100,
     ) -> None:
         self._core = _core.model.RobustChangePointDetector(
             float(confidence),
@@ -115,6 +123,7 @@ class RobustChangePointDetector:
             int(cooldown),
             str(forget),
             int(short_history),
+            int(period_search),
         )
 
     def update(self, x: float | None) -> RobustChangePointResult:
@@ -222,6 +231,10 @@ class RobustChangePointDetector:
         return int(self._core.short_history)
 
     @property
+    def period_search(self) -> int:
+        return int(self._core.period_search)
+
+    @property
     def threshold(self) -> float:
         """The CUSUM martingale's alert threshold, 1 / (1 − confidence/100)."""
         return float(self._core.threshold)
@@ -238,5 +251,5 @@ class RobustChangePointDetector:
             f"difference={self.difference!r}, detrend={self.detrend!r}, "
             f"min_run={self.min_run!r}, calibration={self.calibration!r}, "
             f"cooldown={self.cooldown!r}, forget={self.forget!r}, "
-            f"short_history={self.short_history!r})"
+            f"short_history={self.short_history!r}, period_search={self.period_search!r})"
         )

@@ -99,7 +99,8 @@ struct huge_page_allocator {
     }
     void deallocate(T* p, std::size_t /*n*/) noexcept { std::free(p); }
     template <class U>
-    friend bool operator==(const huge_page_allocator&, const huge_page_allocator<U>&) noexcept {
+    friend bool operator==(const huge_page_allocator& /*lhs*/,
+                           const huge_page_allocator<U>& /*rhs*/) noexcept {
         return true;
     }
 };
@@ -263,7 +264,7 @@ class change_point_slab {
         if (capacity == capacity_) {
             return;
         }
-        std::unique_ptr<std::byte[], free_block> data;
+        std::unique_ptr<std::byte, free_block> data;
         if (capacity > 0) {
             data.reset(
                 static_cast<std::byte*>(allocate_block(capacity * stride_, alignof(header))));
@@ -284,7 +285,7 @@ class change_point_slab {
     std::size_t stride_ = 0;
     double threshold_ = 0.0;
     kernel_path kernel_ = kernel_path::exact;
-    std::unique_ptr<std::byte[], free_block> data_;
+    std::unique_ptr<std::byte, free_block> data_;
     std::size_t size_ = 0;
     std::size_t capacity_ = 0;
 };

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <limits>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -69,6 +70,13 @@ struct robust_change_point_options {
     /// sample has seen before does not, nor does a slow drift the recent values follow.
     /// Ignored with `detrend`.
     std::int64_t short_history = 0;
+    /// Seasonality (0 = off, else in [10, 1000000]): after this many values the detector
+    /// looks for a period, the lag P in [5, n/2) where the autocorrelation of the n values
+    /// seen peaks above 0.5, and again at 2, 4 and 8 times as many until one is found. With
+    /// a period, a value's p-value is min(1, 2·min(p, p_P)), p_P that of x − x[t−P] against
+    /// the KDE of the recent such differences: a day unlike the day before stands out even
+    /// when its values stay within the usual range.
+    std::int64_t period_search = 100;
 
     friend bool operator==(const robust_change_point_options&,
                            const robust_change_point_options&) = default;
@@ -105,7 +113,9 @@ struct robust_change_point_result {
 ///    default only when the new regime leaves the old values' range, see 5);
 /// 5. after a detection, `cooldown` events without bets, and (`forget`) the old values are
 ///    dropped only when the new regime leaves their range, so that a long history holding a
-///    whole seasonal cycle is not cut at every half-cycle.
+///    whole seasonal cycle is not cut at every half-cycle;
+/// 6. a period found in the data by autocorrelation (`period_search`): each value is also
+///    compared with the same phase of the previous period.
 ///
 /// Optional input transforms (`difference`, `detrend`) suit trending series.
 ///
@@ -141,18 +151,24 @@ class robust_change_point_detector {
                 return {std::exp(cusum_), nan, false, -1};
             }
         }
+        const std::optional<double> seasonal = seasonal_difference(x);
         ++run_length_;
         const bool cooling = cooldown_left_ > 0;
         if (cooling) {
             --cooldown_left_;
         }
         if (sample_.size() < static_cast<std::size_t>(options_.min_history)) {
-            push(x);
+            push(x, seasonal);
             run_length_ = 0;  // nothing bet yet: no excursion to date a change from
             return {std::exp(cusum_), nan, false, -1};
         }
-        const double kde_p = options_.detrend ? detrended_p_value(x) : two_window_p_value(x);
-        push(x);
+        double kde_p = options_.detrend ? detrended_p_value(x) : two_window_p_value(x);
+        if (seasonal && seasonal_sample_.size() >= static_cast<std::size_t>(options_.min_history)) {
+            // Bonferroni: the smaller of two p-values, doubled, is a p-value.
+            kde_p = std::min(1.0,
+                             2.0 * std::min(kde_p, two_sided_p_value(seasonal_sample_, *seasonal)));
+        }
+        push(x, seasonal);
         const double p = options_.calibration > 0 ? calibrated(kde_p) : kde_p;
         if (cooling) {
             run_length_ = 0;  // the CUSUM stays at zero after a restart
@@ -222,7 +238,8 @@ class robust_change_point_detector {
 
     /// Writes the state (no options, no envelope): the KDE sample, C, the excursion length
     /// and the previous raw value (difference mode); in layout 2 also the recent p-values
-    /// (`calibration`) and the events of cooldown left.
+    /// (`calibration`) and the events of cooldown left; in layout 3 also the period found,
+    /// whether the search is over, the values kept for it and the seasonal differences.
     void save_state(byte_writer& w) const {
         w.u64(sample_.size());
         for (const double v : sample_) {
@@ -238,6 +255,12 @@ class robust_change_point_detector {
                 w.f64(p);
             }
             w.u64(cooldown_left_);
+        }
+        if (layout_3(options_)) {
+            w.u64(period_);
+            w.u8(search_over_ ? 1 : 0);
+            write_values(w, recent_);
+            write_values(w, seasonal_sample_);
         }
     }
 
@@ -294,7 +317,35 @@ class robust_change_point_detector {
                                      " exceeds cooldown = " + std::to_string(options_.cooldown));
             }
         }
+        std::size_t period = 0;
+        bool search_over = false;
+        std::deque<double> recent;
+        std::deque<double> seasonal_sample;
+        if (layout_3(options_)) {
+            const std::uint64_t found = r.u64();
+            const std::uint8_t over = r.u8();
+            const auto search = static_cast<std::uint64_t>(options_.period_search);
+            if (over > 1 || found > search * max_search_multiple / 2 || (found > 0 && over == 0)) {
+                throw snapshot_error("invalid period search state");
+            }
+            period = static_cast<std::size_t>(found);
+            search_over = over == 1;
+            recent = read_values(r, search * max_search_multiple, "values kept for the period");
+            seasonal_sample = read_values(r, static_cast<std::uint64_t>(options_.history),
+                                          "seasonal differences");
+            const bool consistent = period > 0    ? recent.size() == period
+                                    : search_over ? recent.empty() && seasonal_sample.empty()
+                                                  : recent.size() < search * max_search_multiple &&
+                                                        seasonal_sample.empty();
+            if (!consistent) {
+                throw snapshot_error("the period search state contradicts its values");
+            }
+        }
         sample_ = std::move(sample);
+        recent_ = std::move(recent);
+        period_ = period;
+        search_over_ = search_over;
+        seasonal_sample_ = std::move(seasonal_sample);
         past_p_ = std::move(past_p);
         cooldown_left_ = static_cast<std::size_t>(cooldown_left);
         cusum_ = cusum;
@@ -307,9 +358,13 @@ class robust_change_point_detector {
     /// positive; layout 2 starts with this marker. Detectors with both options off still
     /// write layout 1, byte for byte, so their snapshots load in older builds too.
     static constexpr double layout_2_marker = -2.0;
+    /// Layout 3 (`period_search` on) adds that option and the seasonal state to layout 2.
+    static constexpr double layout_3_marker = -3.0;
 
     void write_options(byte_writer& w) const {
-        if (layout_2(options_)) {
+        if (layout_3(options_)) {
+            w.f64(layout_3_marker);
+        } else if (layout_2(options_)) {
             w.f64(layout_2_marker);
         }
         w.f64(options_.confidence);
@@ -325,12 +380,16 @@ class robust_change_point_detector {
             w.u8(static_cast<std::uint8_t>(options_.forget));
             w.i64(options_.short_history);
         }
+        if (layout_3(options_)) {
+            w.i64(options_.period_search);
+        }
     }
 
     static robust_change_point_options read_options(byte_reader& r) {
         robust_change_point_options o;
         const double first = r.f64();
-        const bool layout_2_found = first == layout_2_marker;
+        const bool layout_3_found = first == layout_3_marker;
+        const bool layout_2_found = first == layout_2_marker || layout_3_found;
         if (!layout_2_found && !(first > 0.0)) {
             throw snapshot_error("unknown robust detector snapshot layout (starts with " +
                                  std::to_string(first) + ")");
@@ -356,14 +415,17 @@ class robust_change_point_detector {
             }
             o.forget = static_cast<robust_forget>(forget);
             o.short_history = r.i64();
-            if (!layout_2(o)) {
-                throw snapshot_error("layout 2 with the options of layout 1");
+            o.period_search = layout_3_found ? r.i64() : 0;
+            if (layout_3_found != layout_3(o) || !layout_2(o)) {
+                throw snapshot_error("layout " + std::string(layout_3_found ? "3" : "2") +
+                                     " with the options of an older layout");
             }
         } else {  // layout 1 predates these options: they were off
             o.calibration = 0;
             o.cooldown = 0;
             o.forget = robust_forget::always;
             o.short_history = 0;
+            o.period_search = 0;
         }
         try {
             return validated(o);
@@ -373,6 +435,31 @@ class robust_change_point_detector {
     }
 
   private:
+    static void write_values(byte_writer& w, const std::deque<double>& values) {
+        w.u64(values.size());
+        for (const double v : values) {
+            w.f64(v);
+        }
+    }
+
+    /// Reads what `write_values` wrote: at most `most` finite values.
+    static std::deque<double> read_values(byte_reader& r, std::uint64_t most, const char* what) {
+        const std::size_t n = r.length(sizeof(double));
+        if (n > most) {
+            throw snapshot_error(std::string(what) + ": " + std::to_string(n) + ", more than " +
+                                 std::to_string(most));
+        }
+        std::deque<double> values;
+        for (std::size_t i = 0; i < n; ++i) {
+            const double v = r.f64();
+            if (!std::isfinite(v)) {
+                throw snapshot_error(std::string(what) + ": a non-finite value");
+            }
+            values.push_back(v);
+        }
+        return values;
+    }
+
     static constexpr const char* difference_overflow =
         "value minus the previous value overflows a double (difference mode)";
 
@@ -405,15 +492,30 @@ class robust_change_point_detector {
         if (o.short_history != 0 && (o.short_history < 2 || o.short_history > o.history)) {
             throw std::invalid_argument("short_history must be 0 or in [2, history]");
         }
+        if (o.period_search != 0 &&
+            (o.period_search < min_period_search || o.period_search > max_period_search)) {
+            throw std::invalid_argument("period_search must be 0 or in [" +
+                                        std::to_string(min_period_search) + ", " +
+                                        std::to_string(max_period_search) + "]");
+        }
         return o;
     }
 
     /// Keeps a snapshot's recorded length from asking for absurd allocations.
     static constexpr std::int64_t max_calibration = std::int64_t{1} << 32;
+    /// A period search needs lag 5 and a neighbour each side (10 values); the values
+    /// kept while searching (up to 8 × period_search) stay bounded.
+    static constexpr std::int64_t min_period_search = 10;
+    static constexpr std::int64_t max_period_search = 1'000'000;
+    static constexpr std::size_t max_search_multiple = 8;
 
     [[nodiscard]] static bool layout_2(const robust_change_point_options& o) noexcept {
         return o.calibration > 0 || o.cooldown > 0 || o.forget != robust_forget::always ||
-               o.short_history > 0;
+               o.short_history > 0 || layout_3(o);
+    }
+
+    [[nodiscard]] static bool layout_3(const robust_change_point_options& o) noexcept {
+        return o.period_search > 0;
     }
 
     /// `calibration`: the rank of `p` among the last L KDE p-values, counting ties as at
@@ -432,11 +534,96 @@ class robust_change_point_detector {
         return rank;
     }
 
-    void push(double x) {
+    void push(double x, std::optional<double> seasonal) {
         sample_.push_back(x);
         if (sample_.size() > static_cast<std::size_t>(options_.history)) {
             sample_.pop_front();
         }
+        if (seasonal) {
+            seasonal_sample_.push_back(*seasonal);
+            if (seasonal_sample_.size() > static_cast<std::size_t>(options_.history)) {
+                seasonal_sample_.pop_front();
+            }
+        }
+    }
+
+    /// `period_search`: x − x[t−P] once a period P is known (and P values are held), else
+    /// nothing. Keeps the last P values; before a period is found, every value seen, and
+    /// looks for one when their count is period_search times 1, 2, 4 or 8.
+    [[nodiscard]] std::optional<double> seasonal_difference(double x) {
+        if (period_ > 0) {
+            const double lagged = recent_.front();
+            recent_.pop_front();
+            recent_.push_back(x);
+            return x - lagged;
+        }
+        if (options_.period_search == 0 || search_over_) {
+            return std::nullopt;
+        }
+        recent_.push_back(x);
+        const auto search = static_cast<std::size_t>(options_.period_search);
+        const std::size_t n = recent_.size();
+        const std::size_t multiple = n / search;
+        if (n % search != 0 || (multiple & (multiple - 1)) != 0) {
+            return std::nullopt;
+        }
+        period_ = autocorrelation_period(recent_);
+        if (period_ > 0) {
+            recent_.erase(recent_.begin(), recent_.end() - static_cast<std::ptrdiff_t>(period_));
+        }
+        if (period_ > 0 || multiple == max_search_multiple) {
+            search_over_ = true;
+            if (period_ == 0) {
+                recent_.clear();
+            }
+        }
+        return std::nullopt;
+    }
+
+    /// The lag in [5, n/2) (a local maximum) with the largest autocorrelation above 0.5, the
+    /// first on ties; 0 when none. Autocorrelation at lag k: Σ (x_i − x̄)(x_{i+k} − x̄) over
+    /// the n − k pairs, divided by n − k, over the variance.
+    [[nodiscard]] static std::size_t autocorrelation_period(const std::deque<double>& values) {
+        constexpr std::size_t shortest = 4;
+        const std::size_t n = values.size();
+        const std::size_t longest = n / 2;
+        if (longest <= shortest + 1) {
+            return 0;
+        }
+        double mean = 0.0;
+        for (const double v : values) {
+            mean += v;
+        }
+        mean /= static_cast<double>(n);
+        std::vector<double> centred(values.begin(), values.end());
+        for (double& v : centred) {
+            v -= mean;
+        }
+        const auto acf = [&](std::size_t lag) {
+            double sum = 0.0;
+            for (std::size_t i = 0; i + lag < n; ++i) {
+                sum += centred[i] * centred[i + lag];
+            }
+            return sum / static_cast<double>(n - lag);
+        };
+        const double variance = acf(0);
+        if (!(variance > 0.0)) {
+            return 0;
+        }
+        std::size_t best = 0;
+        double best_r = 0.5;
+        double before = acf(shortest) / variance;
+        double here = acf(shortest + 1) / variance;
+        for (std::size_t lag = shortest + 1; lag < longest; ++lag) {
+            const double after = acf(lag + 1) / variance;
+            if (here >= before && here >= after && here > best_r) {
+                best = lag;
+                best_r = here;
+            }
+            before = here;
+            here = after;
+        }
+        return best;
     }
 
     /// Two-sided p-value of `x` against the KDE of `sample`: kernel standard deviation
@@ -541,8 +728,13 @@ class robust_change_point_detector {
     /// (those since the onset, the current one included) in the KDE sample, so the new
     /// regime is not scored against the old one.
     void restart_at(std::size_t keep) {
-        while (forgets(keep) && sample_.size() > keep) {
-            sample_.pop_front();
+        if (forgets(keep)) {
+            while (sample_.size() > keep) {
+                sample_.pop_front();
+            }
+            while (seasonal_sample_.size() > keep) {
+                seasonal_sample_.pop_front();
+            }
         }
         cusum_ = 0.0;
         run_length_ = 0;  // the next bet opens a new excursion
@@ -560,7 +752,11 @@ class robust_change_point_detector {
     bool has_previous_ = false;
     std::deque<double> past_p_;      // the last `calibration` KDE p-values
     std::size_t cooldown_left_ = 0;  // events left without bets after a detection
-    std::vector<double> residuals_;  // scratch space (detrend, short_history), not state
+    std::deque<double> recent_;      // period_search: the values seen, or the last P once found
+    std::size_t period_ = 0;         // the period found, 0 while none
+    bool search_over_ = false;       // a period was found, or none at 8 × period_search values
+    std::deque<double> seasonal_sample_;  // the last `history` x − x[t−P] since a restart
+    std::vector<double> residuals_;       // scratch space (detrend, short_history), not state
 };
 
 STREAMCP_END_NAMESPACE

@@ -70,7 +70,7 @@ Model model_from_snapshot(std::span<const std::byte> bytes, Extra... extra) {
 /// Restores into `model` only if the snapshot records the same options; all or nothing.
 template <class Model>
 void restore_model(Model& model, std::span<const std::byte> bytes) {
-    Model restored = model_from_snapshot<Model>(bytes);
+    auto restored = model_from_snapshot<Model>(bytes);
     if (!(restored.options() == model.options())) {
         throw snapshot_error("recorded with other options than this detector's");
     }
