@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include <streamcp/model/robust_change_point_detector.hpp>
+
 #include "commands.hpp"
 #include "detect_runner.hpp"
 #include "file_line_sink.hpp"
@@ -45,7 +47,7 @@ int run_detect_command(const detect_options& options) {
         config.query, source, output, metered_rejects(metrics.get(), rejects ? &*rejects : nullptr),
         settings);
     output.flush();
-    print_summary("detect", counts);
+    print_summary("detect", config.query, counts);
     return 0;
 }
 
@@ -86,7 +88,9 @@ void add_detect_command(CLI::App& root, command_action& action) {
         "(PARTITION BY KEY LIMIT DURATION(DURATION) WHEN COND), TIMESTAMP BY TIMESTAMP. Writes "
         "one line per input event, in input order: the input object unchanged plus \"Score\" "
         "(number or null) and \"IsAnomaly\" (0, 1 or null). Prints read, written, filtered, "
-        "rejected and anomaly counts to stderr at the end.");
+        "rejected and anomaly counts to stderr at the end. --detector robust scores each "
+        "partition with the recommended detector instead: its Score and IsAnomaly are not "
+        "ASA's numbers.");
     add_detect_options(*cmd, *options);
     cmd->callback(
         [options, &action] { action = [options] { return run_detect_command(*options); }; });
@@ -113,11 +117,26 @@ void add_detect_options(CLI::App& detect, detect_options& options) {
     detect.add_option("--when", options.query.when,
                       "WHEN field: the event reaches the model only when it is JSON true");
     detect
-        .add_option("--confidence", options.query.confidence,
-                    "Confidence percent in [1, 100]; truncated to an integer as ASA does")
-        ->required();
-    detect.add_option("--history", options.query.history, "History size in events (>= 1)")
-        ->required();
+        .add_option(
+            "--detector", options.query.detector,
+            "asa (AnomalyDetection_ChangePoint, ASA's numbers exactly) or robust (the "
+            "recommended detector per partition, same LIMIT DURATION, WHEN and NULL "
+            "rules; its Score, a CUSUM martingale, and IsAnomaly, 1 where a change is "
+            "reported, are NOT ASA's numbers; docs/quality.md). With robust give --duration as its "
+            "history x the readings' interval (75m for 10 s readings at history 450)")
+        ->capture_default_str();
+    // Optional for robust, so bound through a callback: unset means the detector's default.
+    detect.add_option_function<double>(
+        "--confidence", [&options](const double& c) { options.query.confidence = c; },
+        "Confidence percent: in [1, 100] and truncated to an integer as ASA does; with "
+        "--detector robust in (0, 100), default " +
+            number_text(robust_change_point_options{}.confidence) +
+            ". Required with --detector asa");
+    detect.add_option_function<std::int64_t>(
+        "--history", [&options](const std::int64_t& h) { options.query.history = h; },
+        "History size in events: >= 1; with --detector robust its KDE sample, default " +
+            std::to_string(robust_change_point_options{}.history) +
+            ". Required with --detector asa");
     detect
         .add_option("--duration", options.query.duration,
                     "LIMIT DURATION: 30m, 2h, 120s, 500ms, 1h30m or ISO-8601 PT30M; at most 7 days")

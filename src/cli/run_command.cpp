@@ -63,7 +63,7 @@ int run_pipeline(const run_flags& flags) {
         config.query, *source, output,
         metered_rejects(metrics.get(), rejects ? &*rejects : nullptr), settings);
     output.flush();
-    print_summary("run", counts);
+    print_summary("run", config.query, counts);
     return 0;
 }
 

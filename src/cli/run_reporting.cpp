@@ -3,10 +3,18 @@
 
 #include <chrono>
 #include <cstdio>
+#include <string>
 
 #include <unistd.h>
 
+#include "json_text.hpp"
+
 namespace streamcp::cli {
+std::string number_text(double value) {
+    std::string text;
+    pipeline::append_json_number(text, value);
+    return text;
+}
 
 std::function<void(const pipeline::detect_counts&, bool)> make_progress(bool quiet) {
     if (quiet || ::isatty(STDERR_FILENO) == 0) {
@@ -41,7 +49,16 @@ std::unique_ptr<adapters::file_archive> make_archive(const pipeline::archive_con
     return std::make_unique<adapters::file_archive>(std::move(options));
 }
 
-void print_summary(std::string_view command, const pipeline::detect_counts& counts) {
+void print_summary(std::string_view command, const pipeline::detect_query& query,
+                   const pipeline::detect_counts& counts) {
+    if (query.detector == pipeline::detector_kind::robust) {
+        std::fprintf(stderr,
+                     "streamcp %.*s: detector robust (confidence %s, history %lld): Score is its "
+                     "CUSUM martingale and IsAnomaly 1 where it reports a change, not ASA's "
+                     "numbers; anomalies counts those changes\n",
+                     static_cast<int>(command.size()), command.data(),
+                     number_text(query.confidence).c_str(), static_cast<long long>(query.history));
+    }
     std::fprintf(stderr,
                  "streamcp %.*s: read %llu, written %llu, filtered %llu, rejected %llu, "
                  "anomalies %llu\n",

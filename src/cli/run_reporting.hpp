@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "detect_job.hpp"
@@ -20,7 +21,12 @@ namespace streamcp::cli {
 [[nodiscard]] std::unique_ptr<adapters::file_archive> make_archive(
     const pipeline::archive_config& settings, std::chrono::nanoseconds grace);
 
-/// The end-of-run line on stderr: read, written, filtered, rejected, anomalies.
-void print_summary(std::string_view command, const pipeline::detect_counts& counts);
+/// `value` in its shortest round-trip form, for messages.
+[[nodiscard]] std::string number_text(double value);
+
+/// The end-of-run line on stderr: read, written, filtered, rejected, anomalies; before it, with
+/// the robust detector, a line saying that its numbers are not ASA's.
+void print_summary(std::string_view command, const pipeline::detect_query& query,
+                   const pipeline::detect_counts& counts);
 
 }  // namespace streamcp::cli

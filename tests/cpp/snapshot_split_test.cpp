@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Splitting a function snapshot by key and merging the parts: split then merge restores the
-// original, and every part scores its keys as the whole did (the sharded engine relies on it).
+// original, and every part scores its keys as the whole did (the sharded engine relies on it),
+// for ASA's function and for the recommended detector's.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -21,10 +22,13 @@ using namespace std::chrono;  // NOLINT: durations read better unqualified
 using streamcp::anomaly_detection_change_point;
 using streamcp::event_time;
 using streamcp::record;
+using streamcp::robust_change_point_function;
+using streamcp::robust_change_point_options;
 using streamcp::snapshot_error;
 
 using bytes = std::vector<std::byte>;
 using function = anomaly_detection_change_point<std::string>;
+using robust_function = robust_change_point_function<std::string>;
 
 const event_time t0 = sys_days{year{2024} / 5 / 1};
 
@@ -54,23 +58,46 @@ std::vector<event> make_events(std::uint64_t seed, std::size_t count) {
     return events;
 }
 
-function make_function() { return function{90, 10, minutes{20}}; }
+/// The function under test: `make<F>()` builds one, `make_other<F>()` one with other
+/// parameters, `partitions(f)` counts its keys.
+template <class F>
+F make();
+template <>
+function make<function>() {
+    return function{90, 10, minutes{20}};
+}
+template <>
+robust_function make<robust_function>() {
+    return robust_function{robust_change_point_options{.history = 40, .cooldown = 5}, minutes{20}};
+}
+template <class F>
+F make_other();
+template <>
+function make_other<function>() {
+    return function{90, 11, minutes{20}};
+}
+template <>
+robust_function make_other<robust_function>() {
+    return robust_function{robust_change_point_options{.history = 41, .cooldown = 5}, minutes{20}};
+}
+std::size_t partitions(const function& f) { return f.partition_count(); }
+std::size_t partitions(const robust_function& f) { return f.partitions(); }
 
 std::size_t part_of(const std::string& key, std::size_t parts) {
     return std::hash<std::string>{}(key) % parts;
 }
 
-std::vector<bytes> split(const function& f, const bytes& snapshot, std::size_t parts) {
+template <class F>
+std::vector<bytes> split(const F& f, const bytes& snapshot, std::size_t parts) {
     return f.split_snapshot(snapshot, parts,
                             [parts](const std::string& key) { return part_of(key, parts); });
 }
 
-class SnapshotSplit : public ::testing::TestWithParam<std::uint64_t> {};
-
-TEST_P(SnapshotSplit, SplitThenMergeRestoresTheOriginal) {
-    const auto events = make_events(GetParam(), 1500);
+template <class F>
+void split_then_merge_restores_the_original(std::uint64_t seed) {
+    const auto events = make_events(seed, 1500);
     for (const std::size_t cut : {std::size_t{0}, std::size_t{1}, std::size_t{700}}) {
-        function straight = make_function();
+        F straight = make<F>();
         for (std::size_t i = 0; i < cut; ++i) {
             (void)straight.evaluate(events[i].key, events[i].time, events[i].value);
         }
@@ -85,10 +112,10 @@ TEST_P(SnapshotSplit, SplitThenMergeRestoresTheOriginal) {
             // The merge lists the parts' partitions part by part; splitting it again gives
             // the same parts, byte for byte.
             EXPECT_EQ(split(straight, merged, parts), cut_up);
-            function restored = make_function();
+            F restored = make<F>();
             restored.restore(merged);
-            EXPECT_EQ(restored.partition_count(), straight.partition_count());
-            function reference = make_function();
+            EXPECT_EQ(partitions(restored), partitions(straight));
+            F reference = make<F>();
             reference.restore(whole);
             for (std::size_t i = cut; i < events.size(); ++i) {
                 const auto& e = events[i];
@@ -100,23 +127,24 @@ TEST_P(SnapshotSplit, SplitThenMergeRestoresTheOriginal) {
     }
 }
 
-TEST_P(SnapshotSplit, EachPartScoresItsKeysAsTheWhole) {
-    const auto events = make_events(GetParam(), 1500);
+template <class F>
+void each_part_scores_its_keys_as_the_whole(std::uint64_t seed) {
+    const auto events = make_events(seed, 1500);
     const std::size_t cut = 600;
     const std::size_t parts = 4;
-    function straight = make_function();
+    F straight = make<F>();
     for (std::size_t i = 0; i < cut; ++i) {
         (void)straight.evaluate(events[i].key, events[i].time, events[i].value);
     }
     const std::vector<bytes> cut_up = split(straight, straight.snapshot(), parts);
-    std::vector<function> shards;
-    std::size_t partitions = 0;
+    std::vector<F> shards;
+    std::size_t keys = 0;
     for (const bytes& part : cut_up) {
-        shards.push_back(make_function());
+        shards.push_back(make<F>());
         shards.back().restore(part);
-        partitions += shards.back().partition_count();
+        keys += partitions(shards.back());
     }
-    EXPECT_EQ(partitions, straight.partition_count());
+    EXPECT_EQ(keys, partitions(straight));
     int anomalies = 0;
     for (std::size_t i = cut; i < events.size(); ++i) {
         const auto& e = events[i];
@@ -128,14 +156,33 @@ TEST_P(SnapshotSplit, EachPartScoresItsKeysAsTheWhole) {
     EXPECT_GT(anomalies, 0);
 }
 
+class SnapshotSplit : public ::testing::TestWithParam<std::uint64_t> {};
+
+TEST_P(SnapshotSplit, SplitThenMergeRestoresTheOriginal) {
+    split_then_merge_restores_the_original<function>(GetParam());
+}
+
+TEST_P(SnapshotSplit, EachPartScoresItsKeysAsTheWhole) {
+    each_part_scores_its_keys_as_the_whole<function>(GetParam());
+}
+
+TEST_P(SnapshotSplit, RobustSplitThenMergeRestoresTheOriginal) {
+    split_then_merge_restores_the_original<robust_function>(GetParam());
+}
+
+TEST_P(SnapshotSplit, RobustEachPartScoresItsKeysAsTheWhole) {
+    each_part_scores_its_keys_as_the_whole<robust_function>(GetParam());
+}
+
 INSTANTIATE_TEST_SUITE_P(Seeds, SnapshotSplit, ::testing::Values(1U, 2U, 3U));
 
-TEST(SnapshotSplit, RefusesForeignSnapshotsAndBadParts) {
-    function f = make_function();
+template <class F>
+void refuses_foreign_snapshots_and_bad_parts() {
+    F f = make<F>();
     (void)f.evaluate("a", t0, 1.0);
     (void)f.evaluate("b", t0, 2.0);
     const bytes snap = f.snapshot();
-    const function other{90, 11, minutes{20}};
+    const F other = make_other<F>();
     EXPECT_THROW((void)split(other, snap, 2), snapshot_error);
     EXPECT_THROW((void)other.merge_snapshots(std::vector<bytes>{snap}), snapshot_error);
     EXPECT_THROW((void)f.split_snapshot(snap, 2, [](const std::string&) { return 2U; }),
@@ -148,7 +195,15 @@ TEST(SnapshotSplit, RefusesForeignSnapshotsAndBadParts) {
     damaged[damaged.size() / 2] ^= std::byte{0x40};
     EXPECT_THROW((void)split(f, damaged, 2), snapshot_error);
     // Nothing to merge is an empty function.
-    EXPECT_EQ(f.merge_snapshots({}), make_function().snapshot());
+    EXPECT_EQ(f.merge_snapshots({}), make<F>().snapshot());
+}
+
+TEST(SnapshotSplit, RefusesForeignSnapshotsAndBadParts) {
+    refuses_foreign_snapshots_and_bad_parts<function>();
+}
+
+TEST(SnapshotSplit, RobustRefusesForeignSnapshotsAndBadParts) {
+    refuses_foreign_snapshots_and_bad_parts<robust_function>();
 }
 
 }  // namespace

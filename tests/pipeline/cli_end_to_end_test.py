@@ -8,9 +8,11 @@ checkpoint refusals, `run CONFIG.toml` and the archive. Standard library only.
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 STREAMCP = ""
@@ -192,6 +194,128 @@ class Threads(unittest.TestCase):
             result = streamcp("detect", *SEED_QUERY, "--threads", threads, stdin="")
             self.assertEqual(result.returncode, 2, result.stderr)
             self.assertIn("threads", result.stderr)
+
+
+class RobustDetector(unittest.TestCase):
+    """--detector robust: the recommended detector behind the same flags, threads and
+    checkpoints; confidence and history optional; its numbers labelled as not ASA's."""
+
+    # LIMIT DURATION = its history (450) x the simulator's 10 s: no imputation between readings.
+    QUERY = ["--value", "temp", "--timestamp", "datetime", "--partition-by", "device",
+             "--duration", "75m", "--detector", "robust"]
+
+    def input_file(self, tmp):
+        path = os.path.join(tmp, "in.jsonl")
+        sim = streamcp("simulate", "--devices", "30", "--events", "30000", "--inject",
+                       "3@1h:75-80", "--inject", "7@2h:40-45", "-o", path)
+        self.assertEqual(sim.returncode, 0, sim.stderr)
+        return path
+
+    def run_detect(self, tmp, data, name, *extra):
+        out = os.path.join(tmp, f"{name}.out.jsonl")
+        det = streamcp("detect", *self.QUERY, "-i", data, "-o", out, "--quiet", *extra)
+        self.assertEqual(det.returncode, 0, det.stderr)
+        with open(out) as f:
+            return f.read(), det.stderr
+
+    def test_defaults_and_a_summary_that_says_these_are_not_asas_numbers(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            data = self.input_file(tmp)
+            text, stderr = self.run_detect(tmp, data, "default")
+            given, _ = self.run_detect(tmp, data, "given", "--confidence", "90", "--history", "450")
+            self.assertEqual(text, given)  # the recommended detector's defaults
+            self.assertIn("detector robust", stderr)
+            self.assertIn("not ASA's numbers", stderr)
+            counts = summary(stderr)
+            rows = [json.loads(line) for line in text.splitlines()]
+            self.assertEqual(len(rows), 30000)
+            self.assertEqual(counts["anomalies"], sum(r["IsAnomaly"] == 1 for r in rows))
+            self.assertGreater(counts["anomalies"], 0)
+            asa = streamcp("detect", *SEED_QUERY, "-i", data, "--quiet")
+            self.assertNotIn("not ASA's numbers", asa.stderr)
+            self.assertIn("not ASA's numbers", streamcp("detect", "--help").stdout)
+
+    def test_asa_needs_confidence_and_history_and_ranges_are_named(self):
+        for args, message in (
+                (["--detector", "asa", "--value", "v", "--timestamp", "t", "--duration", "1m"],
+                 "confidence (--confidence, query.confidence) is required with detector asa"),
+                ([*self.QUERY, "--confidence", "100"],
+                 "confidence = 100 is out of range for detector robust: allowed (0, 100)"),
+                ([*self.QUERY, "--history", "3"],
+                 "history = 3 is out of range for detector robust"),
+                ([*self.QUERY, "--fractional-confidence"], "detector asa only"),
+                ([*SEED_QUERY, "--detector", "nab"], "'nab' is unknown: allowed asa, robust")):
+            result = streamcp("detect", *args, stdin="")
+            self.assertEqual(result.returncode, 2, (args, result.stderr))
+            self.assertIn(message, result.stderr)
+
+    def test_threads_and_a_killed_run_resumed_from_its_checkpoint_change_nothing(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            data = self.input_file(tmp)
+            expected, _ = self.run_detect(tmp, data, "one")
+            self.assertEqual(self.run_detect(tmp, data, "three", "--threads", "3")[0], expected)
+            out = os.path.join(tmp, "killed.out.jsonl")
+            cp = os.path.join(tmp, "cp.sqlite")
+            args = [STREAMCP, "detect", *self.QUERY, "-i", data, "-o", out, "--quiet",
+                    "--checkpoint", cp, "--checkpoint-every", "1000"]
+            # Killed with SIGKILL once a third of the output is written (after checkpoints),
+            # resumed under another thread count.
+            run = subprocess.Popen(args + ["--threads", "3"], stderr=subprocess.DEVNULL)
+            while run.poll() is None and (
+                    not os.path.exists(out) or os.path.getsize(out) < len(expected) // 3):
+                time.sleep(0.002)
+            run.kill()
+            self.assertEqual(run.wait(), -signal.SIGKILL, "the run ended before the kill")
+            resumed = subprocess.run(args + ["--threads", "1"], capture_output=True, text=True,
+                                     timeout=120)
+            self.assertEqual(resumed.returncode, 0, resumed.stderr)
+            with open(out) as f:
+                self.assertEqual(f.read(), expected)
+
+    def test_a_checkpoint_resumes_only_under_its_own_detector(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            data = os.path.join(tmp, "in.jsonl")
+            self.assertEqual(streamcp("simulate", "--events", "600", "-o", data).returncode, 0)
+            cp = os.path.join(tmp, "cp.sqlite")
+            asa = [*SEED_QUERY, "-i", data, "-o", os.path.join(tmp, "out.jsonl"),
+                   "--checkpoint", cp]
+            self.assertEqual(streamcp("detect", *asa).returncode, 0)
+            robust = streamcp("detect", *asa, "--detector", "robust")
+            self.assertEqual(robust.returncode, 1)
+            self.assertIn("another query", robust.stderr)
+            self.assertIn("detector: asa in the checkpoint, robust in this run", robust.stderr)
+            self.assertEqual(streamcp("detect", *asa).returncode, 0)
+
+    def test_run_config_detector_key_equals_the_flag(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            data = os.path.join(tmp, "in.jsonl")
+            self.assertEqual(streamcp("simulate", "--events", "3000", "--inject", "2@30m:75-80",
+                                      "-o", data).returncode, 0)
+            config = os.path.join(tmp, "job.toml")
+            with open(config, "w") as f:
+                f.write(f'''
+[source]
+type = "file"
+path = "{data}"
+
+[query]
+value = "temp"
+timestamp = "datetime"
+partition_by = "device"
+duration = "75m"
+detector = "robust"
+
+[[sinks]]
+type = "file"
+path = "{tmp}/run.jsonl"
+''')
+            run = streamcp("run", config, "--quiet")
+            self.assertEqual(run.returncode, 0, run.stderr)
+            self.assertIn("streamcp run: detector robust", run.stderr)
+            det = streamcp("detect", *self.QUERY, "-i", data)
+            self.assertEqual(det.returncode, 0, det.stderr)
+            with open(os.path.join(tmp, "run.jsonl")) as f:
+                self.assertEqual(f.read(), det.stdout)
 
 
 class RunConfig(unittest.TestCase):

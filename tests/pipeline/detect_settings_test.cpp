@@ -4,6 +4,7 @@
 // config file, and compares the pipelines the two describe.
 #include "detect_settings.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -16,6 +17,8 @@
 #include <CLI/CLI.hpp>
 #include <gtest/gtest.h>
 #include <unistd.h>
+
+#include <streamcp/model/robust_change_point_detector.hpp>
 
 #include "commands.hpp"
 #include "pipeline_config.hpp"
@@ -50,6 +53,7 @@ const std::map<std::string, std::vector<setting>> by_flag = {
      {{"--timestamp-format", "epoch-ms", "query", "timestamp_format", "\"epoch-ms\""}}},
     {"--partition-by", {{"--partition-by", "device", "query", "partition_by", "\"device\""}}},
     {"--when", {{"--when", "ok", "query", "when", "\"ok\""}}},
+    {"--detector", {{"--detector", "robust", "query", "detector", "\"robust\""}}},
     {"--confidence", {{"--confidence", "80.5", "query", "confidence", "80.5"}}},
     {"--history", {{"--history", "30", "query", "history", "30"}}},
     {"--duration", {{"--duration", "2h", "query", "duration", "\"2h\""}}},
@@ -207,6 +211,61 @@ TEST(DetectSettings, DefaultsAreTheSameBothWays) {
               describe(from_config_file(with(
                   required, {{"--checkpoint", "c.sqlite", "checkpoint", "path", "\"c.sqlite\""},
                              {"--archive", "lake", "archive", "path", "\"lake\""}}))));
+}
+
+/// `settings` without the ones of `flags`.
+std::vector<setting> without(std::vector<setting> settings, const std::vector<std::string>& flags) {
+    std::erase_if(settings,
+                  [&](const setting& s) { return std::ranges::count(flags, s.flag) > 0; });
+    return settings;
+}
+
+/// The error building the pipeline both ways gives, or "no error".
+std::string error_both_ways(const std::vector<setting>& settings) {
+    std::string command_line = "no error";
+    std::string config_file = "no error";
+    try {
+        (void)from_command_line(settings);
+    } catch (const std::invalid_argument& e) {
+        command_line = e.what();
+    }
+    try {
+        (void)from_config_file(settings);
+    } catch (const std::invalid_argument& e) {
+        config_file = e.what();
+    }
+    EXPECT_EQ(command_line, config_file);
+    return command_line;
+}
+
+TEST(DetectSettings, RobustConfidenceAndHistoryDefaultToTheRecommendedDetectors) {
+    const std::vector<setting> robust =
+        with(without(required, {"--confidence", "--history"}),
+             {{"--detector", "robust", "query", "detector", "\"robust\""}});
+    const auto command_line = from_command_line(robust);
+    EXPECT_EQ(command_line.query.detector, pipeline::detector_kind::robust);
+    EXPECT_EQ(command_line.query.confidence, robust_change_point_options{}.confidence);
+    EXPECT_EQ(command_line.query.history, robust_change_point_options{}.history);
+    EXPECT_EQ(describe(from_config_file(robust)), describe(command_line));
+    // Given, they are the detector's.
+    const auto given =
+        from_config_file(with(robust, {{"--history", "30", "query", "history", "30"}}));
+    EXPECT_EQ(given.query.history, 30);
+    EXPECT_NE(given.query.fingerprint(), command_line.query.fingerprint());
+}
+
+TEST(DetectSettings, DetectorChoicesAndAsaArgumentsAreRefusedByName) {
+    EXPECT_NE(
+        error_both_ways(without(required, {"--confidence"}))
+            .find("confidence (--confidence, query.confidence) is required with detector asa"),
+        std::string::npos);
+    EXPECT_NE(error_both_ways(without(required, {"--history"}))
+                  .find("history (--history, query.history) is required with detector asa"),
+              std::string::npos);
+    EXPECT_NE(
+        error_both_ways(with(required, {{"--detector", "ml", "query", "detector", "\"ml\""}}))
+            .find("detector (--detector, query.detector) 'ml' is unknown: allowed asa, robust"),
+        std::string::npos);
 }
 
 TEST(DetectSettings, BadThreadsAndCheckpointCountsAreRefusedByName) {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The sharded detect engine against the single-thread one: the same bytes, rejects, counts and
-// checkpoints, whatever the thread count on either side of a restore.
+// checkpoints, whatever the thread count on either side of a restore, with either detector.
 #include "sharded_detect.hpp"
 
 #include <chrono>
@@ -67,15 +67,21 @@ std::vector<std::string> make_lines(std::size_t count, std::uint64_t seed) {
 }
 
 detect_query make_query(unsigned threads, std::chrono::nanoseconds tolerance,
-                        out_of_order_action action, bool only_anomalies = false) {
+                        out_of_order_action action, bool only_anomalies = false,
+                        detector_kind detector = detector_kind::asa) {
     detect_query query;
     query.fields.value = field_path{"v"};
     query.fields.timestamp = field_path{"t"};
     query.fields.time_format = timestamp_format::epoch_seconds;
     query.fields.partition = field_path{"k"};
     query.fields.when = field_path{"w"};
+    query.detector = detector;
     query.confidence = 80;
     query.history = 12;
+    if (detector == detector_kind::robust) {  // short enough that imputed gaps stay cheap
+        query.confidence = 90;
+        query.history = 40;
+    }
     query.duration = 2min;
     query.out_of_order_tolerance = tolerance;
     query.out_of_order = action;
@@ -127,6 +133,7 @@ struct order_case {
     std::chrono::nanoseconds tolerance;
     out_of_order_action action;
     bool only_anomalies;
+    detector_kind detector = detector_kind::asa;
 };
 
 class ShardedDetect : public ::testing::TestWithParam<order_case> {};
@@ -135,23 +142,29 @@ TEST_P(ShardedDetect, ThreadsChangeNothing) {
     const order_case c = GetParam();
     for (const std::uint64_t seed : {1U, 2U, 3U}) {
         const auto lines = make_lines(6000, seed);
-        const run_result one = run(make_query(1, c.tolerance, c.action, c.only_anomalies), lines);
+        const run_result one =
+            run(make_query(1, c.tolerance, c.action, c.only_anomalies, c.detector), lines);
         EXPECT_GT(one.counts.rejected, 0U);
         EXPECT_GT(one.counts.written, 0U);
         EXPECT_EQ(one.counts.read, one.counts.written + one.counts.filtered + one.counts.rejected);
         for (const unsigned threads : {2U, 3U, 4U}) {
             SCOPED_TRACE("seed " + std::to_string(seed) + ", threads " + std::to_string(threads));
-            expect_same(run(make_query(threads, c.tolerance, c.action, c.only_anomalies), lines),
-                        one);
+            expect_same(
+                run(make_query(threads, c.tolerance, c.action, c.only_anomalies, c.detector),
+                    lines),
+                one);
         }
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(OrderPolicies, ShardedDetect,
-                         ::testing::Values(order_case{0s, out_of_order_action::adjust, false},
-                                           order_case{20s, out_of_order_action::adjust, false},
-                                           order_case{20s, out_of_order_action::drop, false},
-                                           order_case{20s, out_of_order_action::adjust, true}));
+INSTANTIATE_TEST_SUITE_P(
+    OrderPolicies, ShardedDetect,
+    ::testing::Values(order_case{0s, out_of_order_action::adjust, false},
+                      order_case{20s, out_of_order_action::adjust, false},
+                      order_case{20s, out_of_order_action::drop, false},
+                      order_case{20s, out_of_order_action::adjust, true},
+                      order_case{20s, out_of_order_action::adjust, false, detector_kind::robust},
+                      order_case{20s, out_of_order_action::drop, true, detector_kind::robust}));
 
 TEST(ShardedDetect, ShortInputsAndOneKey) {
     for (const std::size_t count : {0U, 1U, 7U, 511U, 512U, 513U, 1500U}) {
@@ -180,7 +193,8 @@ run_result run_with_restore(const std::vector<std::string>& lines, std::size_t c
     std::vector<std::byte> state;
     {
         const auto first = make_detect_engine(
-            make_query(before, c.tolerance, c.action, c.only_anomalies), output, &rejects);
+            make_query(before, c.tolerance, c.action, c.only_anomalies, c.detector), output,
+            &rejects);
         feed(*first, lines, 0, cut);
         output_size = output.position();
         rejects_size = rejects.position();
@@ -193,7 +207,8 @@ run_result run_with_restore(const std::vector<std::string>& lines, std::size_t c
     run_result out;
     {
         const auto second = make_detect_engine(
-            make_query(after, c.tolerance, c.action, c.only_anomalies), output, &rejects);
+            make_query(after, c.tolerance, c.action, c.only_anomalies, c.detector), output,
+            &rejects);
         second->load_state(state);
         feed(*second, lines, cut, lines.size());
         second->finish();
@@ -205,16 +220,19 @@ run_result run_with_restore(const std::vector<std::string>& lines, std::size_t c
 }
 
 TEST(ShardedDetect, CheckpointsRestoreWithAnyThreadCount) {
-    const order_case c{20s, out_of_order_action::adjust, false};
-    const auto lines = make_lines(5000, 5);
-    const run_result one = run(make_query(1, c.tolerance, c.action), lines);
-    const std::vector<std::tuple<unsigned, unsigned>> pairs{{1, 2}, {2, 1}, {2, 2}, {2, 4},
-                                                            {4, 3}, {3, 1}, {1, 1}};
-    for (const auto& [before, after] : pairs) {
-        for (const std::size_t cut : {0U, 1U, 600U, 2500U, 4999U, 5000U}) {
-            SCOPED_TRACE(std::to_string(before) + " -> " + std::to_string(after) +
-                         " threads, cut at " + std::to_string(cut));
-            expect_same(run_with_restore(lines, cut, before, after, c), one);
+    for (const detector_kind detector : {detector_kind::asa, detector_kind::robust}) {
+        const order_case c{20s, out_of_order_action::adjust, false, detector};
+        const auto lines = make_lines(5000, 5);
+        const run_result one = run(make_query(1, c.tolerance, c.action, false, detector), lines);
+        const std::vector<std::tuple<unsigned, unsigned>> pairs{{1, 2}, {2, 1}, {2, 2}, {2, 4},
+                                                                {4, 3}, {3, 1}, {1, 1}};
+        for (const auto& [before, after] : pairs) {
+            for (const std::size_t cut : {0U, 1U, 600U, 2500U, 4999U, 5000U}) {
+                SCOPED_TRACE(std::string(detector == detector_kind::asa ? "asa" : "robust") + ", " +
+                             std::to_string(before) + " -> " + std::to_string(after) +
+                             " threads, cut at " + std::to_string(cut));
+                expect_same(run_with_restore(lines, cut, before, after, c), one);
+            }
         }
     }
 }

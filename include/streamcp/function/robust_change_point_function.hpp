@@ -139,11 +139,77 @@ class robust_change_point_function {
     static constexpr snapshot_kind kind = snapshot_kind::robust_change_point_function;
 
     /// Every partition and the parameters, in the versioned snapshot format (docs/snapshot.md).
-    [[nodiscard]] std::vector<std::byte> snapshot() const {
+    [[nodiscard]] std::vector<std::byte> snapshot() const { return write_snapshot(partitions_); }
+
+    /// Replaces every partition with the snapshot's. Throws `snapshot_error`, changing
+    /// nothing, when the snapshot is damaged, foreign, or recorded with other parameters.
+    void restore(std::span<const std::byte> bytes) {
+        std::vector<partition> restored;
+        index_map index;
+        read_partitions(bytes, restored, index);
+        partitions_ = std::move(restored);
+        index_ = std::move(index);
+    }
+
+    /// Cuts a snapshot of a function with this one's parameters into `parts` snapshots by key:
+    /// partition `key` goes to part `part_of(key)`, which must be below `parts`, keeping its
+    /// first-seen rank within the part. A key scored in its part's function scores as in the
+    /// whole. Throws `snapshot_error` as `restore` does, `std::invalid_argument` for a part out
+    /// of range.
+    template <class PartOf>
+    [[nodiscard]] std::vector<std::vector<std::byte>> split_snapshot(
+        std::span<const std::byte> snapshot, std::size_t parts, PartOf&& part_of) const {
+        if (parts == 0) {
+            detail::throw_out_of_range("parts", "0", "allowed at least 1");
+        }
+        std::vector<partition> whole;
+        index_map index;
+        read_partitions(snapshot, whole, index);
+        std::vector<std::vector<partition>> split(parts);
+        for (partition& p : whole) {
+            const std::size_t part = part_of(std::as_const(p.key));
+            if (part >= parts) {
+                detail::throw_out_of_range("part_of", std::to_string(part),
+                                           "allowed below parts (" + std::to_string(parts) + ")");
+            }
+            split[part].push_back(std::move(p));
+        }
+        std::vector<std::vector<std::byte>> out;
+        out.reserve(parts);
+        for (const std::vector<partition>& part : split) {
+            out.push_back(write_snapshot(part));
+        }
+        return out;
+    }
+
+    /// Joins snapshots of functions with this one's parameters and disjoint keys into one
+    /// holding every partition, the parts' partitions in the parts' order. Throws
+    /// `snapshot_error` as `restore` does, and when a key is in two parts.
+    [[nodiscard]] std::vector<std::byte> merge_snapshots(
+        std::span<const std::vector<std::byte>> snapshots) const {
+        std::vector<partition> merged;
+        index_map index;
+        for (const std::vector<std::byte>& snapshot : snapshots) {
+            read_partitions(snapshot, merged, index);
+        }
+        return write_snapshot(merged);
+    }
+
+  private:
+    struct partition {
+        Key key;
+        robust_change_point_detector model;
+        dotnet_ticks last_ticks;
+    };
+
+    using index_map = std::unordered_map<Key, std::size_t, Hash, KeyEqual>;
+
+    [[nodiscard]] std::vector<std::byte> write_snapshot(
+        std::span<const partition> partitions) const {
         byte_writer w;
         write_parameters(w);
-        w.u64(partitions_.size());
-        for (const partition& p : partitions_) {
+        w.u64(partitions.size());
+        for (const partition& p : partitions) {
             key_codec<Key>::encode(w, p.key);
             w.i64(p.last_ticks);
             p.model.save_state(w);
@@ -151,9 +217,11 @@ class robust_change_point_function {
         return snapshot_format::seal(kind, w.bytes());
     }
 
-    /// Replaces every partition with the snapshot's. Throws `snapshot_error`, changing
-    /// nothing, when the snapshot is damaged, foreign, or recorded with other parameters.
-    void restore(std::span<const std::byte> bytes) {
+    /// Appends a snapshot's partitions to `into`, indexed in `index`. Throws `snapshot_error`
+    /// when the snapshot is damaged, foreign, recorded with other parameters, or repeats a key
+    /// of `index`; `into` and `index` are then partly filled.
+    void read_partitions(std::span<const std::byte> bytes, std::vector<partition>& into,
+                         index_map& index) const {
         byte_reader r{snapshot_format::open(bytes, kind)};
         byte_writer mine;
         write_parameters(mine);
@@ -165,30 +233,19 @@ class robust_change_point_function {
         }
         // Each partition needs at least its clock and its model's sample count.
         const std::size_t count = r.length(sizeof(std::int64_t) * 2);
-        std::vector<partition> restored;
-        std::unordered_map<Key, std::size_t, Hash, KeyEqual> index;
-        restored.reserve(count);
+        into.reserve(into.size() + count);
         for (std::size_t i = 0; i < count; ++i) {
             Key key = key_codec<Key>::decode(r);
             const dotnet_ticks last = r.i64();
             robust_change_point_detector model{model_options_};
             model.load_state(r);
-            if (!index.emplace(key, restored.size()).second) {
+            if (!index.emplace(key, into.size()).second) {
                 throw snapshot_error("a partition key appears twice");
             }
-            restored.push_back({std::move(key), std::move(model), last});
+            into.push_back({std::move(key), std::move(model), last});
         }
         r.expect_end();
-        partitions_ = std::move(restored);
-        index_ = std::move(index);
     }
-
-  private:
-    struct partition {
-        Key key;
-        robust_change_point_detector model;
-        dotnet_ticks last_ticks;
-    };
 
     static record to_record(const robust_change_point_result& r) noexcept {
         return {std::isnan(r.score) ? std::nullopt : std::optional<double>{r.score}, r.is_change};
@@ -203,7 +260,7 @@ class robust_change_point_function {
     std::chrono::nanoseconds duration_;
     dotnet_ticks interval_ = 0;
     std::vector<partition> partitions_;  // in first-seen order
-    std::unordered_map<Key, std::size_t, Hash, KeyEqual> index_;
+    index_map index_;
 };
 
 STREAMCP_END_NAMESPACE

@@ -3,8 +3,7 @@
 
 #include <stdexcept>
 
-#include <streamcp/function/anomaly_detection_change_point.hpp>
-
+#include "detect_function.hpp"
 #include "json_text.hpp"
 #include "sharded_detect.hpp"
 #include "single_thread_detect.hpp"
@@ -28,6 +27,9 @@ std::string detect_query::fingerprint() const {
            ";action=" + (out_of_order == out_of_order_action::drop ? "drop" : "adjust") +
            ";project=" + (shape.project ? "1" : "0") +
            ";only_anomalies=" + (shape.only_anomalies ? "1" : "0");
+    if (detector == detector_kind::robust) {
+        out += ";detector=robust";  // absent for asa: checkpoints from before the choice resume
+    }
     return out;
 }
 
@@ -41,9 +43,7 @@ detect_counts& detect_counts::operator+=(const detect_counts& other) noexcept {
 }
 
 void detect_engine::validate(const detect_query& query) {
-    (void)anomaly_detection_change_point<partition_key>{
-        query.confidence, query.history, query.duration,
-        function_options{.fractional_confidence = query.fractional_confidence}};
+    (void)detect_function{query};
     (void)event_order{query.out_of_order_tolerance, query.out_of_order};
     if (query.fields.value.empty() || query.fields.timestamp.empty()) {
         throw std::invalid_argument("the value and timestamp fields must be named");

@@ -21,11 +21,20 @@ namespace streamcp::pipeline {
 /// The most threads `detect_query::threads` allows.
 inline constexpr unsigned max_detect_threads = 64;
 
+/// Which function scores each partition.
+enum class detector_kind : std::uint8_t {
+    asa,     ///< AnomalyDetection_ChangePoint, ASA's numbers exactly
+    robust,  ///< the recommended detector: its Score and IsAnomaly are not ASA's numbers
+};
+
 /// The seed's query, generalised: AnomalyDetection_ChangePoint(value, confidence, history)
 /// OVER (PARTITION BY key LIMIT DURATION(duration) WHEN cond) over TIMESTAMP BY timestamp,
 /// with ASA's out-of-order policy, an optional WHERE IsAnomaly = 1 and an optional projection.
+/// With `detector_kind::robust` the recommended detector replaces the function per partition
+/// (confidence and history are then its own).
 struct detect_query {
     event_fields fields;
+    detector_kind detector = detector_kind::asa;
     double confidence = 0;
     std::int64_t history = 0;
     std::chrono::nanoseconds duration{0};

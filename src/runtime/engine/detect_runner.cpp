@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "detect_runner.hpp"
 
+#include <algorithm>
+#include <functional>
+#include <map>
 #include <memory>
+#include <set>
 #include <stdexcept>
+#include <string>
+#include <string_view>
 
 #include "checkpoint_store.hpp"
 
@@ -13,6 +19,49 @@ using clock_type = std::chrono::steady_clock;
 
 constexpr std::uint64_t clock_check_every = 1024;  // lines between reads of the clock
 constexpr auto progress_period = std::chrono::milliseconds{500};
+
+using fingerprint_map = std::map<std::string, std::string, std::less<>>;
+
+/// `key=value;...` as a map; a part without `=` is its own key with an empty value.
+fingerprint_map fingerprint_settings(std::string_view text) {
+    fingerprint_map out;
+    while (!text.empty()) {
+        const std::string_view part = text.substr(0, text.find(';'));
+        text.remove_prefix(std::min(text.size(), part.size() + 1));
+        const std::size_t equals = part.find('=');
+        out[std::string(part.substr(0, equals))] =
+            equals == std::string_view::npos ? "" : std::string(part.substr(equals + 1));
+    }
+    out.try_emplace("detector", "asa");  // checkpoints from before the choice are asa's
+    return out;
+}
+
+/// The settings in which a checkpoint's fingerprint and this run's differ, as "name: X in
+/// the checkpoint, Y in this run"; the checkpoint's whole fingerprint when none differs.
+std::string fingerprint_difference(std::string_view recorded, std::string_view current) {
+    const fingerprint_map then = fingerprint_settings(recorded);
+    const fingerprint_map now = fingerprint_settings(current);
+    std::set<std::string, std::less<>> keys;
+    for (const fingerprint_map* settings : {&then, &now}) {
+        for (const auto& setting : *settings) {
+            keys.insert(setting.first);
+        }
+    }
+    auto value = [](const fingerprint_map& settings, const std::string& key) {
+        const auto found = settings.find(key);
+        return found == settings.end() ? std::string("(none)") : found->second;
+    };
+    std::string out;
+    for (const std::string& key : keys) {
+        const std::string was = value(then, key);
+        const std::string is = value(now, key);
+        if (was != is) {
+            out.append(out.empty() ? "" : "; ")
+                .append(key + ": " + was + " in the checkpoint, " + is + " in this run");
+        }
+    }
+    return out.empty() ? std::string(recorded) : out;
+}
 
 void cut_back(line_sink* sink, std::uint64_t size) {
     if (sink != nullptr && sink->truncatable()) {
@@ -46,7 +95,8 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
             if (point->fingerprint != fingerprint) {
                 throw std::runtime_error("checkpoint " + settings.checkpoint->path +
                                          " belongs to another query or input (" +
-                                         point->fingerprint + "); remove it to start afresh");
+                                         fingerprint_difference(point->fingerprint, fingerprint) +
+                                         "); remove it to start afresh");
             }
             job->load_state(point->state);
             if (point->input_state.empty()) {

@@ -60,8 +60,7 @@ partition_scorer::partition_scorer(const detect_query& query, line_sink& output,
       rejects_(rejects),
       counts_(counts),
       order_(query.out_of_order_tolerance, query.out_of_order),
-      function_(query.confidence, query.history, query.duration,
-                function_options{.fractional_confidence = query.fractional_confidence}),
+      function_(query),
       encoder_(query.fields, query.shape) {}
 
 void partition_scorer::accept(const decoded_event& event, std::string_view line,

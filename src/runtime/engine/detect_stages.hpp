@@ -8,9 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include <streamcp/function/anomaly_detection_change_point.hpp>
-
 #include "archive_sink.hpp"
+#include "detect_function.hpp"
 #include "detect_job.hpp"
 #include "event_decoder.hpp"
 #include "event_order.hpp"
@@ -23,9 +22,6 @@
 // one scorer per thread that owns partition keys.
 
 namespace streamcp::pipeline {
-
-/// The change-point function of a query, with one model per partition key.
-using detect_function = anomaly_detection_change_point<partition_key>;
 
 /// Counts a rejected line and writes `{"reason", "detail", "line", "raw"}` to `rejects` (if any).
 void write_reject(line_sink* rejects, detect_counts& counts, const reject_details& why,

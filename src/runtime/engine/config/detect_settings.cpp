@@ -1,12 +1,40 @@
 // SPDX-License-Identifier: MIT
 #include "detect_settings.hpp"
 
+#include <optional>
 #include <stdexcept>
+#include <string>
+
+#include <streamcp/model/robust_change_point_detector.hpp>
 
 #include "duration_parse.hpp"
 #include "timestamp_parse.hpp"
 
 namespace streamcp::pipeline {
+namespace {
+
+detector_kind parse_detector(const std::string& name) {
+    if (name == "asa") {
+        return detector_kind::asa;
+    }
+    if (name == "robust") {
+        return detector_kind::robust;
+    }
+    throw std::invalid_argument("detector (--detector, query.detector) '" + name +
+                                "' is unknown: allowed asa, robust");
+}
+
+/// ASA's function has no defaults: confidence and history are its arguments.
+template <class T>
+T required_for_asa(const std::optional<T>& setting, const char* names, const char* allowed) {
+    if (!setting) {
+        throw std::invalid_argument(std::string(names) + " is required with detector asa (" +
+                                    allowed + ")");
+    }
+    return *setting;
+}
+
+}  // namespace
 
 detect_query build_query(const query_settings& settings) {
     detect_query query;
@@ -19,8 +47,18 @@ detect_query build_query(const query_settings& settings) {
     if (!settings.when.empty()) {
         query.fields.when = field_path{settings.when};
     }
-    query.confidence = settings.confidence;
-    query.history = settings.history;
+    query.detector = parse_detector(settings.detector);
+    if (query.detector == detector_kind::robust) {
+        const robust_change_point_options recommended;
+        query.confidence = settings.confidence.value_or(recommended.confidence);
+        query.history = settings.history.value_or(recommended.history);
+    } else {
+        query.confidence =
+            required_for_asa(settings.confidence, "confidence (--confidence, query.confidence)",
+                             "a number in [1, 100]");
+        query.history = required_for_asa(settings.history, "history (--history, query.history)",
+                                         "an integer >= 1");
+    }
     query.duration = parse_duration(settings.duration);
     query.fractional_confidence = settings.fractional_confidence;
     query.out_of_order_tolerance = parse_duration(settings.out_of_order_tolerance);

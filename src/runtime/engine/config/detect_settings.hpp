@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "detect_job.hpp"
@@ -19,10 +20,12 @@ struct query_settings {
     std::string value;
     std::string timestamp;
     std::string timestamp_format = "iso";
-    std::string partition_by;  ///< empty: one partition
-    std::string when;          ///< empty: every event is included
-    double confidence = 0;
-    std::int64_t history = 0;
+    std::string partition_by;      ///< empty: one partition
+    std::string when;              ///< empty: every event is included
+    std::string detector = "asa";  ///< asa or robust (the recommended detector)
+    /// Required with detector asa; with robust, empty takes the recommended detector's default.
+    std::optional<double> confidence;
+    std::optional<std::int64_t> history;
     std::string duration;
     bool fractional_confidence = false;
     std::string out_of_order_tolerance = "0s";
@@ -33,7 +36,8 @@ struct query_settings {
 };
 
 /// The query `settings` describe. Throws `std::invalid_argument` naming a setting whose text
-/// does not parse (ranges are `detect_engine::validate`'s).
+/// does not parse or that the detector requires and is missing (ranges are
+/// `detect_engine::validate`'s).
 [[nodiscard]] detect_query build_query(const query_settings& settings);
 
 /// `--checkpoint`, `--checkpoint-every`, `--checkpoint-interval`; TOML `[checkpoint]` `path`,

@@ -141,16 +141,19 @@ query_settings read_query(const toml::table& table) {
         optional_string(table, "timestamp_format", settings.timestamp_format);
     settings.partition_by = optional_string(table, "partition_by", settings.partition_by);
     settings.when = optional_string(table, "when", settings.when);
-    const auto confidence = table["confidence"].value<double>();
-    const auto history = table["history"].value<std::int64_t>();
-    if (!confidence) {
-        bad_setting("query.confidence", "is required (a number in [1, 100])");
+    settings.detector = optional_string(table, "detector", settings.detector);
+    if (const toml::node* confidence = table.get("confidence")) {
+        settings.confidence = confidence->value<double>();
+        if (!settings.confidence) {
+            bad_setting("query.confidence", "must be a number");
+        }
     }
-    if (!history) {
-        bad_setting("query.history", "is required (an integer >= 1)");
+    if (const toml::node* history = table.get("history")) {
+        settings.history = history->value<std::int64_t>();
+        if (!settings.history) {
+            bad_setting("query.history", "must be an integer");
+        }
     }
-    settings.confidence = *confidence;
-    settings.history = *history;
     settings.duration = required_string(table, "query", "duration");
     settings.fractional_confidence =
         optional_flag(table, "query", "fractional_confidence", settings.fractional_confidence);

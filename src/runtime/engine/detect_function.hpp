@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <span>
+#include <variant>
+#include <vector>
+
+#include <streamcp/function/anomaly_detection_change_point.hpp>
+#include <streamcp/function/robust_change_point_function.hpp>
+
+#include "detect_job.hpp"
+#include "event_decoder.hpp"
+
+namespace streamcp::pipeline {
+
+/// The per-partition function a query's `detector` names: ASA's AnomalyDetection_ChangePoint,
+/// or the recommended detector under the same partition, LIMIT DURATION, WHEN and NULL rules,
+/// whose Score and IsAnomaly are not ASA's numbers.
+class detect_function {
+  public:
+    /// Throws `std::invalid_argument` naming the setting when the query's detector settings
+    /// are out of range.
+    explicit detect_function(const detect_query& query);
+
+    /// One event of partition `key`, as the chosen function scores it.
+    std::optional<record> evaluate(const partition_key& key, event_time time,
+                                   std::optional<double> value, bool when) {
+        return std::visit([&](auto& f) { return f.evaluate(key, time, value, when); }, function_);
+    }
+
+    [[nodiscard]] std::vector<std::byte> snapshot() const;
+    /// Throws `snapshot_error`, changing nothing, when the snapshot is not this function's.
+    void restore(std::span<const std::byte> bytes);
+    /// The function's `split_snapshot` (the sharded engine hands each worker its keys).
+    [[nodiscard]] std::vector<std::vector<std::byte>> split_snapshot(
+        std::span<const std::byte> snapshot, std::size_t parts,
+        const std::function<std::size_t(const partition_key&)>& part_of) const;
+    /// The function's `merge_snapshots`.
+    [[nodiscard]] std::vector<std::byte> merge_snapshots(
+        std::span<const std::vector<std::byte>> snapshots) const;
+
+  private:
+    std::variant<anomaly_detection_change_point<partition_key>,
+                 robust_change_point_function<partition_key>>
+        function_;
+};
+
+}  // namespace streamcp::pipeline
