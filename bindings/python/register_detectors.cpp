@@ -98,7 +98,7 @@ void register_detectors(py::module_& m) {
 
     using cpd = guarded<change_point_detector>;
     py::class_<cpd> cp(m, "ChangePointDetector",
-                       "ML.NET's IidChangePointDetector on one series (spec A.3).");
+                       "ML.NET's IidChangePointDetector on one series (semantics.md#per-event).");
     cp.def(py::init([](double confidence, std::int64_t history, const std::string& martingale,
                        double epsilon) {
                return std::make_unique<cpd>(
@@ -151,8 +151,9 @@ void register_detectors(py::module_& m) {
     def_snapshots<change_point_detector>(cp);
 
     using sdd = guarded<spike_and_dip_detector>;
-    py::class_<sdd> sd(m, "SpikeAndDipDetector",
-                       "ML.NET's IidSpikeDetector on one series (spec A.4, B.8).");
+    py::class_<sdd> sd(
+        m, "SpikeAndDipDetector",
+        "ML.NET's IidSpikeDetector on one series (semantics.md#kde-p-value, #spike-and-dip).");
     sd.def(py::init([](double confidence, std::int64_t history, const std::string& mode) {
                return std::make_unique<sdd>(
                    streamcp::spike_and_dip_options{.confidence = confidence,

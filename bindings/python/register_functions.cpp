@@ -301,8 +301,9 @@ void register_functions(py::module_& m) {
     PYBIND11_NUMPY_DTYPE(function_row, score, is_anomaly, included);
 
     using cpf = guarded<change_point_function>;
-    py::class_<cpf> cp(m, "AnomalyDetectionChangePoint",
-                       "ASA's AnomalyDetection_ChangePoint per partition key (spec B.3).");
+    py::class_<cpf> cp(
+        m, "AnomalyDetectionChangePoint",
+        "ASA's AnomalyDetection_ChangePoint per partition key (semantics.md#asa-mapping).");
     cp.def(py::init([](double confidence, std::int64_t history, std::int64_t duration_ns,
                        bool fractional_confidence, std::int64_t idle_ttl_ns) {
                return std::make_unique<cpf>(confidence, history,
@@ -314,8 +315,9 @@ void register_functions(py::module_& m) {
     bind_function(cp);
 
     using sdf = guarded<spike_and_dip_function>;
-    py::class_<sdf> sd(m, "AnomalyDetectionSpikeAndDip",
-                       "ASA's AnomalyDetection_SpikeAndDip per partition key (spec B.8).");
+    py::class_<sdf> sd(
+        m, "AnomalyDetectionSpikeAndDip",
+        "ASA's AnomalyDetection_SpikeAndDip per partition key (semantics.md#spike-and-dip).");
     sd.def(py::init([](double confidence, std::int64_t history, const std::string& mode,
                        std::int64_t duration_ns, bool fractional_confidence,
                        std::int64_t idle_ttl_ns) {
@@ -344,7 +346,7 @@ void register_functions(py::module_& m) {
              "One detector per key with `model`'s options (its state is not used).")
         .def_property_readonly("partition_count", [](rf& self) {
             const std::lock_guard lock{self.mutex};
-            return self.value.partitions();
+            return self.value.partition_count();
         });
     bind_batch(robust);
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// change_point_detector: spec A.3/A.6 behaviour (B.6 table, warm-up, cooldown, thresholds), input
-// rules and validation.
+// change_point_detector: semantics.md#per-event, #threshold behaviour (semantics.md#worked-example
+// table, warm-up, cooldown, thresholds), input rules and validation.
 #include <cmath>
 #include <limits>
 #include <random>
@@ -126,7 +126,7 @@ TEST(ChangePointDetector, CooldownSuppressesTheNextWMinus1Events) {
 }
 
 TEST(ChangePointDetector, ThresholdUnderflowAlertsAtMultiplesOfWOnConstantData) {
-    // Spec A.6 / B.6.1: confidence 80, history 1200 gives T == 0.
+    // semantics.md#threshold: confidence 80, history 1200 gives T == 0.
     const std::int64_t w = 1200;
     change_point_detector det{{.confidence = 80, .history = w}};
     ASSERT_EQ(det.threshold(), 0.0);
@@ -247,8 +247,8 @@ TEST(ChangePointDetector, InputsAreRoundedToFloat32) {
                 run(b, {static_cast<double>(0.1F), 16777216.0, 3.0, static_cast<double>(0.1F)}));
 }
 
-/// Spec A.4's running pairwise sum S, re-implemented naively (float32 buffer, float32
-/// eviction differences), to find a series on which it ends negative through rounding.
+/// The running pairwise sum S (semantics.md#kde-p-value), re-implemented naively (float32 buffer,
+/// float32 eviction differences), to find a series on which it ends negative through rounding.
 struct reference_pairwise_sum {
     std::size_t window;
     std::vector<float> r;
@@ -277,7 +277,7 @@ struct reference_pairwise_sum {
 TEST(ChangePointDetector, NegativeRoundedPairwiseSumKeepsScoresFinite) {
     // Varied values followed by a long constant run: once the buffer is constant S should be 0,
     // but rounding can leave it slightly negative. ML.NET would then take sqrt(S < 0) and turn
-    // NaN forever; spec B.7.5 requires finite scores from there on.
+    // NaN forever; semantics.md#decision-5 requires finite scores from there on.
     std::mt19937_64 rng{1};
     std::uniform_real_distribution<double> u{-1000.0, 1000.0};
     std::vector<double> found;

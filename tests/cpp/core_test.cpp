@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Core building blocks: ring buffer, ML.NET's erf, betting functions, threshold (spec A.5, A.6),
-// cooldown.
+// Core building blocks: ring buffer, ML.NET's erf, betting functions, threshold (semantics.md#erf,
+// #threshold), cooldown.
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -144,7 +144,7 @@ TEST(Betting, PowerBetMatchesFormula) {
         EXPECT_DOUBLE_EQ(streamcp::log_power_bet(p, 0.1), std::log(0.1) - 0.9 * std::log(p)) << p;
         EXPECT_DOUBLE_EQ(streamcp::log_power_bet(p, 0.3), std::log(0.3) - 0.7 * std::log(p)) << p;
     }
-    // The largest bet (p clamped to 1e-8) is about 14.28 (spec A.6).
+    // The largest bet (p clamped to 1e-8) is about 14.28 (semantics.md#threshold).
     EXPECT_NEAR(streamcp::log_power_bet(1e-8, 0.1), 14.2760, 1e-4);
     // Small p-values bet up, large ones bet down.
     EXPECT_GT(streamcp::log_power_bet(0.001, 0.1), 0.0);

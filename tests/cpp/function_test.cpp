@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The ASA functions (spec B.3, B.4, B.7, B.8): imputation, WHEN/NULL/NaN, order, time, confidence,
-// partitions, TTL.
+// The ASA functions (semantics.md#asa-mapping, #imputation, #decisions, #spike-and-dip):
+// imputation, WHEN/NULL/NaN, order, time, confidence, partitions, TTL.
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -101,8 +101,8 @@ TEST(ChangePointFunction, SpecB6TableWithoutImputation) {
 }
 
 TEST(ChangePointFunction, ImputationUsesDotnetEpochIntervalNumbers) {
-    // Spec B.7.10: 30 minutes / history 7 does not divide a day, so .NET-epoch and Unix-epoch
-    // interval boundaries differ. I = 18e9 / 7 ticks, truncated.
+    // semantics.md#decision-10: 30 minutes / history 7 does not divide a day, so .NET-epoch and
+    // Unix-epoch interval boundaries differ. I = 18e9 / 7 ticks, truncated.
     cp_function f{90, 7, minutes{30}};
     const std::int64_t interval = 18'000'000'000 / 7;
     ASSERT_EQ(f.imputation_interval(), interval);

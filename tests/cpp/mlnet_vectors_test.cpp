@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// ML.NET's own vectors (spec C): alerts exact everywhere, float32-printed sets exact after
-// rounding to float32, `directapi_changedetection` bit for bit, the rest by their own rule.
+// ML.NET's own vectors (semantics.md#tolerances): alerts exact everywhere, float32-printed sets
+// exact after rounding to float32, `directapi_changedetection` bit for bit, the rest by their own
+// rule.
 #include <cmath>
 #include <string>
 

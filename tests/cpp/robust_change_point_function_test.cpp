@@ -66,7 +66,7 @@ TEST(RobustChangePointFunction, EachKeyRunsItsOwnDetector) {
         changes += ra->is_anomaly ? 1U : 0U;
     }
     EXPECT_GE(changes, 1U);  // the shift is found
-    EXPECT_EQ(f.partitions(), 2U);
+    EXPECT_EQ(f.partition_count(), 2U);
 }
 
 TEST(RobustChangePointFunction, ImputesAGapWithTheNewestValue) {
@@ -101,7 +101,7 @@ TEST(RobustChangePointFunction, WhenNullAndNanRules) {
     function f{small, minutes{60}};
     EXPECT_EQ(f.evaluate("k", t0, 1.0, false), std::nullopt);
     EXPECT_EQ(f.evaluate("k", t0, std::nullopt), std::nullopt);
-    EXPECT_EQ(f.partitions(), 0U);  // neither creates a partition
+    EXPECT_EQ(f.partition_count(), 0U);  // neither creates a partition
     (void)f.evaluate("k", t0 + minutes{1}, 1.0);
     const auto before = f.snapshot();
     const auto nan = f.evaluate("k", t0 + minutes{5}, std::numeric_limits<double>::quiet_NaN());

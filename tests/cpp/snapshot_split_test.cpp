@@ -81,7 +81,7 @@ robust_function make_other<robust_function>() {
     return robust_function{robust_change_point_options{.history = 41, .cooldown = 5}, minutes{20}};
 }
 std::size_t partitions(const function& f) { return f.partition_count(); }
-std::size_t partitions(const robust_function& f) { return f.partitions(); }
+std::size_t partitions(const robust_function& f) { return f.partition_count(); }
 
 std::size_t part_of(const std::string& key, std::size_t parts) {
     return std::hash<std::string>{}(key) % parts;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Snapshots (spec A.8): transparent restore, rejection of foreign/damaged input without side
-// effects, key codecs, golden bytes.
+// Snapshots (semantics.md#snapshots): transparent restore, rejection of foreign/damaged input
+// without side effects, key codecs, golden bytes.
 #include <chrono>
 #include <cmath>
 #include <cstdio>

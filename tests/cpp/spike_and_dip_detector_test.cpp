@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// spike_and_dip_detector: modes, warm-up, the p <= 1 - conf/100 rule (spec B.8) and
-// parse_spike_mode.
+// spike_and_dip_detector: modes, warm-up, the p <= 1 - conf/100 rule (semantics.md#spike-and-dip)
+// and parse_spike_mode.
 #include <cmath>
 #include <limits>
 #include <random>

@@ -47,7 +47,7 @@ std::string key_json(const partition_key& key) {
 }
 
 /// Keys of every kind (1 and "1" differ), NULL values, WHEN false, gaps that impute, and a
-/// spacing (30 min / history 7) whose interval does not divide a day (spec B.7.10).
+/// spacing (30 min / history 7) whose interval does not divide a day (semantics.md#decision-10).
 std::vector<generated_event> make_events(std::size_t count, std::uint64_t seed) {
     std::mt19937_64 random{seed};
     const std::vector<partition_key> keys{partition_key{std::string{"1"}},

@@ -144,7 +144,7 @@ def test_restore_checks_parameters() -> None:
 def test_when_and_null_rules() -> None:
     f = streamcp.AnomalyDetectionChangePoint(80, 4, "40s")
     assert tuple(f.evaluate("k", START, 1.0, when=False)) == (pytest.approx(math.nan, nan_ok=True), False, False)
-    assert f.partition_count == 0  # excluded first events create nothing (B.7.2)
+    assert f.partition_count == 0  # excluded first events create nothing (semantics.md#decision-2)
     r = f.evaluate("k", START, None)
     assert math.isnan(r.score) and not r.included
     r = f.evaluate("k", START, math.nan, when=None)
@@ -172,7 +172,7 @@ def test_when_forms() -> None:
 
 
 def test_imputation_fills_gaps() -> None:
-    """A gap of several intervals imputes values (B.4): the score differs from no gap."""
+    """A gap of several intervals imputes values (semantics.md#imputation): the score differs from no gap."""
     t = START + np.arange(20) * np.timedelta64(10, "s")
     values = np.r_[np.full(15, 20.0), np.full(5, 30.0)]
     no_gap = streamcp.AnomalyDetectionChangePoint(80, 12, "2m").evaluate_many(None, t, values)

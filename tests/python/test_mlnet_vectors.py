@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""ML.NET's own vectors through the Python API (spec C, the C++ test's comparison rules).
+"""ML.NET's own vectors through the Python API (semantics.md#tolerances, the C++ test's comparison rules).
 
 Alerts match exactly everywhere; float32-printed sets match after rounding both sides to
 float32; ``directapi_changedetection`` matches bit for bit; other sets by their own rule.

@@ -89,7 +89,7 @@ def test_tz_aware_and_naive_utc_give_the_same_scores() -> None:
 
 
 def test_fraction_beyond_ticks_is_truncated() -> None:
-    """B.7.10: 9 fractional digits lose their last two before anything else."""
+    """semantics.md#decision-10: 9 fractional digits lose their last two before anything else."""
     f = streamcp.AnomalyDetectionChangePoint(80, 4, "1m")
     f.evaluate("k", "2019-11-18T19:00:00.00000019Z", 1.0)
     # 150 ns is in the same tick as 190 ns (tick 1): not out of order

@@ -121,7 +121,7 @@ class _Detector:
 
 
 class ChangePointDetector(_Detector):
-    """ML.NET's ``IidChangePointDetector`` on one series (spec A.3).
+    """ML.NET's ``IidChangePointDetector`` on one series (semantics.md#per-event).
 
     A two-sided adaptive-KDE p-value per event, a windowed exchangeability martingale over
     the last ``history`` bets, an alert when the martingale reaches the threshold once
@@ -177,7 +177,7 @@ class ChangePointDetector(_Detector):
 
 
 class SpikeAndDipDetector(_Detector):
-    """ML.NET's ``IidSpikeDetector`` on one series (spec A.4, B.8).
+    """ML.NET's ``IidSpikeDetector`` on one series (semantics.md#kde-p-value, #spike-and-dip).
 
     The same KDE p-value as :class:`ChangePointDetector`, no martingale and no cooldown: an
     event alerts when the history is full and its p-value is at most 1 - confidence/100.

@@ -179,7 +179,7 @@ def _check_flag(value: object, name: str) -> bool:
 
 class AnomalyDetectionChangePoint(_Function):
     """ASA's ``AnomalyDetection_ChangePoint(value, confidence, history)
-    OVER (PARTITION BY key LIMIT DURATION(duration) WHEN cond)`` (spec B.3, B.4, B.7).
+    OVER (PARTITION BY key LIMIT DURATION(duration) WHEN cond)`` (semantics.md#asa-mapping, #imputation, #decisions).
 
     One ML.NET change-point model per key (power martingale, epsilon 0.1), created on the
     key's first included event; missing events within LIMIT DURATION are imputed.
@@ -191,7 +191,7 @@ class AnomalyDetectionChangePoint(_Function):
         duration: the LIMIT DURATION, in (0, 7 days]: ``datetime.timedelta``,
             ``numpy.timedelta64`` or a string (``"30m"``, ``"2h"``, ``"120s"``,
             ``"500ms"``, ``"PT30M"``).
-        fractional_confidence: keep a fractional confidence (spec B.7.6).
+        fractional_confidence: keep a fractional confidence (semantics.md#decision-6).
         idle_ttl: forget a key idle (in event time) for longer than this; None never does.
 
     Each key's events must come in nondecreasing time. Picklable and deep-copyable through
@@ -229,7 +229,7 @@ class AnomalyDetectionChangePoint(_Function):
 
 class AnomalyDetectionSpikeAndDip(_Function):
     """ASA's ``AnomalyDetection_SpikeAndDip(value, confidence, history, mode)
-    OVER (PARTITION BY key LIMIT DURATION(duration) WHEN cond)`` (spec B.8).
+    OVER (PARTITION BY key LIMIT DURATION(duration) WHEN cond)`` (semantics.md#spike-and-dip).
 
     Arguments and rules as :class:`AnomalyDetectionChangePoint`, plus ``mode``:
     ``"spikes"``, ``"dips"`` or ``"spikesanddips"``. ``Score`` is the p-value.

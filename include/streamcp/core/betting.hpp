@@ -16,12 +16,12 @@ enum class martingale_type : std::uint8_t { power = 1, mixture = 2 };
     return type == martingale_type::power ? "power" : "mixture";
 }
 
-/// ln(eps * p^(eps - 1)) (spec A.5).
+/// ln(eps * p^(eps - 1)) (semantics.md#betting).
 [[nodiscard]] inline double log_power_bet(double p, double epsilon) noexcept {
     return std::log(epsilon) + (epsilon - 1.0) * std::log(p);
 }
 
-/// ln of the power bet integrated over eps in [0, 1] (spec A.5).
+/// ln of the power bet integrated over eps in [0, 1] (semantics.md#betting).
 [[nodiscard]] inline double log_mixture_bet(double p) noexcept {
     const double log_p = std::log(p);
     return std::log(p * log_p + 1.0 - p) - 2.0 * std::log(-log_p) - log_p;
@@ -31,7 +31,7 @@ enum class martingale_type : std::uint8_t { power = 1, mixture = 2 };
     return type == martingale_type::power ? log_power_bet(p, epsilon) : log_mixture_bet(p);
 }
 
-/// The alert threshold T of spec A.6: the martingale value of `history` consecutive
+/// The alert threshold T (semantics.md#threshold): the martingale value of `history` consecutive
 /// p-values equal to 1 - confidence/100. It is below 1 for confidence under about 92.26,
 /// underflows to 0 for large histories, and is +inf at confidence 100.
 [[nodiscard]] inline double martingale_threshold(martingale_type type, double confidence,

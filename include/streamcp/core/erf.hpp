@@ -8,7 +8,7 @@
 
 STREAMCP_BEGIN_NAMESPACE
 
-/// ML.NET's error function: Abramowitz & Stegun 7.1.26 (spec A.5), absolute error up to
+/// ML.NET's error function: Abramowitz & Stegun 7.1.26 (semantics.md#erf), absolute error up to
 /// about 1.5e-7. The reference's p-values depend on this approximation, including
 /// `erf_mlnet(0) ≈ 1e-9`, so `std::erf` must not replace it.
 [[nodiscard]] inline double erf_mlnet(double x) noexcept {

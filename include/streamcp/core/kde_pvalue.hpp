@@ -15,8 +15,8 @@
 
 STREAMCP_BEGIN_NAMESPACE
 
-/// The adaptive-bandwidth Gaussian KDE p-value of spec A.4: the right-tail probability of
-/// `x` against the values in `history`, which is read before `x` is added.
+/// The adaptive-bandwidth Gaussian KDE p-value (semantics.md#kde-p-value): the right-tail
+/// probability of `x` against the values in `history`, which is read before `x` is added.
 ///
 /// `pairwise_sum` is the running sum S of squared pairwise distances within `history`. It
 /// is updated in ML.NET's exact order: the bandwidth comes from the old S, each distance
@@ -32,7 +32,7 @@ template <class History>
         return 0.5;
     }
     const double xd = x;
-    // sqrt(max(S, 0)): S can end a hair below zero through rounding (spec B.7.5).
+    // sqrt(max(S, 0)): S can end a hair below zero through rounding (semantics.md#decision-5).
     double bandwidth =
         std::sqrt(2.0) *
         (n == 1 ? 1.0 : std::sqrt(std::max(pairwise_sum, 0.0)) / static_cast<double>(n));

@@ -23,10 +23,10 @@
 
 STREAMCP_BEGIN_NAMESPACE
 
-/// Which KDE p-value kernel a model uses. `exact` reproduces ML.NET bit for bit (spec A.4,
-/// A.7). `fast` vectorises erf and exp over the stored values and reassociates their sum:
-/// p-values stay within 1e-14 absolute of the exact path. The kernel is not state: it is
-/// never written into snapshots nor compared on restore.
+/// Which KDE p-value kernel a model uses. `exact` reproduces ML.NET bit for bit
+/// (semantics.md#kde-p-value, #numeric-types). `fast` vectorises erf and exp over the stored values
+/// and reassociates their sum: p-values stay within 1e-14 absolute of the exact path. The kernel is
+/// not state: it is never written into snapshots nor compared on restore.
 enum class kernel_path : std::uint8_t { exact = 0, fast = 1 };
 
 [[nodiscard]] constexpr std::string_view to_string(kernel_path k) noexcept {

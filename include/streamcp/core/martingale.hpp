@@ -9,8 +9,8 @@
 
 STREAMCP_BEGIN_NAMESPACE
 
-/// One step of the windowed log-martingale of spec A.3 over its parts: the bets after the
-/// first (a `ring_buffer<double>` or `ring_span<double>` whose capacity is the window), the
+/// One step of the windowed log-martingale (semantics.md#martingale) over its parts: the bets after
+/// the first (a `ring_buffer<double>` or `ring_span<double>` whose capacity is the window), the
 /// count of first-bet stand-ins ahead of them, the first bet and L. Returns the new L. Shared
 /// by `windowed_log_martingale` and the compact partition store.
 template <class Ring, class Count>
@@ -31,10 +31,10 @@ double push_windowed_log_bet(Ring& bets, Count& standins, double& first_bet, dou
     return log_value;
 }
 
-/// The windowed log-martingale of spec A.3: L is the running sum of the last `window` log
-/// betting values U. The first value stands in for the whole window ("pretend the window
-/// is already full"), so M = exp(L) is defined from the first event on. The stand-ins are
-/// kept as a count, so memory grows with the events seen, not with the window.
+/// The windowed log-martingale (semantics.md#martingale): L is the running sum of the last `window`
+/// log betting values U. The first value stands in for the whole window ("pretend the window is
+/// already full"), so M = exp(L) is defined from the first event on. The stand-ins are kept as a
+/// count, so memory grows with the events seen, not with the window.
 class windowed_log_martingale {
   public:
     windowed_log_martingale() = default;
@@ -85,7 +85,7 @@ inline bool admit_after_cooldown(int& remaining, bool raw_alert, int window) noe
     return alert;
 }
 
-/// After an alert the next `window - 1` events cannot alert (spec A.3). The counter is
+/// After an alert the next `window - 1` events cannot alert (semantics.md#cooldown). The counter is
 /// advanced on every event once the history is full, alert or not.
 class alert_cooldown {
   public:

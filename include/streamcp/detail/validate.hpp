@@ -57,8 +57,9 @@ inline void check_history(std::int64_t history) {
 /// (2^128 - 2^103: halfway between FLT_MAX and 2^128, which rounds up to even).
 inline constexpr double float32_overflow_bound = 0x1.ffffffp+127;
 
-/// Converts an input value to float32 as the model stores it (spec A.7). ±infinity and
-/// finite values beyond float32's range are rejected (spec B.7.4); NaN passes through.
+/// Converts an input value to float32 as the model stores it (semantics.md#numeric-types).
+/// ±infinity and finite values beyond float32's range are rejected (semantics.md#decision-4); NaN
+/// passes through.
 [[nodiscard]] inline float to_model_value(double value) {
     if (std::isinf(value) || std::abs(value) >= float32_overflow_bound) {
         throw std::invalid_argument("value = " + format_number(value) +

@@ -12,8 +12,8 @@
 STREAMCP_BEGIN_NAMESPACE
 
 /// ASA's `AnomalyDetection_ChangePoint(value, confidence, history)
-/// OVER (PARTITION BY key LIMIT DURATION(duration) WHEN cond)` (spec B.3): one ML.NET
-/// change-point model per key with the power martingale, eps 0.1.
+/// OVER (PARTITION BY key LIMIT DURATION(duration) WHEN cond)` (semantics.md#asa-mapping): one
+/// ML.NET change-point model per key with the power martingale, eps 0.1.
 ///
 /// `confidence` in [1, 100] (truncated to an integer unless `fractional_confidence`),
 /// `history` >= 1 events, `duration` in (0, 7 days]. Use `std::monostate` as the key when

@@ -12,8 +12,8 @@
 STREAMCP_BEGIN_NAMESPACE
 
 /// ASA's `AnomalyDetection_SpikeAndDip(value, confidence, history, mode)
-/// OVER (PARTITION BY key LIMIT DURATION(duration) WHEN cond)` (spec B.8): one ML.NET spike
-/// model per key; `Score` is the p-value. Arguments and rules as for
+/// OVER (PARTITION BY key LIMIT DURATION(duration) WHEN cond)` (semantics.md#spike-and-dip): one
+/// ML.NET spike model per key; `Score` is the p-value. Arguments and rules as for
 /// `anomaly_detection_change_point`.
 template <class Key, class Hash = std::hash<Key>, class KeyEqual = std::equal_to<Key>>
 class anomaly_detection_spike_and_dip

@@ -11,13 +11,14 @@ STREAMCP_BEGIN_NAMESPACE
 /// An event's UTC instant, as the caller supplies it; the library never reads a clock.
 using event_time = std::chrono::sys_time<std::chrono::nanoseconds>;
 
-/// .NET `DateTime.Ticks`: 100 ns units since 0001-01-01T00:00:00Z (spec B.7.1).
+/// .NET `DateTime.Ticks`: 100 ns units since 0001-01-01T00:00:00Z (semantics.md#time).
 using dotnet_ticks = std::int64_t;
 
 /// Ticks of the Unix epoch 1970-01-01T00:00:00Z.
 inline constexpr dotnet_ticks unix_epoch_ticks = 621'355'968'000'000'000;
 
-/// Converts an instant to .NET ticks, truncating toward the past to whole ticks (B.7.10).
+/// Converts an instant to .NET ticks, truncating toward the past to whole ticks
+/// (semantics.md#decision-10).
 [[nodiscard]] constexpr dotnet_ticks to_dotnet_ticks(event_time t) noexcept {
     const std::int64_t ns = t.time_since_epoch().count();
     const std::int64_t q = ns / 100;

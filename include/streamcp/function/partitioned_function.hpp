@@ -49,7 +49,7 @@ struct record {
 /// Options of the ASA functions beyond ASA's own arguments.
 struct function_options {
     /// Keep a fractional confidence as given instead of truncating it to an integer as ASA's
-    /// 2020 runtime does (spec B.7.6).
+    /// 2020 runtime does (semantics.md#decision-6).
     bool fractional_confidence = false;
     /// Forget a partition whose last event lies more than this behind the newest event time
     /// the function has seen (over all partitions); its key then starts afresh. Zero (the
@@ -66,8 +66,9 @@ struct function_options {
 inline constexpr std::chrono::nanoseconds max_limit_duration = std::chrono::days{7};
 
 /// What `anomaly_detection_change_point` and `anomaly_detection_spike_and_dip` share
-/// (spec B.3, B.4, B.7): one model per partition key, created on the key's first included
-/// event; LIMIT DURATION imputation; the WHEN / NULL / NaN rules; event-time order.
+/// (semantics.md#asa-mapping, #imputation, #decisions): one model per partition key, created on the
+/// key's first included event; LIMIT DURATION imputation; the WHEN / NULL / NaN rules; event-time
+/// order.
 template <class Model, class Key, class Hash, class KeyEqual>
 class partitioned_function {
   public:
@@ -77,11 +78,11 @@ class partitioned_function {
 
     /// Scores one event of partition `key`. Returns NULL (empty) when `when` is false or
     /// `value` is NULL; such events change nothing. A NaN value gives {NULL, 0}, leaves the
-    /// model alone and advances the partition's clock (B.7.3).
+    /// model alone and advances the partition's clock (semantics.md#decision-3).
     ///
     /// Throws `std::invalid_argument`, changing nothing, when the value is ±inf or beyond
-    /// float32's range (B.7.4) or when `time` is earlier than the partition's last event
-    /// (B.7.9; time is compared in whole 100 ns ticks).
+    /// float32's range (semantics.md#decision-4) or when `time` is earlier than the partition's
+    /// last event (semantics.md#decision-9; time is compared in whole 100 ns ticks).
     std::optional<record> evaluate(const Key& key, event_time time, std::optional<double> value,
                                    bool when = true) {
         if (!when || !value) {
@@ -191,7 +192,8 @@ class partitioned_function {
     [[nodiscard]] const model_options& partition_model_options() const noexcept {
         return model_options_;
     }
-    /// The expected inter-arrival interval I = durationTicks / history, in ticks (B.4).
+    /// The expected inter-arrival interval I = durationTicks / history, in ticks
+    /// (semantics.md#imputation).
     [[nodiscard]] dotnet_ticks imputation_interval() const noexcept { return interval_; }
 
     /// Every partition's model and clock plus the parameters, in the snapshot format.
@@ -407,7 +409,8 @@ class partitioned_function {
                 const dotnet_ticks missing =
                     std::clamp<dotnet_ticks>(gap, 0, model_options_.history);
                 for (dotnet_ticks i = 0; i < missing; ++i) {
-                    (void)slots.step(at, x);  // newest observation carried back (B.4)
+                    // newest observation carried back (semantics.md#imputation)
+                    (void)slots.step(at, x);
                 }
             }
             out = to_record(slots.step(at, x));

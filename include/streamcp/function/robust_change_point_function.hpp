@@ -133,7 +133,7 @@ class robust_change_point_function {
     }
 
     /// Partitions (keys) seen so far.
-    [[nodiscard]] std::size_t partitions() const noexcept { return partitions_.size(); }
+    [[nodiscard]] std::size_t partition_count() const noexcept { return partitions_.size(); }
 
     /// What `snapshot()` writes into the envelope.
     static constexpr snapshot_kind kind = snapshot_kind::robust_change_point_function;

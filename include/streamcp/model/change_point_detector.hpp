@@ -25,7 +25,7 @@ STREAMCP_BEGIN_NAMESPACE
 
 /// Parameters of `change_point_detector`, with ML.NET's defaults.
 struct change_point_options {
-    /// Percent in [0, 100]; used as given (ML.NET's `double` overload, spec B.7.12).
+    /// Percent in [0, 100]; used as given (ML.NET's `double` overload, semantics.md#decision-12).
     double confidence = 95.0;
     /// W: the KDE sample size, the martingale window and the warm-up, in events, >= 1.
     std::int64_t history = 20;
@@ -59,10 +59,10 @@ struct change_point_result {
     return p;
 }
 
-/// ML.NET's `IidChangePointDetector` on one series (spec A.3): a two-sided adaptive-KDE
-/// p-value per event, a windowed exchangeability martingale over the last `history` bets,
-/// an alert when the martingale reaches the threshold once `history` values have been
-/// seen, then a cooldown of `history` events.
+/// ML.NET's `IidChangePointDetector` on one series (semantics.md#per-event): a two-sided
+/// adaptive-KDE p-value per event, a windowed exchangeability martingale over the last `history`
+/// bets, an alert when the martingale reaches the threshold once `history` values have been seen,
+/// then a cooldown of `history` events.
 ///
 /// Example:
 ///
@@ -129,7 +129,7 @@ class change_point_detector {
     }
 
     [[nodiscard]] const change_point_options& options() const noexcept { return options_; }
-    /// The alert threshold T (spec A.6).
+    /// The alert threshold T (semantics.md#threshold).
     [[nodiscard]] double threshold() const noexcept { return threshold_; }
     /// Values fed so far, capped at `history`: the detector can alert once this equals it.
     [[nodiscard]] std::size_t fill() const noexcept { return history_.size(); }
@@ -152,8 +152,8 @@ class change_point_detector {
         return detail::model_from_snapshot<change_point_detector>(bytes, kernel);
     }
 
-    /// Writes ML.NET's state fields (spec A.8: U, R, L, S, cooldown); no envelope. U is
-    /// written as the count of first-bet stand-ins, the first bet, then the later bets.
+    /// Writes ML.NET's state fields (semantics.md#snapshots: U, R, L, S, cooldown); no envelope. U
+    /// is written as the count of first-bet stand-ins, the first bet, then the later bets.
     void save_state(byte_writer& w) const {
         write_state(w, martingale_.standins(), martingale_.first_bet(), martingale_.bets(),
                     history_, martingale_.log_value(), pairwise_sum_, cooldown_.remaining());

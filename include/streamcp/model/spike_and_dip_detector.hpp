@@ -77,8 +77,8 @@ struct spike_and_dip_result {
     bool is_anomaly;
 };
 
-/// ML.NET's `IidSpikeDetector` on one series (spec A.4, B.8): the same KDE p-value as the
-/// change-point detector, no martingale, no cooldown.
+/// ML.NET's `IidSpikeDetector` on one series (semantics.md#kde-p-value, #spike-and-dip): the same
+/// KDE p-value as the change-point detector, no martingale, no cooldown.
 class spike_and_dip_detector {
   public:
     /// `kernel` picks the KDE kernel; it is not state (snapshots neither record nor compare it).

@@ -31,6 +31,11 @@ class detect_function {
         return std::visit([&](auto& f) { return f.evaluate(key, time, value, when); }, function_);
     }
 
+    /// How many partitions the function holds (the metrics' active keys).
+    [[nodiscard]] std::size_t partition_count() const noexcept {
+        return std::visit([](const auto& f) { return f.partition_count(); }, function_);
+    }
+
     [[nodiscard]] std::vector<std::byte> snapshot() const;
     /// Throws `snapshot_error`, changing nothing, when the snapshot is not this function's.
     void restore(std::span<const std::byte> bytes);

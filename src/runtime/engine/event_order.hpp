@@ -34,9 +34,9 @@ struct released_event {
     std::uint64_t line;
 };
 
-/// ASA's out-of-order policy per partition key (spec B.1, B.7.9): events late by at most the
-/// tolerance are held back and released in time order (ties in arrival order); later ones are
-/// adjusted or dropped. With tolerance 0 nothing is ever held, so events leave in input order
+/// ASA's out-of-order policy per partition key (semantics.md#order, #decision-9): events late by at
+/// most the tolerance are held back and released in time order (ties in arrival order); later ones
+/// are adjusted or dropped. With tolerance 0 nothing is ever held, so events leave in input order
 /// and without a copy.
 class event_order {
   public:

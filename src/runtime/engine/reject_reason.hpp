@@ -13,7 +13,7 @@ enum class reject_reason {
     missing_timestamp,   ///< the timestamp field is absent or null
     bad_timestamp,       ///< the timestamp field is of the wrong type or cannot be parsed
     bad_value,           ///< the value field is present but not a number
-    value_out_of_range,  ///< the value is not finite or overflows float32 (spec B.7.4)
+    value_out_of_range,  ///< the value is not finite or overflows float32 (semantics.md#decision-4)
     bad_partition_key,   ///< the partition key is neither a string, an integer nor null
     out_of_order,        ///< later than the out-of-order tolerance, with action `drop`
 };

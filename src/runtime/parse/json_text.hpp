@@ -13,7 +13,7 @@ namespace streamcp::pipeline {
 void append_json_string(std::string& out, std::string_view text);
 
 /// Appends `value` in the shortest form that reads back to the same double, or `null` when it
-/// is not finite (JSON cannot carry infinity; spec B.7.11).
+/// is not finite (JSON cannot carry infinity; semantics.md#decision-11).
 void append_json_number(std::string& out, double value);
 
 /// One top-level member of a JSON object, as byte ranges of the object's text.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Consumer test: a project that only links streamcp::streamcp scores the B.6 sequence through
-// the ASA function and gets the reference's alert and score. Exit code 0 means it matched.
+// Consumer test: a project that only links streamcp::streamcp scores the
+// semantics.md#worked-example sequence through the ASA function and gets the reference's alert and
+// score. Exit code 0 means it matched.
 #include <chrono>
 #include <cmath>
 #include <cstdio>
