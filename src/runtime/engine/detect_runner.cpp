@@ -57,7 +57,12 @@ std::string fingerprint_difference(std::string_view recorded, std::string_view c
         const std::string is = value(now, key);
         if (was != is) {
             out.append(out.empty() ? "" : "; ")
-                .append(key + ": " + was + " in the checkpoint, " + is + " in this run");
+                .append(key)
+                .append(": ")
+                .append(was)
+                .append(" in the checkpoint, ")
+                .append(is)
+                .append(" in this run");
         }
     }
     return out.empty() ? std::string(recorded) : out;

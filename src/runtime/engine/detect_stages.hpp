@@ -79,7 +79,7 @@ class partition_scorer {
     void restore(event_order order, std::span<const std::byte> function);
 
   private:
-    void evaluate(const released_event& event);
+    void evaluate(const released_event& released);
 
     bool only_anomalies_;
     line_sink& output_;

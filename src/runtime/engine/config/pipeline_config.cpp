@@ -101,10 +101,12 @@ endpoint_config read_endpoint(const toml::table& table, const std::string& secti
             continue;
         }
         const auto text = option_text(node);
+        std::string setting = section;
+        setting.append(".").append(name);
         if (!text) {
-            bad_setting(section + "." + name, "must be a string, number, boolean or array of them");
+            bad_setting(setting, "must be a string, number, boolean or array of them");
         }
-        out.options.emplace(name, expand_environment(*text, section + "." + name));
+        out.options.emplace(name, expand_environment(*text, setting));
     }
     return out;
 }
