@@ -11,18 +11,10 @@
 #include <proton/types.hpp>
 #include <proton/value.hpp>
 
+#include "amqp_text.hpp"
+
 namespace streamcp::adapters {
 namespace {
-
-std::string text_of(const proton::value& value) {
-    if (value.type() == proton::STRING) {
-        return proton::get<std::string>(value);
-    }
-    if (value.type() == proton::SYMBOL) {
-        return proton::get<proton::symbol>(value);
-    }
-    return proton::to_string(value);
-}
 
 // The reply body is a map keyed by strings (Event Hubs) or symbols; partition_ids is an array
 // (or list) of strings.

@@ -19,22 +19,13 @@
 #include <proton/value.hpp>
 
 #include "amqp_runner.hpp"
+#include "amqp_text.hpp"
 #include "eventhubs_management.hpp"
 #include "eventhubs_metadata.hpp"
 #include "sas_token.hpp"
 
 namespace streamcp::adapters {
 namespace {
-
-std::string text_of(const proton::value& value) {
-    if (value.type() == proton::STRING) {
-        return proton::get<std::string>(value);
-    }
-    if (value.type() == proton::SYMBOL) {
-        return proton::get<proton::symbol>(value);
-    }
-    return proton::to_string(value);
-}
 
 // The body's bytes: a data section (Event Hubs, IoT Hub), or an AMQP string/binary value
 // (brokers converting from other protocols).

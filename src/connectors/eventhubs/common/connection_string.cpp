@@ -4,6 +4,8 @@
 #include <map>
 #include <stdexcept>
 
+#include "ascii_case.hpp"
+
 namespace streamcp::adapters {
 namespace {
 
@@ -12,16 +14,6 @@ constexpr std::string_view accepted_forms =
     "<policy>;SharedAccessKey=<key>), an IoT Hub device string (HostName=...;DeviceId=<id>;"
     "SharedAccessKey=<key>) or an Event Hubs string (Endpoint=sb://<namespace>/;"
     "SharedAccessKeyName=<policy>;SharedAccessKey=<key>[;EntityPath=<hub>])";
-
-std::string lower_ascii(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
-    }
-    return out;
-}
 
 std::string_view trim(std::string_view text) {
     while (!text.empty() && (text.front() == ' ' || text.front() == '\t' || text.front() == '\r' ||

@@ -7,6 +7,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "ascii_case.hpp"
+
 namespace streamcp::adapters {
 namespace {
 
@@ -16,16 +18,6 @@ constexpr std::string_view base64_alphabet =
 int base64_value(char c) {
     const std::size_t at = base64_alphabet.find(c);
     return at == std::string_view::npos ? -1 : static_cast<int>(at);
-}
-
-std::string lower_ascii(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
-    }
-    return out;
 }
 
 }  // namespace
