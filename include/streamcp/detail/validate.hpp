@@ -43,14 +43,30 @@ inline void check_open(std::string_view name, double value, double low, double h
     }
 }
 
+/// Checks `low <= value <= high` for a whole-number argument. `allowed` replaces the default
+/// "allowed [low, high]" where the range has a name (`[2, history]`) or a gap (`0 or [2, 10]`).
+inline void check_integer(std::string_view name, std::int64_t value, std::int64_t low,
+                          std::int64_t high, std::string_view allowed = {}) {
+    if (value < low || value > high) {
+        throw_out_of_range(
+            name, std::to_string(value),
+            allowed.empty() ? "allowed [" + std::to_string(low) + ", " + std::to_string(high) + "]"
+                            : "allowed " + std::string(allowed));
+    }
+}
+
+/// Checks `value >= low` for a whole-number argument with no upper bound.
+inline void check_at_least(std::string_view name, std::int64_t value, std::int64_t low) {
+    if (value < low) {
+        throw_out_of_range(name, std::to_string(value), "allowed at least " + std::to_string(low));
+    }
+}
+
 /// The largest history a model accepts: ML.NET's window is an `int`.
 inline constexpr std::int64_t max_history = 2147483647;
 
 inline void check_history(std::int64_t history) {
-    if (history < 1 || history > max_history) {
-        throw_out_of_range("history", std::to_string(history),
-                           "allowed [1, " + std::to_string(max_history) + "]");
-    }
+    check_integer("history", history, 1, max_history);
 }
 
 /// Doubles at or beyond this magnitude round to infinity when converted to float32

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "streamcp/config.hpp"
+#include "streamcp/detail/model_access.hpp"
 #include "streamcp/detail/validate.hpp"
 #include "streamcp/function/event_time.hpp"
 #include "streamcp/function/partition_store.hpp"
@@ -435,7 +436,7 @@ class partitioned_function {
         w.i64(duration_.count());
         w.u8(options_.fractional_confidence ? 1 : 0);
         w.i64(options_.idle_ttl.count());
-        Model{model_options_}.write_options(w);
+        detail::model_access::write_options(Model{model_options_}, w);
     }
 
     double confidence_;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "streamcp/config.hpp"
+#include "streamcp/detail/model_access.hpp"
 #include "streamcp/detail/validate.hpp"
 #include "streamcp/function/event_time.hpp"
 #include "streamcp/function/partitioned_function.hpp"
@@ -212,7 +213,7 @@ class robust_change_point_function {
         for (const partition& p : partitions) {
             key_codec<Key>::encode(w, p.key);
             w.i64(p.last_ticks);
-            p.model.save_state(w);
+            detail::model_access::save_state(p.model, w);
         }
         return snapshot_format::seal(kind, w.bytes());
     }
@@ -238,7 +239,7 @@ class robust_change_point_function {
             Key key = key_codec<Key>::decode(r);
             const dotnet_ticks last = r.i64();
             robust_change_point_detector model{model_options_};
-            model.load_state(r);
+            detail::model_access::load_state(model, r);
             if (!index.emplace(key, into.size()).second) {
                 throw snapshot_error("a partition key appears twice");
             }
@@ -253,7 +254,7 @@ class robust_change_point_function {
 
     void write_parameters(byte_writer& w) const {
         w.i64(duration_.count());
-        robust_change_point_detector{model_options_}.write_options(w);
+        detail::model_access::write_options(robust_change_point_detector{model_options_}, w);
     }
 
     robust_change_point_options model_options_;

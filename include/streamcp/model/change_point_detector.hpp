@@ -11,11 +11,14 @@
 #include <vector>
 
 #include "streamcp/config.hpp"
+#include "streamcp/core/batch_check.hpp"
 #include "streamcp/core/betting.hpp"
 #include "streamcp/core/kde_pvalue.hpp"
 #include "streamcp/core/kde_pvalue_fast.hpp"
 #include "streamcp/core/martingale.hpp"
+#include "streamcp/core/p_value.hpp"
 #include "streamcp/core/ring_buffer.hpp"
+#include "streamcp/detail/model_access.hpp"
 #include "streamcp/detail/validate.hpp"
 #include "streamcp/state/byte_codec.hpp"
 #include "streamcp/state/model_snapshot.hpp"
@@ -45,19 +48,6 @@ struct change_point_result {
     double p_value;
     bool is_anomaly;
 };
-
-/// Clamps a p-value into ML.NET's safe range; NaN passes through unchanged.
-[[nodiscard]] inline double clamp_p_value(double p) noexcept {
-    constexpr double min_p = 1e-8;
-    constexpr double max_p = 1.0 - min_p;
-    if (p < min_p) {
-        return min_p;
-    }
-    if (p > max_p) {
-        return max_p;
-    }
-    return p;
-}
 
 /// ML.NET's `IidChangePointDetector` on one series (semantics.md#per-event): a two-sided
 /// adaptive-KDE p-value per event, a windowed exchangeability martingale over the last `history`
@@ -94,35 +84,10 @@ class change_point_detector {
                          cooldown_, x);
     }
 
-    /// The numerics of `step` over state held anywhere: R (`ring_buffer<float>` or
-    /// `ring_span<float>`), S, the martingale (anything with `push(log_bet)`) and the cooldown
-    /// (anything with `admit(raw, window)`). The compact partition store steps its slots
-    /// through this, so both run the same code.
-    template <class History, class Martingale, class Cooldown>
-    static change_point_result step_over(const change_point_options& options, double threshold,
-                                         kernel_path kernel, History& history, double& pairwise_sum,
-                                         Martingale& martingale, Cooldown& cooldown, float x) {
-        constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-        if (std::isnan(x)) {
-            return {nan, nan, false};
-        }
-        double p = kernel == kernel_path::exact ? kde_pvalue(history, pairwise_sum, x)
-                                                : kde_pvalue_fast(history, pairwise_sum, x);
-        p = clamp_p_value(std::min(p, 1.0 - p));
-        history.push_back(x);
-        const double log_m = martingale.push(log_bet(options.martingale, p, options.epsilon));
-        const double m = std::exp(log_m);
-        bool alert = false;
-        if (history.full()) {
-            alert = cooldown.admit(m >= threshold, static_cast<int>(options.history));
-        }
-        return {m, p, alert};
-    }
-
     /// Scores `values` in order into `out` (same length), as repeated `update` calls.
     /// The values are validated first, so a bad value changes nothing.
     void update_many(std::span<const double> values, std::span<change_point_result> out) {
-        check_batch(values, out.size());
+        detail::check_batch(values, out.size());
         for (std::size_t i = 0; i < values.size(); ++i) {
             out[i] = step(static_cast<float>(values[i]));
         }
@@ -152,6 +117,34 @@ class change_point_detector {
         return detail::model_from_snapshot<change_point_detector>(bytes, kernel);
     }
 
+  private:
+    friend struct detail::model_access;
+
+    /// The numerics of `step` over state held anywhere: R (`ring_buffer<float>` or
+    /// `ring_span<float>`), S, the martingale (anything with `push(log_bet)`) and the cooldown
+    /// (anything with `admit(raw, window)`). The compact partition store steps its slots
+    /// through this, so both run the same code.
+    template <class History, class Martingale, class Cooldown>
+    static change_point_result step_over(const change_point_options& options, double threshold,
+                                         kernel_path kernel, History& history, double& pairwise_sum,
+                                         Martingale& martingale, Cooldown& cooldown, float x) {
+        constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+        if (std::isnan(x)) {
+            return {nan, nan, false};
+        }
+        double p = kernel == kernel_path::exact ? kde_pvalue(history, pairwise_sum, x)
+                                                : kde_pvalue_fast(history, pairwise_sum, x);
+        p = clamp_p_value(std::min(p, 1.0 - p));
+        history.push_back(x);
+        const double log_m = martingale.push(log_bet(options.martingale, p, options.epsilon));
+        const double m = std::exp(log_m);
+        bool alert = false;
+        if (history.full()) {
+            alert = cooldown.admit(m >= threshold, static_cast<int>(options.history));
+        }
+        return {m, p, alert};
+    }
+
     /// Writes ML.NET's state fields (semantics.md#snapshots: U, R, L, S, cooldown); no envelope. U
     /// is written as the count of first-bet stand-ins, the first bet, then the later bets.
     void save_state(byte_writer& w) const {
@@ -172,12 +165,6 @@ class change_point_detector {
         w.f64(pairwise_sum);
         w.i32(cooldown);
     }
-
-    /// Read access to the state, for stores that keep it elsewhere (no copy, no validation).
-    [[nodiscard]] const ring_buffer<float>& history_values() const noexcept { return history_; }
-    [[nodiscard]] double pairwise_sum() const noexcept { return pairwise_sum_; }
-    [[nodiscard]] const windowed_log_martingale& martingale() const noexcept { return martingale_; }
-    [[nodiscard]] int cooldown_remaining() const noexcept { return cooldown_.remaining(); }
 
     /// Reads what `save_state` wrote, validating it against this detector's options.
     void load_state(byte_reader& r) {
@@ -239,18 +226,6 @@ class change_point_detector {
         }
     }
 
-    /// Throws unless every value can be scored and `out_size` matches.
-    static void check_batch(std::span<const double> values, std::size_t out_size) {
-        if (out_size != values.size()) {
-            throw std::invalid_argument("out has " + std::to_string(out_size) +
-                                        " elements; values has " + std::to_string(values.size()));
-        }
-        for (const double v : values) {
-            (void)detail::to_model_value(v);
-        }
-    }
-
-  private:
     static change_point_options validated(const change_point_options& o) {
         detail::check_closed("confidence", o.confidence, 0.0, 100.0);
         detail::check_history(o.history);

@@ -14,6 +14,10 @@
 #include <vector>
 
 #include "streamcp/config.hpp"
+#include "streamcp/core/batch_check.hpp"
+#include "streamcp/core/p_value.hpp"
+#include "streamcp/detail/model_access.hpp"
+#include "streamcp/detail/validate.hpp"
 #include "streamcp/state/byte_codec.hpp"
 #include "streamcp/state/model_snapshot.hpp"
 #include "streamcp/state/snapshot.hpp"
@@ -135,16 +139,11 @@ class robust_change_point_detector {
         if (std::isnan(value)) {
             return {nan, nan, false, -1};
         }
-        if (!std::isfinite(value)) {
-            throw std::invalid_argument("value must be finite or NaN");
-        }
+        check_value(value, has_previous_, previous_);
         double x = value;
         if (options_.difference) {
             const bool first = !has_previous_;
             x = value - previous_;
-            if (!first && !std::isfinite(x)) {
-                throw std::invalid_argument(difference_overflow);
-            }
             previous_ = value;
             has_previous_ = true;
             if (first) {
@@ -191,20 +190,12 @@ class robust_change_point_detector {
 
     /// Scores `values` in order into `out` (same length), as repeated `update` calls.
     void update_many(std::span<const double> values, std::span<robust_change_point_result> out) {
-        if (out.size() != values.size()) {
-            throw std::invalid_argument("out has " + std::to_string(out.size()) +
-                                        " elements; values has " + std::to_string(values.size()));
-        }
+        detail::check_batch_size(values.size(), out.size());
         bool has_previous = has_previous_;
         double previous = previous_;
         for (const double v : values) {
-            if (std::isinf(v)) {
-                throw std::invalid_argument("value must be finite or NaN");
-            }
+            check_value(v, has_previous, previous);
             if (options_.difference && !std::isnan(v)) {
-                if (has_previous && !std::isfinite(v - previous)) {
-                    throw std::invalid_argument(difference_overflow);
-                }
                 previous = v;
                 has_previous = true;
             }
@@ -235,6 +226,9 @@ class robust_change_point_detector {
         std::span<const std::byte> bytes) {
         return detail::model_from_snapshot<robust_change_point_detector>(bytes);
     }
+
+  private:
+    friend struct detail::model_access;
 
     /// Writes the state (no options, no envelope): the KDE sample, C, the excursion length
     /// and the previous raw value (difference mode); in layout 2 also the recent p-values
@@ -434,7 +428,6 @@ class robust_change_point_detector {
         }
     }
 
-  private:
     static void write_values(byte_writer& w, const std::deque<double>& values) {
         w.u64(values.size());
         for (const double v : values) {
@@ -460,47 +453,48 @@ class robust_change_point_detector {
         return values;
     }
 
-    static constexpr const char* difference_overflow =
-        "value minus the previous value overflows a double (difference mode)";
+    /// Throws unless `value` is a number or NaN and, in difference mode, its difference from
+    /// the previous value (when there is one) is finite. Changes nothing.
+    void check_value(double value, bool has_previous, double previous) const {
+        if (std::isinf(value)) {
+            detail::throw_out_of_range("value", detail::format_number(value),
+                                       "allowed a finite number or NaN");
+        }
+        if (options_.difference && has_previous && !std::isnan(value) &&
+            !std::isfinite(value - previous)) {
+            detail::throw_out_of_range("value", detail::format_number(value),
+                                       "allowed a number whose difference from the previous "
+                                       "value, " +
+                                           detail::format_number(previous) +
+                                           ", is a finite double (difference mode)");
+        }
+    }
 
     static robust_change_point_options validated(const robust_change_point_options& o) {
-        if (!(o.confidence > 0.0 && o.confidence < 100.0)) {
-            throw std::invalid_argument("confidence must be in (0, 100)");
+        detail::check_open("confidence", o.confidence, 0.0, 100.0);
+        detail::check_at_least("history", o.history, 2);
+        // detrend fits a line through the sample and scores its residuals: three points at least
+        detail::check_integer(o.detrend ? "min_history (with detrend)" : "min_history",
+                              o.min_history, o.detrend ? 3 : 2, o.history);
+        detail::check_open("epsilon", o.epsilon, 0.0, 1.0);
+        detail::check_integer("min_run", o.min_run, 1, o.history);
+        detail::check_integer("calibration", o.calibration, 0, max_calibration);
+        detail::check_at_least("cooldown", o.cooldown, 0);
+        if (o.short_history != 0) {
+            detail::check_integer("short_history", o.short_history, 2, o.history,
+                                  "0 or [2, " + std::to_string(o.history) + "]");
         }
-        if (o.history < 2) {
-            throw std::invalid_argument("history must be >= 2");
-        }
-        if (o.min_history < 2 || o.min_history > o.history) {
-            throw std::invalid_argument("min_history must be in [2, history]");
-        }
-        if (o.detrend && o.min_history < 3) {
-            throw std::invalid_argument("min_history must be >= 3 with detrend");
-        }
-        if (!(o.epsilon > 0.0 && o.epsilon < 1.0)) {
-            throw std::invalid_argument("epsilon must be in (0, 1)");
-        }
-        if (o.min_run < 1 || o.min_run > o.history) {
-            throw std::invalid_argument("min_run must be in [1, history]");
-        }
-        if (o.calibration < 0 || o.calibration > max_calibration) {
-            throw std::invalid_argument("calibration must be in [0, " +
-                                        std::to_string(max_calibration) + "]");
-        }
-        if (o.cooldown < 0) {
-            throw std::invalid_argument("cooldown must be >= 0");
-        }
-        if (o.short_history != 0 && (o.short_history < 2 || o.short_history > o.history)) {
-            throw std::invalid_argument("short_history must be 0 or in [2, history]");
-        }
-        if (o.period_search != 0 &&
-            (o.period_search < min_period_search || o.period_search > max_period_search)) {
-            throw std::invalid_argument("period_search must be 0 or in [" +
-                                        std::to_string(min_period_search) + ", " +
-                                        std::to_string(max_period_search) + "]");
+        if (o.period_search != 0) {
+            detail::check_integer("period_search", o.period_search, min_period_search,
+                                  max_period_search,
+                                  "0 or [" + std::to_string(min_period_search) + ", " +
+                                      std::to_string(max_period_search) + "]");
         }
         return o;
     }
 
+    /// The KDE bandwidth's floor, relative to the sample's largest magnitude (at least 1).
+    static constexpr double relative_bandwidth_floor = 1e-9;
     /// Keeps a snapshot's recorded length from asking for absurd allocations.
     static constexpr std::int64_t max_calibration = std::int64_t{1} << 32;
     /// A period search needs lag 5 and a neighbour each side (10 values); the values
@@ -646,15 +640,15 @@ class robust_change_point_detector {
         }
         // A constant sample has no spread: floor the bandwidth relative to the values'
         // magnitude (not at an absolute 1e-6), so the floor means the same at any scale.
-        const double bandwidth = std::max(std::sqrt(2.0) * std::sqrt(var / n), 1e-9 * scale);
+        const double bandwidth =
+            std::max(std::sqrt(2.0) * std::sqrt(var / n), relative_bandwidth_floor * scale);
         double right = 0.0;
         for (const double r : sample) {
             right += 0.5 * std::erfc((x - r) / bandwidth);
         }
         right /= n;
         const double p = 2.0 * std::min(right, 1.0 - right);
-        // Floor: log(0) would make one event an infinite bet; 1e-8 is ML.NET's clamp.
-        return std::clamp(p, 1e-8, 1.0);
+        return std::clamp(p, min_p_value, 1.0);
     }
 
     /// The p-value of `x` against the sample, or with `short_history` the larger of that and

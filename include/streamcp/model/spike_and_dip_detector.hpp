@@ -13,11 +13,13 @@
 #include <vector>
 
 #include "streamcp/config.hpp"
+#include "streamcp/core/batch_check.hpp"
 #include "streamcp/core/kde_pvalue.hpp"
 #include "streamcp/core/kde_pvalue_fast.hpp"
+#include "streamcp/core/p_value.hpp"
 #include "streamcp/core/ring_buffer.hpp"
+#include "streamcp/detail/model_access.hpp"
 #include "streamcp/detail/validate.hpp"
-#include "streamcp/model/change_point_detector.hpp"
 #include "streamcp/state/byte_codec.hpp"
 #include "streamcp/state/model_snapshot.hpp"
 #include "streamcp/state/snapshot.hpp"
@@ -110,7 +112,7 @@ class spike_and_dip_detector {
     }
 
     void update_many(std::span<const double> values, std::span<spike_and_dip_result> out) {
-        change_point_detector::check_batch(values, out.size());
+        detail::check_batch(values, out.size());
         for (std::size_t i = 0; i < values.size(); ++i) {
             out[i] = step(static_cast<float>(values[i]));
         }
@@ -136,6 +138,9 @@ class spike_and_dip_detector {
         std::span<const std::byte> bytes, kernel_path kernel = kernel_path::exact) {
         return detail::model_from_snapshot<spike_and_dip_detector>(bytes, kernel);
     }
+
+  private:
+    friend struct detail::model_access;
 
     void save_state(byte_writer& w) const {
         detail::write_ring(w, history_);
@@ -171,7 +176,6 @@ class spike_and_dip_detector {
         }
     }
 
-  private:
     static spike_and_dip_options validated(const spike_and_dip_options& o) {
         detail::check_closed("confidence", o.confidence, 0.0, 100.0);
         detail::check_history(o.history);
