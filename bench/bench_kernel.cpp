@@ -9,6 +9,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include "streamcp/core/erf.hpp"
+#include "streamcp/core/kde_pvalue_fast.hpp"
 #include "streamcp/streamcp.hpp"
 
 #include "bench_common.hpp"
