@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "streamcp/config.hpp"
 #include "streamcp/detail/validate.hpp"
 
@@ -15,8 +17,8 @@ namespace detail {
 /// Throws unless a batch's output span has one element per input value.
 inline void check_batch_size(std::size_t values_size, std::size_t out_size) {
     if (out_size != values_size) {
-        throw std::invalid_argument("out has " + std::to_string(out_size) +
-                                    " elements; values has " + std::to_string(values_size));
+        throw std::invalid_argument(
+            fmt::format("out has {} elements; values has {}", out_size, values_size));
     }
 }
 

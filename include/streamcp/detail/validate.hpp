@@ -10,6 +10,8 @@
 #include <string_view>
 #include <system_error>
 
+#include <fmt/format.h>
+
 #include "streamcp/config.hpp"
 
 STREAMCP_BEGIN_NAMESPACE
@@ -24,22 +26,23 @@ namespace detail {
 
 [[noreturn]] inline void throw_out_of_range(std::string_view name, const std::string& value,
                                             std::string_view allowed) {
-    throw std::invalid_argument(std::string(name) + " = " + value +
-                                " is out of range: " + std::string(allowed));
+    throw std::invalid_argument(fmt::format("{} = {} is out of range: {}", name, value, allowed));
 }
 
 /// Checks `low <= value <= high` (NaN fails), naming the argument in the error.
 inline void check_closed(std::string_view name, double value, double low, double high) {
     if (!(value >= low && value <= high)) {
-        throw_out_of_range(name, format_number(value),
-                           "allowed [" + format_number(low) + ", " + format_number(high) + "]");
+        throw_out_of_range(
+            name, format_number(value),
+            fmt::format("allowed [{}, {}]", format_number(low), format_number(high)));
     }
 }
 
 inline void check_open(std::string_view name, double value, double low, double high) {
     if (!(value > low && value < high)) {
-        throw_out_of_range(name, format_number(value),
-                           "allowed (" + format_number(low) + ", " + format_number(high) + ")");
+        throw_out_of_range(
+            name, format_number(value),
+            fmt::format("allowed ({}, {})", format_number(low), format_number(high)));
     }
 }
 
@@ -48,17 +51,16 @@ inline void check_open(std::string_view name, double value, double low, double h
 inline void check_integer(std::string_view name, std::int64_t value, std::int64_t low,
                           std::int64_t high, std::string_view allowed = {}) {
     if (value < low || value > high) {
-        throw_out_of_range(
-            name, std::to_string(value),
-            allowed.empty() ? "allowed [" + std::to_string(low) + ", " + std::to_string(high) + "]"
-                            : "allowed " + std::string(allowed));
+        throw_out_of_range(name, std::to_string(value),
+                           allowed.empty() ? fmt::format("allowed [{}, {}]", low, high)
+                                           : fmt::format("allowed {}", allowed));
     }
 }
 
 /// Checks `value >= low` for a whole-number argument with no upper bound.
 inline void check_at_least(std::string_view name, std::int64_t value, std::int64_t low) {
     if (value < low) {
-        throw_out_of_range(name, std::to_string(value), "allowed at least " + std::to_string(low));
+        throw_out_of_range(name, std::to_string(value), fmt::format("allowed at least {}", low));
     }
 }
 

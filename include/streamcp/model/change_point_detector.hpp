@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "streamcp/config.hpp"
 #include "streamcp/core/batch_check.hpp"
 #include "streamcp/core/betting.hpp"
@@ -174,9 +176,9 @@ class change_point_detector {
         const std::size_t n_bets = r.length(sizeof(double));
         const bool seen_any = standins != 0 || n_bets != 0;
         if (standins > window || n_bets > window || (seen_any && standins + n_bets != window)) {
-            throw snapshot_error("martingale window of " + std::to_string(window) + " holds " +
-                                 std::to_string(standins) + " stand-ins and " +
-                                 std::to_string(n_bets) + " bets");
+            throw snapshot_error(
+                fmt::format("martingale window of {} holds {} stand-ins and {} bets", window,
+                            standins, n_bets));
         }
         ring_buffer<double> bets{window};
         for (std::size_t i = 0; i < n_bets; ++i) {
@@ -192,8 +194,8 @@ class change_point_detector {
         const double pairwise_sum = r.f64();
         const std::int32_t cooldown = r.i32();
         if (cooldown < 0 || cooldown > options_.history) {
-            throw snapshot_error("cooldown " + std::to_string(cooldown) + " outside [0, " +
-                                 std::to_string(options_.history) + "]");
+            throw snapshot_error(
+                fmt::format("cooldown {} outside [0, {}]", cooldown, options_.history));
         }
         martingale_.assign(static_cast<std::size_t>(standins), first_bet, bets, log_value);
         history_ = std::move(values);
@@ -215,7 +217,7 @@ class change_point_detector {
         const std::uint8_t type = r.u8();
         if (type != static_cast<std::uint8_t>(martingale_type::power) &&
             type != static_cast<std::uint8_t>(martingale_type::mixture)) {
-            throw snapshot_error("unknown martingale type " + std::to_string(type));
+            throw snapshot_error(fmt::format("unknown martingale type {}", type));
         }
         o.martingale = static_cast<martingale_type>(type);
         o.epsilon = r.f64();

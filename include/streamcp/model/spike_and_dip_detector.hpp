@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "streamcp/config.hpp"
 #include "streamcp/core/batch_check.hpp"
 #include "streamcp/core/kde_pvalue.hpp"
@@ -59,8 +61,8 @@ enum class spike_mode : std::uint8_t {
     if (lower == "spikesanddips" || lower == "spikes_and_dips") {
         return spike_mode::spikes_and_dips;
     }
-    throw std::invalid_argument("mode = \"" + std::string(text) +
-                                "\" is out of range: allowed spikes, dips or spikesanddips");
+    throw std::invalid_argument(
+        fmt::format("mode = \"{}\" is out of range: allowed spikes, dips or spikesanddips", text));
 }
 
 struct spike_and_dip_options {
@@ -166,7 +168,7 @@ class spike_and_dip_detector {
         o.history = r.i64();
         const std::uint8_t mode = r.u8();
         if (mode < 1 || mode > 3) {
-            throw snapshot_error("unknown spike mode " + std::to_string(mode));
+            throw snapshot_error(fmt::format("unknown spike mode {}", mode));
         }
         o.mode = static_cast<spike_mode>(mode);
         try {

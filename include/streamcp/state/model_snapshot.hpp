@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "streamcp/config.hpp"
 #include "streamcp/core/ring_buffer.hpp"
 #include "streamcp/detail/model_access.hpp"
@@ -36,8 +38,8 @@ void write_ring(byte_writer& w, const Ring& ring) {
 inline ring_buffer<float> read_history(byte_reader& r, std::size_t window) {
     const std::size_t n = r.length(sizeof(float));
     if (n > window) {
-        throw snapshot_error("history holds " + std::to_string(n) +
-                             " values, more than the window of " + std::to_string(window));
+        throw snapshot_error(
+            fmt::format("history holds {} values, more than the window of {}", n, window));
     }
     ring_buffer<float> values{window};
     for (std::size_t i = 0; i < n; ++i) {
