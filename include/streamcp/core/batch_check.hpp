@@ -5,6 +5,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -14,12 +15,18 @@
 STREAMCP_BEGIN_NAMESPACE
 namespace detail {
 
+/// Throws unless the batch array `name` has as many elements as the array `reference`.
+inline void check_same_length(std::string_view name, std::size_t size, std::string_view reference,
+                              std::size_t expected) {
+    if (size != expected) {
+        throw std::invalid_argument(
+            fmt::format("{} has {} elements; {} has {}", name, size, reference, expected));
+    }
+}
+
 /// Throws unless a batch's output span has one element per input value.
 inline void check_batch_size(std::size_t values_size, std::size_t out_size) {
-    if (out_size != values_size) {
-        throw std::invalid_argument(
-            fmt::format("out has {} elements; values has {}", out_size, values_size));
-    }
+    check_same_length("out", out_size, "values", values_size);
 }
 
 /// Throws unless every value can be scored by an ML.NET-exact model (`to_model_value`) and

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "streamcp/config.hpp"
 #include "streamcp/core/batch_check.hpp"
 #include "streamcp/core/p_value.hpp"
@@ -262,9 +264,8 @@ class robust_change_point_detector {
     void load_state(byte_reader& r) {
         const std::size_t n = r.length(sizeof(double));
         if (n > static_cast<std::size_t>(options_.history)) {
-            throw snapshot_error(
-                "KDE sample holds " + std::to_string(n) +
-                " values, more than history = " + std::to_string(options_.history));
+            throw snapshot_error(fmt::format("KDE sample holds {} values, more than history = {}",
+                                             n, options_.history));
         }
         std::deque<double> sample;
         for (std::size_t i = 0; i < n; ++i) {
@@ -281,8 +282,8 @@ class robust_change_point_detector {
         const std::uint64_t run_length = r.u64();
         if ((cusum > 0.0 && run_length == 0) ||
             (n < static_cast<std::size_t>(options_.min_history) && run_length != 0)) {
-            throw snapshot_error("excursion length " + std::to_string(run_length) +
-                                 " contradicts the CUSUM and the sample");
+            throw snapshot_error(fmt::format(
+                "excursion length {} contradicts the CUSUM and the sample", run_length));
         }
         const double previous = r.f64();
         const std::uint8_t has_previous = r.u8();
@@ -294,9 +295,8 @@ class robust_change_point_detector {
         if (layout_2(options_)) {
             const std::size_t m = r.length(sizeof(double));
             if (m > static_cast<std::size_t>(options_.calibration)) {
-                throw snapshot_error("holds " + std::to_string(m) +
-                                     " past p-values, more than calibration = " +
-                                     std::to_string(options_.calibration));
+                throw snapshot_error(fmt::format(
+                    "holds {} past p-values, more than calibration = {}", m, options_.calibration));
             }
             for (std::size_t i = 0; i < m; ++i) {
                 const double p = r.f64();
@@ -307,8 +307,8 @@ class robust_change_point_detector {
             }
             cooldown_left = r.u64();
             if (cooldown_left > static_cast<std::uint64_t>(options_.cooldown)) {
-                throw snapshot_error("cooldown left " + std::to_string(cooldown_left) +
-                                     " exceeds cooldown = " + std::to_string(options_.cooldown));
+                throw snapshot_error(fmt::format("cooldown left {} exceeds cooldown = {}",
+                                                 cooldown_left, options_.cooldown));
             }
         }
         std::size_t period = 0;
@@ -385,8 +385,9 @@ class robust_change_point_detector {
         const bool layout_3_found = first == layout_3_marker;
         const bool layout_2_found = first == layout_2_marker || layout_3_found;
         if (!layout_2_found && !(first > 0.0)) {
-            throw snapshot_error("unknown robust detector snapshot layout (starts with " +
-                                 std::to_string(first) + ")");
+            // {:f}: the fixed six decimals std::to_string wrote before
+            throw snapshot_error(
+                fmt::format("unknown robust detector snapshot layout (starts with {:f})", first));
         }
         o.confidence = layout_2_found ? r.f64() : first;
         o.history = r.i64();
@@ -411,8 +412,8 @@ class robust_change_point_detector {
             o.short_history = r.i64();
             o.period_search = layout_3_found ? r.i64() : 0;
             if (layout_3_found != layout_3(o) || !layout_2(o)) {
-                throw snapshot_error("layout " + std::string(layout_3_found ? "3" : "2") +
-                                     " with the options of an older layout");
+                throw snapshot_error(fmt::format("layout {} with the options of an older layout",
+                                                 layout_3_found ? 3 : 2));
             }
         } else {  // layout 1 predates these options: they were off
             o.calibration = 0;
@@ -439,14 +440,13 @@ class robust_change_point_detector {
     static std::deque<double> read_values(byte_reader& r, std::uint64_t most, const char* what) {
         const std::size_t n = r.length(sizeof(double));
         if (n > most) {
-            throw snapshot_error(std::string(what) + ": " + std::to_string(n) + ", more than " +
-                                 std::to_string(most));
+            throw snapshot_error(fmt::format("{}: {}, more than {}", what, n, most));
         }
         std::deque<double> values;
         for (std::size_t i = 0; i < n; ++i) {
             const double v = r.f64();
             if (!std::isfinite(v)) {
-                throw snapshot_error(std::string(what) + ": a non-finite value");
+                throw snapshot_error(fmt::format("{}: a non-finite value", what));
             }
             values.push_back(v);
         }
@@ -462,11 +462,11 @@ class robust_change_point_detector {
         }
         if (options_.difference && has_previous && !std::isnan(value) &&
             !std::isfinite(value - previous)) {
-            detail::throw_out_of_range("value", detail::format_number(value),
-                                       "allowed a number whose difference from the previous "
-                                       "value, " +
-                                           detail::format_number(previous) +
-                                           ", is a finite double (difference mode)");
+            detail::throw_out_of_range(
+                "value", detail::format_number(value),
+                fmt::format("allowed a number whose difference from the previous value, {}, is "
+                            "a finite double (difference mode)",
+                            detail::format_number(previous)));
         }
     }
 
@@ -482,13 +482,12 @@ class robust_change_point_detector {
         detail::check_at_least("cooldown", o.cooldown, 0);
         if (o.short_history != 0) {
             detail::check_integer("short_history", o.short_history, 2, o.history,
-                                  "0 or [2, " + std::to_string(o.history) + "]");
+                                  fmt::format("0 or [2, {}]", o.history));
         }
         if (o.period_search != 0) {
-            detail::check_integer("period_search", o.period_search, min_period_search,
-                                  max_period_search,
-                                  "0 or [" + std::to_string(min_period_search) + ", " +
-                                      std::to_string(max_period_search) + "]");
+            detail::check_integer(
+                "period_search", o.period_search, min_period_search, max_period_search,
+                fmt::format("0 or [{}, {}]", min_period_search, max_period_search));
         }
         return o;
     }
