@@ -232,7 +232,8 @@ class change_point_detector {
         detail::check_closed("confidence", o.confidence, 0.0, 100.0);
         detail::check_history(o.history);
         if (o.martingale != martingale_type::power && o.martingale != martingale_type::mixture) {
-            throw std::invalid_argument("martingale is out of range: allowed power or mixture");
+            detail::throw_out_of_range("martingale", std::to_string(static_cast<int>(o.martingale)),
+                                       "allowed power or mixture");
         }
         detail::check_open("epsilon", o.epsilon, 0.0, 1.0);
         return o;

@@ -183,8 +183,8 @@ class spike_and_dip_detector {
         detail::check_history(o.history);
         if (o.mode != spike_mode::spikes && o.mode != spike_mode::dips &&
             o.mode != spike_mode::spikes_and_dips) {
-            throw std::invalid_argument(
-                "mode is out of range: allowed spikes, dips or spikesanddips");
+            detail::throw_out_of_range("mode", std::to_string(static_cast<int>(o.mode)),
+                                       "allowed spikes, dips or spikesanddips");
         }
         return o;
     }
