@@ -3,15 +3,20 @@
 // per stored value, summed, with nothing else — no running sum S, no martingale. The model's
 // per-stored-value time (bench_model) is compared with this (items = values). Both use the
 // same kernel (AVX2 erf_mlnet_avx2, or the scalar fallback on both sides without AVX2).
+// BM_erf_exp_floor_eigen weighs the portable Eigen packet-math version of the same floor against
+// the hand-written AVX2 one; the library keeps whichever is faster (README, Performance).
 #include <cstddef>
 #include <span>
 #include <vector>
 
 #include <benchmark/benchmark.h>
 
+#include "streamcp/core/erf.hpp"
+#include "streamcp/core/kde_pvalue_fast.hpp"
 #include "streamcp/streamcp.hpp"
 
 #include "bench_common.hpp"
+#include "eigen_erf_kernel.hpp"
 
 namespace {
 
@@ -30,6 +35,21 @@ void BM_erf_exp_floor(benchmark::State& state) {
     }
     state.SetItemsProcessed(state.iterations() * state.range(0));
     state.SetLabel(streamcp::detail::fast_kernel_is_vectorised() ? "avx2" : "scalar fallback");
+}
+
+/// The same floor with Eigen's packet math (bench/eigen_erf_kernel.hpp): the portable candidate.
+/// It vectorises as wide as the compiler flags allow (SSE2 in a plain x86-64 build, AVX2 with
+/// -march=native); the hand-written kernel above picks AVX2 at run time.
+void BM_erf_exp_floor_eigen(benchmark::State& state) {
+    const std::vector<float> r = stored_values(static_cast<std::size_t>(state.range(0)));
+    const std::span<const float> values{r};
+    double x = 0.25;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(streamcp_bench::erf_sum_eigen(values, x, 0.7));
+        x += 1e-3;
+    }
+    state.SetItemsProcessed(state.iterations() * state.range(0));
+    state.SetLabel(Eigen::SimdInstructionSetsInUse());
 }
 
 /// The same sum with the exact scalar erf_mlnet (glibc exp, one division per value).
@@ -83,6 +103,7 @@ void sizes(benchmark::internal::Benchmark* b) {
 }
 
 BENCHMARK(BM_erf_exp_floor)->Apply(sizes);
+BENCHMARK(BM_erf_exp_floor_eigen)->Apply(sizes);
 BENCHMARK(BM_erf_exp_scalar)->Apply(sizes);
 #if STREAMCP_HAVE_AVX2_KERNEL
 BENCHMARK(BM_pairwise_sum_chain)->Apply(sizes);

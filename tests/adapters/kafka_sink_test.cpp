@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -17,6 +18,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -270,6 +272,26 @@ kafka_sink_settings local_settings(const std::string& bootstrap, const std::stri
     return settings;
 }
 
+/// A `[[sinks]] type = "kafka"` table as the config reader hands it to `make_kafka_sink`.
+pipeline::endpoint_config kafka_endpoint(std::string section,
+                                         std::map<std::string, std::string, std::less<>> options) {
+    pipeline::endpoint_config endpoint;
+    endpoint.type = "kafka";
+    endpoint.section = std::move(section);
+    endpoint.options = std::move(options);
+    return endpoint;
+}
+
+/// Writes `count` output lines over `devices` devices through the factory's sink, one line per
+/// write, and waits until the broker has them.
+void write_through_factory(const pipeline::endpoint_config& endpoint, int count, int devices) {
+    const std::unique_ptr<pipeline::line_sink> sink = make_kafka_sink(endpoint);
+    for (int index = 0; index < count; ++index) {
+        sink->write(output_line(index, devices));
+    }
+    sink->sync();
+}
+
 class KafkaSinkTest : public ::testing::Test {
   protected:
     void SetUp() override {
@@ -328,22 +350,14 @@ TEST_F(KafkaSinkTest, EventHubsStyleLoginThroughTheFactory) {
     const std::string topic = unique_topic("sasl");
     create_topic(broker_.plaintext, topic, 2);
     ::setenv("STREAMCP_TEST_EVENTHUBS_CS", broker_.connection_string.c_str(), 1);
-    pipeline::endpoint_config endpoint;
-    endpoint.type = "kafka";
-    endpoint.section = "sinks[1]";
-    endpoint.options = {{"connection_string_env", "STREAMCP_TEST_EVENTHUBS_CS"},
-                        {"bootstrap", broker_.sasl},
-                        {"security_protocol", "sasl_plaintext"},
-                        {"topic", topic},
-                        {"partition_key", "device"},
-                        {"delivery_timeout", "60s"}};
-    {
-        const std::unique_ptr<pipeline::line_sink> sink = make_kafka_sink(endpoint);
-        for (int index = 0; index < 20; ++index) {
-            sink->write(output_line(index, 3));
-        }
-        sink->sync();
-    }
+    write_through_factory(
+        kafka_endpoint("sinks[1]", {{"connection_string_env", "STREAMCP_TEST_EVENTHUBS_CS"},
+                                    {"bootstrap", broker_.sasl},
+                                    {"security_protocol", "sasl_plaintext"},
+                                    {"topic", topic},
+                                    {"partition_key", "device"},
+                                    {"delivery_timeout", "60s"}}),
+        20, 3);
     check_delivery(consume_all(broker_.plaintext, topic, 2), 20, 3, 2);
 }
 
@@ -355,23 +369,15 @@ TEST_F(KafkaSinkTest, EventHubsSettingsOverTlsWithTheBrokersCa) {
     const std::string topic = unique_topic("tls");
     create_topic(broker_.plaintext, topic, 2);
     ::setenv("STREAMCP_TEST_EVENTHUBS_CS", broker_.connection_string.c_str(), 1);
-    pipeline::endpoint_config endpoint;
-    endpoint.type = "kafka";
-    endpoint.section = "sinks[1]";
-    endpoint.options = {{"connection_string_env", "STREAMCP_TEST_EVENTHUBS_CS"},
-                        {"bootstrap", broker_.sasl_ssl},
-                        {"ssl_ca_location", broker_.ca_file},
-                        {"topic", topic},
-                        {"partition_key", "device"},
-                        {"compression", "gzip"},
-                        {"delivery_timeout", "60s"}};
-    {
-        const std::unique_ptr<pipeline::line_sink> sink = make_kafka_sink(endpoint);
-        for (int index = 0; index < 50; ++index) {
-            sink->write(output_line(index, 4));
-        }
-        sink->sync();
-    }
+    write_through_factory(
+        kafka_endpoint("sinks[1]", {{"connection_string_env", "STREAMCP_TEST_EVENTHUBS_CS"},
+                                    {"bootstrap", broker_.sasl_ssl},
+                                    {"ssl_ca_location", broker_.ca_file},
+                                    {"topic", topic},
+                                    {"partition_key", "device"},
+                                    {"compression", "gzip"},
+                                    {"delivery_timeout", "60s"}}),
+        50, 4);
     check_delivery(consume_all(broker_.plaintext, topic, 2), 50, 4, 2);
 }
 
@@ -446,10 +452,8 @@ TEST_F(KafkaSinkTest, MissingTopicIsAPermanentErrorNamingTheTopic) {
 }
 
 TEST(KafkaSinkFactory, RejectsBadOptionsNamingTheSetting) {
-    pipeline::endpoint_config endpoint;
-    endpoint.type = "kafka";
-    endpoint.section = "sinks[2]";
-    endpoint.options = {{"bootstrap", "127.0.0.1:9"}, {"topic", "t"}, {"compression", "zstd"}};
+    pipeline::endpoint_config endpoint = kafka_endpoint(
+        "sinks[2]", {{"bootstrap", "127.0.0.1:9"}, {"topic", "t"}, {"compression", "zstd"}});
     try {
         (void)make_kafka_sink(endpoint);
         FAIL() << "zstd accepted";
@@ -470,11 +474,8 @@ TEST(KafkaSinkFactory, EventHubsConnectionStringGivesTheAzureEndpoint) {
              "Endpoint=sb://myns.servicebus.windows.net/;SharedAccessKeyName=send;"
              "SharedAccessKey=c2VjcmV0;EntityPath=anomalies",
              1);
-    pipeline::endpoint_config endpoint;
-    endpoint.type = "kafka";
-    endpoint.section = "sinks[1]";
-    endpoint.options = {{"connection_string_env", "STREAMCP_TEST_EH_AZURE"}};
-    const std::unique_ptr<pipeline::line_sink> sink = make_kafka_sink(endpoint);
+    const std::unique_ptr<pipeline::line_sink> sink = make_kafka_sink(
+        kafka_endpoint("sinks[1]", {{"connection_string_env", "STREAMCP_TEST_EH_AZURE"}}));
     // Topic from EntityPath, bootstrap = the namespace on 9093 (nothing is sent here).
     EXPECT_EQ(sink->name(), "kafka://myns.servicebus.windows.net:9093/anomalies");
 }

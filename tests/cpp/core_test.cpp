@@ -7,6 +7,10 @@
 
 #include <gtest/gtest.h>
 
+#include "streamcp/core/betting.hpp"
+#include "streamcp/core/erf.hpp"
+#include "streamcp/core/martingale.hpp"
+#include "streamcp/core/ring_buffer.hpp"
 #include "streamcp/streamcp.hpp"
 
 namespace {

@@ -14,6 +14,9 @@
 
 #include <gtest/gtest.h>
 
+#include "streamcp/core/kde_pvalue.hpp"
+#include "streamcp/core/kde_pvalue_fast.hpp"
+#include "streamcp/core/ring_buffer.hpp"
 #include "streamcp/streamcp.hpp"
 
 #include "test_data.hpp"

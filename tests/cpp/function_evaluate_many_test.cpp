@@ -19,78 +19,22 @@
 
 #include "streamcp/streamcp.hpp"
 
+#include "function_events.hpp"
+
 namespace {
 
 using namespace std::chrono;  // NOLINT: durations and calendar literals read better unqualified
 using streamcp::anomaly_detection_change_point;
 using streamcp::event_time;
 using streamcp::record;
+using streamcp_test::random_events;
 
 using cp_function = anomaly_detection_change_point<std::string>;
 
 constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
 constexpr double inf = std::numeric_limits<double>::infinity();
 
-}  // namespace
-
-namespace streamcp {
-inline namespace v0 {
-// Readable failure messages for records.
-inline void PrintTo(const record& r, std::ostream* os) {
-    *os << "{score " << (r.score ? std::to_string(*r.score) : std::string("NULL"))
-        << ", is_anomaly " << r.is_anomaly << "}";
-}
-}  // namespace v0
-}  // namespace streamcp
-
-namespace {
-
 const event_time t0 = sys_days{year{2024} / 1 / 1};
-
-struct event {
-    std::string key;
-    event_time time;
-    std::optional<double> value;
-    bool when;
-};
-
-/// Interleaved events of several keys, each key's own times nondecreasing, random gaps.
-std::vector<event> random_events(std::uint64_t seed, int n, int keys) {
-    std::mt19937_64 rng{seed};
-    std::normal_distribution<double> noise{10.0, 2.0};
-    std::map<std::string, event_time> clock;
-    std::vector<event> out;
-    for (int i = 0; i < n; ++i) {
-        const std::string key = "key" + std::to_string(rng() % static_cast<unsigned>(keys));
-        auto& t = clock.try_emplace(key, t0 + seconds{static_cast<int>(rng() % 600)}).first->second;
-        switch (rng() % 8) {
-            case 0:
-                t += nanoseconds{0};
-                break;
-            case 1:
-                t += seconds{static_cast<int>(rng() % 30)};
-                break;  // burst
-            case 2:
-                t += minutes{static_cast<int>(2 + rng() % 5)};
-                break;  // a few missing
-            case 3:
-                t += hours{static_cast<int>(1 + rng() % 3)};
-                break;  // longer than D
-            default:
-                t += minutes{1} + nanoseconds{static_cast<long>(rng() % 1000)};
-                break;
-        }
-        std::optional<double> v = noise(rng) + (rng() % 17 == 0 ? 30.0 : 0.0);
-        const auto r = rng() % 20;
-        if (r == 0) {
-            v = std::nullopt;
-        } else if (r == 1) {
-            v = nan_v;
-        }
-        out.push_back({key, t, v, rng() % 13 != 0});
-    }
-    return out;
-}
 
 TEST(ChangePointFunction, EvaluateManyEqualsEvaluate) {
     const auto events = random_events(77, 300, 4);

@@ -22,6 +22,8 @@
 #include "streamcp/model/robust_change_point_detector.hpp"
 #include "streamcp/streamcp.hpp"
 
+#include "function_events.hpp"
+
 namespace {
 
 using namespace std::chrono;  // NOLINT: durations read better unqualified
@@ -43,20 +45,6 @@ namespace snapshot_format = streamcp::snapshot_format;
 using bytes = std::vector<std::byte>;
 using cp_function = anomaly_detection_change_point<std::string>;
 using sd_function = anomaly_detection_spike_and_dip<std::int64_t>;
-
-}  // namespace
-
-namespace streamcp {
-inline namespace v0 {
-// Readable failure messages for records.
-inline void PrintTo(const record& r, std::ostream* os) {
-    *os << "{score " << (r.score ? std::to_string(*r.score) : std::string("NULL"))
-        << ", is_anomaly " << r.is_anomaly << "}";
-}
-}  // namespace v0
-}  // namespace streamcp
-
-namespace {
 
 const event_time t0 = sys_days{year{2024} / 3 / 1};
 

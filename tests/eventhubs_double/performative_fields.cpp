@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "performative_fields.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <optional>
 
@@ -14,40 +16,40 @@ constexpr std::uint8_t begin_code = 0x11;
 constexpr std::size_t handle_max_field = 4;
 constexpr std::uint32_t service_handle_max = 255;
 
+/// A described type's descriptor code and how many fields its list has.
+struct field_count_entry {
+    std::uint8_t code;
+    std::size_t fields;
+};
+
+template <std::size_t N>
+std::optional<std::size_t> lookup_field_count(const std::array<field_count_entry, N>& table,
+                                              std::uint8_t code) {
+    const auto found = std::find_if(table.begin(), table.end(),
+                                    [code](const field_count_entry& e) { return e.code == code; });
+    return found == table.end() ? std::nullopt : std::optional<std::size_t>{found->fields};
+}
+
 // Field counts of the AMQP 1.0 performatives (part 2, section 2.7) and SASL frames (part 5).
+constexpr std::array<field_count_entry, 14> performative_fields{{
+    {0x10, 10},  // open
+    {0x11, 8},   // begin
+    {0x12, 14},  // attach
+    {0x13, 11},  // flow
+    {0x14, 11},  // transfer
+    {0x15, 6},   // disposition
+    {0x16, 3},   // detach
+    {0x17, 1},   // end
+    {0x18, 1},   // close
+    {0x40, 1},   // sasl-mechanisms
+    {0x41, 3},   // sasl-init
+    {0x42, 1},   // sasl-challenge
+    {0x43, 1},   // sasl-response
+    {0x44, 2},   // sasl-outcome
+}};
+
 std::optional<std::size_t> field_count(std::uint8_t code) {
-    switch (code) {
-        case 0x10:
-            return 10;  // open
-        case 0x11:
-            return 8;  // begin
-        case 0x12:
-            return 14;  // attach
-        case 0x13:
-            return 11;  // flow
-        case 0x14:
-            return 11;  // transfer
-        case 0x15:
-            return 6;  // disposition
-        case 0x16:
-            return 3;  // detach
-        case 0x17:
-            return 1;  // end
-        case 0x18:
-            return 1;  // close
-        case 0x40:
-            return 1;  // sasl-mechanisms
-        case 0x41:
-            return 3;  // sasl-init
-        case 0x42:
-            return 1;  // sasl-challenge
-        case 0x43:
-            return 1;  // sasl-response
-        case 0x44:
-            return 2;  // sasl-outcome
-        default:
-            return std::nullopt;
-    }
+    return lookup_field_count(performative_fields, code);
 }
 
 std::uint32_t read_u32(std::string_view bytes) {
@@ -169,23 +171,17 @@ std::string write_described_list(std::uint8_t code, std::size_t count, std::stri
 
 // Field counts of the composite values inside performatives (part 2, 2.8 and part 3, 3.4/3.5):
 // error (in close, end, detach and the rejected outcome), delivery states, source and target.
+constexpr std::array<field_count_entry, 6> nested_fields{{
+    {0x1d, 3},   // error
+    {0x23, 2},   // received
+    {0x25, 1},   // rejected
+    {0x27, 3},   // modified
+    {0x28, 11},  // source
+    {0x29, 7},   // target
+}};
+
 std::optional<std::size_t> nested_field_count(std::uint8_t code) {
-    switch (code) {
-        case 0x1d:
-            return 3;  // error
-        case 0x23:
-            return 2;  // received
-        case 0x25:
-            return 1;  // rejected
-        case 0x27:
-            return 3;  // modified
-        case 0x28:
-            return 11;  // source
-        case 0x29:
-            return 7;  // target
-        default:
-            return std::nullopt;
-    }
+    return lookup_field_count(nested_fields, code);
 }
 
 std::string complete_items(std::string_view items);

@@ -83,40 +83,34 @@ void exercise(F& f, const K& key) {
 // history is too large to score quickly (each update is O(history)); decoding is always fuzzed.
 constexpr std::int64_t max_exercised_history = 1 << 20;
 
+/// Decodes `bytes` as a `Detector` snapshot and, when that succeeds, scores with it.
+template <class Detector>
+void try_from_snapshot(std::span<const std::byte> bytes) {
+    try {
+        auto d = Detector::from_snapshot(bytes);
+        if (d.options().history <= max_exercised_history) {
+            exercise(d);
+        }
+    } catch (const streamcp::snapshot_error&) {
+    }
+}
+
+/// Restores `bytes` into an existing detector and, when that succeeds, scores with it.
+template <class Detector>
+void try_restore(Detector d, std::span<const std::byte> bytes) {
+    try {
+        d.restore(bytes);
+        exercise(d);
+    } catch (const streamcp::snapshot_error&) {
+    }
+}
+
 void try_all(std::span<const std::byte> bytes) {
-    try {
-        auto d = streamcp::change_point_detector::from_snapshot(bytes);
-        if (d.options().history <= max_exercised_history) {
-            exercise(d);
-        }
-    } catch (const streamcp::snapshot_error&) {
-    }
-    try {
-        streamcp::change_point_detector d{{.confidence = 90, .history = 4}};
-        d.restore(bytes);
-        exercise(d);
-    } catch (const streamcp::snapshot_error&) {
-    }
-    try {
-        auto d = streamcp::spike_and_dip_detector::from_snapshot(bytes);
-        if (d.options().history <= max_exercised_history) {
-            exercise(d);
-        }
-    } catch (const streamcp::snapshot_error&) {
-    }
-    try {
-        auto d = streamcp::robust_change_point_detector::from_snapshot(bytes);
-        if (d.options().history <= max_exercised_history) {
-            exercise(d);
-        }
-    } catch (const streamcp::snapshot_error&) {
-    }
-    try {
-        streamcp::robust_change_point_detector d{{.history = 8, .min_history = 3}};
-        d.restore(bytes);
-        exercise(d);
-    } catch (const streamcp::snapshot_error&) {
-    }
+    try_from_snapshot<streamcp::change_point_detector>(bytes);
+    try_restore(streamcp::change_point_detector{{.confidence = 90, .history = 4}}, bytes);
+    try_from_snapshot<streamcp::spike_and_dip_detector>(bytes);
+    try_from_snapshot<streamcp::robust_change_point_detector>(bytes);
+    try_restore(streamcp::robust_change_point_detector{{.history = 8, .min_history = 3}}, bytes);
     try {
         auto f = make_cp_function();
         f.restore(bytes);

@@ -17,6 +17,7 @@
 #include "endpoint_options.hpp"
 #include "pipeline_config.hpp"
 #include "record_id.hpp"
+#include "seed_query.hpp"
 #include "test_sinks.hpp"
 #include "timestamp_parse.hpp"
 
@@ -24,6 +25,7 @@ namespace streamcp::pipeline {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::seed_query;
 using testing::string_sink;
 
 std::filesystem::path temp_path(const std::string& name) {
@@ -234,17 +236,6 @@ std::vector<std::vector<std::string>> device_partitions() {
         }
     }
     return partitions;
-}
-
-detect_query seed_query() {
-    detect_query query;
-    query.fields.value = field_path{"temp"};
-    query.fields.timestamp = field_path{"datetime"};
-    query.fields.partition = field_path{"device"};
-    query.confidence = 80;
-    query.history = 12;
-    query.duration = 30min;
-    return query;
 }
 
 TEST(RunnerWithPartitionedSource, ResumesEveryPartitionFromTheCheckpoint) {

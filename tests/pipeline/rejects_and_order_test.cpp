@@ -8,24 +8,15 @@
 #include <simdjson.h>
 
 #include "detect_job.hpp"
+#include "seed_query.hpp"
 #include "test_sinks.hpp"
 
 namespace streamcp::pipeline {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::seed_query;
 using testing::string_sink;
-
-detect_query seed_query() {
-    detect_query query;
-    query.fields.value = field_path{"temp"};
-    query.fields.timestamp = field_path{"datetime"};
-    query.fields.partition = field_path{"device"};
-    query.confidence = 80;
-    query.history = 12;
-    query.duration = 30min;
-    return query;
-}
 
 struct run_result {
     std::vector<std::string> output;

@@ -27,11 +27,13 @@
 #include <proton/types.hpp>
 #include <proton/work_queue.hpp>
 
+#include "command_flags.hpp"
 #include "json_line.hpp"
 
 namespace {
 
 using streamcp::tools::json_string;
+using streamcp::tools::read_flags;
 
 struct arguments {
     std::string url;
@@ -43,22 +45,9 @@ struct arguments {
 
 arguments parse(int argc, char** argv) {
     arguments args;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string_view flag = argv[i];
-        if (flag == "--url") {
-            args.url = argv[i + 1];
-        } else if (flag == "--hub") {
-            args.hub = argv[i + 1];
-        } else if (flag == "--partitions") {
-            args.partitions = std::atoi(argv[i + 1]);
-        } else if (flag == "--key-name") {
-            args.key_name = argv[i + 1];
-        } else if (flag == "--idle-ms") {
-            args.idle_ms = std::atoi(argv[i + 1]);
-        } else {
-            throw std::invalid_argument("unknown flag " + std::string(flag));
-        }
-    }
+    read_flags(argc, argv,
+               {{"--url", &args.url}, {"--hub", &args.hub}, {"--key-name", &args.key_name}},
+               {{"--partitions", &args.partitions}, {"--idle-ms", &args.idle_ms}});
     if (args.url.empty() || args.hub.empty() || args.partitions < 1) {
         throw std::invalid_argument(
             "usage: streamcp_amqp_dump --url amqp://HOST:PORT --hub HUB "

@@ -14,11 +14,13 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "command_flags.hpp"
 #include "json_line.hpp"
 
 namespace {
 
 using streamcp::tools::json_string;
+using streamcp::tools::read_flags;
 
 struct arguments {
     std::string bootstrap;
@@ -28,18 +30,8 @@ struct arguments {
 
 arguments parse(int argc, char** argv) {
     arguments args;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string_view flag = argv[i];
-        if (flag == "--bootstrap") {
-            args.bootstrap = argv[i + 1];
-        } else if (flag == "--topic") {
-            args.topic = argv[i + 1];
-        } else if (flag == "--idle-ms") {
-            args.idle_ms = std::atoi(argv[i + 1]);
-        } else {
-            throw std::invalid_argument("unknown flag " + std::string(flag));
-        }
-    }
+    read_flags(argc, argv, {{"--bootstrap", &args.bootstrap}, {"--topic", &args.topic}},
+               {{"--idle-ms", &args.idle_ms}});
     if (args.bootstrap.empty() || args.topic.empty()) {
         throw std::invalid_argument(
             "usage: streamcp_kafka_dump --bootstrap HOST:PORT --topic T "

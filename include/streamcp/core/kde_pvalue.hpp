@@ -7,6 +7,7 @@
 
 #include "streamcp/config.hpp"
 #include "streamcp/core/erf.hpp"
+#include "streamcp/core/kde_bandwidth.hpp"
 #include "streamcp/core/ring_buffer.hpp"
 
 #if defined(__FAST_MATH__)
@@ -32,11 +33,7 @@ template <class History>
         return 0.5;
     }
     const double xd = x;
-    // sqrt(max(S, 0)): S can end a hair below zero through rounding (semantics.md#decision-5).
-    double bandwidth =
-        std::sqrt(2.0) *
-        (n == 1 ? 1.0 : std::sqrt(std::max(pairwise_sum, 0.0)) / static_cast<double>(n));
-    bandwidth = std::max(bandwidth, 1e-6);
+    const double bandwidth = kde_bandwidth(n, pairwise_sum);
 
     double acc = 0.0;
     double sum = pairwise_sum;

@@ -12,6 +12,7 @@
 
 #include "streamcp/config.hpp"
 #include "streamcp/core/erf.hpp"
+#include "streamcp/core/kde_bandwidth.hpp"
 #include "streamcp/core/ring_buffer.hpp"
 
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
@@ -326,10 +327,7 @@ template <class Chain>
         return 0.5;
     }
     const double xd = x;
-    double bandwidth =
-        std::sqrt(2.0) *
-        (n == 1 ? 1.0 : std::sqrt(std::max(pairwise_sum, 0.0)) / static_cast<double>(n));
-    bandwidth = std::max(bandwidth, 1e-6);
+    const double bandwidth = kde_bandwidth(n, pairwise_sum);
     const double inv_bw = 1.0 / bandwidth;
     const double erfs = detail::erf_sum_updating(older, newer, full, xd, inv_bw, pairwise_sum);
     return 0.5 - erfs / static_cast<double>(2 * n);

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <system_error>
 
+#include <fmt/format.h>
+
 #include "streamcp/config.hpp"
 
 STREAMCP_BEGIN_NAMESPACE
@@ -24,22 +26,41 @@ namespace detail {
 
 [[noreturn]] inline void throw_out_of_range(std::string_view name, const std::string& value,
                                             std::string_view allowed) {
-    throw std::invalid_argument(std::string(name) + " = " + value +
-                                " is out of range: " + std::string(allowed));
+    throw std::invalid_argument(fmt::format("{} = {} is out of range: {}", name, value, allowed));
 }
 
 /// Checks `low <= value <= high` (NaN fails), naming the argument in the error.
 inline void check_closed(std::string_view name, double value, double low, double high) {
     if (!(value >= low && value <= high)) {
-        throw_out_of_range(name, format_number(value),
-                           "allowed [" + format_number(low) + ", " + format_number(high) + "]");
+        throw_out_of_range(
+            name, format_number(value),
+            fmt::format("allowed [{}, {}]", format_number(low), format_number(high)));
     }
 }
 
 inline void check_open(std::string_view name, double value, double low, double high) {
     if (!(value > low && value < high)) {
-        throw_out_of_range(name, format_number(value),
-                           "allowed (" + format_number(low) + ", " + format_number(high) + ")");
+        throw_out_of_range(
+            name, format_number(value),
+            fmt::format("allowed ({}, {})", format_number(low), format_number(high)));
+    }
+}
+
+/// Checks `low <= value <= high` for a whole-number argument. `allowed` replaces the default
+/// "allowed [low, high]" where the range has a name (`[2, history]`) or a gap (`0 or [2, 10]`).
+inline void check_integer(std::string_view name, std::int64_t value, std::int64_t low,
+                          std::int64_t high, std::string_view allowed = {}) {
+    if (value < low || value > high) {
+        throw_out_of_range(name, std::to_string(value),
+                           allowed.empty() ? fmt::format("allowed [{}, {}]", low, high)
+                                           : fmt::format("allowed {}", allowed));
+    }
+}
+
+/// Checks `value >= low` for a whole-number argument with no upper bound.
+inline void check_at_least(std::string_view name, std::int64_t value, std::int64_t low) {
+    if (value < low) {
+        throw_out_of_range(name, std::to_string(value), fmt::format("allowed at least {}", low));
     }
 }
 
@@ -47,10 +68,7 @@ inline void check_open(std::string_view name, double value, double low, double h
 inline constexpr std::int64_t max_history = 2147483647;
 
 inline void check_history(std::int64_t history) {
-    if (history < 1 || history > max_history) {
-        throw_out_of_range("history", std::to_string(history),
-                           "allowed [1, " + std::to_string(max_history) + "]");
-    }
+    check_integer("history", history, 1, max_history);
 }
 
 /// Doubles at or beyond this magnitude round to infinity when converted to float32

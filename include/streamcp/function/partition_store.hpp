@@ -18,6 +18,7 @@
 #include "streamcp/config.hpp"
 #include "streamcp/core/martingale.hpp"
 #include "streamcp/core/ring_buffer.hpp"
+#include "streamcp/detail/model_access.hpp"
 #include "streamcp/function/event_time.hpp"
 #include "streamcp/model/change_point_detector.hpp"
 #include "streamcp/state/byte_codec.hpp"
@@ -133,18 +134,18 @@ class change_point_slab {
     void push(dotnet_ticks ticks, const change_point_detector& model) {
         push(ticks);
         header& h = head(size_ - 1);
-        const windowed_log_martingale& m = model.martingale();
-        h.pairwise_sum = model.pairwise_sum();
+        const windowed_log_martingale& m = model_access::martingale(model);
+        h.pairwise_sum = model_access::pairwise_sum(model);
         h.log_value = m.log_value();
         h.first_bet = m.first_bet();
         h.standins = static_cast<std::uint32_t>(m.standins());
-        h.cooldown = model.cooldown_remaining();
+        h.cooldown = model_access::cooldown_remaining(model);
         auto bets = bets_of(size_ - 1);
         for (std::size_t i = 0; i < m.bets().size(); ++i) {
             bets.push_back(m.bets()[i]);
         }
         auto values = values_of(size_ - 1);
-        const ring_buffer<float>& r = model.history_values();
+        const ring_buffer<float>& r = model_access::history(model);
         for (std::size_t i = 0; i < r.size(); ++i) {
             values.push_back(r[i]);
         }
@@ -175,15 +176,15 @@ class change_point_slab {
         auto values = values_of(i);
         slot_martingale martingale{bets_of(i), h};
         slot_cooldown cooldown{h.cooldown};
-        return change_point_detector::step_over(options_, threshold_, kernel_, values,
-                                                h.pairwise_sum, martingale, cooldown, x);
+        return model_access::step_over<change_point_detector>(
+            options_, threshold_, kernel_, values, h.pairwise_sum, martingale, cooldown, x);
     }
 
     void save(std::size_t i, byte_writer& w) const {
         const header& h = head(i);
-        change_point_detector::write_state(w, h.standins, h.first_bet, const_bets_of(i),
-                                           const_values_of(i), h.log_value, h.pairwise_sum,
-                                           h.cooldown);
+        model_access::write_state<change_point_detector>(w, h.standins, h.first_bet,
+                                                         const_bets_of(i), const_values_of(i),
+                                                         h.log_value, h.pairwise_sum, h.cooldown);
     }
 
     /// Drops unused capacity.
@@ -334,7 +335,7 @@ class model_slots {
     /// Appends a partition read from a snapshot (validated by the model's `load_state`).
     void push(dotnet_ticks ticks, byte_reader& r) {
         Model model{options_, kernel_};
-        model.load_state(r);
+        model_access::load_state(model, r);
         if constexpr (can_compact) {
             if (compact_) {
                 slab_.push(ticks, model);
@@ -405,7 +406,7 @@ class model_slots {
                 return;
             }
         }
-        models_[i].save_state(w);
+        model_access::save_state(models_[i], w);
     }
 
     /// A copy of partition `i`'s model.
@@ -416,7 +417,7 @@ class model_slots {
                 slab_.save(i, w);
                 auto model = std::make_unique<Model>(options_, kernel_);
                 byte_reader r{w.bytes()};
-                model->load_state(r);
+                model_access::load_state(*model, r);
                 return model;
             }
         }

@@ -16,7 +16,11 @@
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "streamcp/config.hpp"
+#include "streamcp/core/batch_check.hpp"
+#include "streamcp/detail/model_access.hpp"
 #include "streamcp/detail/validate.hpp"
 #include "streamcp/function/event_time.hpp"
 #include "streamcp/function/partition_store.hpp"
@@ -65,6 +69,47 @@ struct function_options {
 /// The largest LIMIT DURATION ASA accepts.
 inline constexpr std::chrono::nanoseconds max_limit_duration = std::chrono::days{7};
 
+namespace detail {
+
+/// Throws unless `duration` is a LIMIT DURATION ASA accepts: (0, 7 days].
+inline void check_limit_duration(std::chrono::nanoseconds duration) {
+    if (duration.count() <= 0 || duration > max_limit_duration) {
+        throw_out_of_range("duration", fmt::format("{} ns", duration.count()),
+                           "allowed (0, 7 days]");
+    }
+}
+
+/// Throws unless an event at `ticks` may follow its partition's last event at `last`.
+inline void check_event_order(dotnet_ticks ticks, dotnet_ticks last) {
+    if (ticks < last) {
+        throw std::invalid_argument(fmt::format(
+            "time is out of order: {} ticks (100 ns) earlier than its partition's last event; "
+            "each partition's events must come in nondecreasing time",
+            last - ticks));
+    }
+}
+
+/// Throws unless a batch's arrays are as long as its keys (`when` may also be empty).
+inline void check_event_arrays(std::size_t keys, std::size_t times, std::size_t values,
+                               std::size_t when, std::size_t out) {
+    check_same_length("times", times, "keys", keys);
+    check_same_length("values", values, "keys", keys);
+    check_same_length("out", out, "keys", keys);
+    if (when != 0) {
+        check_same_length("when", when, "keys", keys);
+    }
+}
+
+/// Throws unless `split_snapshot`'s `part_of` named one of the `parts` parts.
+inline void check_part(std::size_t part, std::size_t parts) {
+    if (part >= parts) {
+        throw_out_of_range("part_of", std::to_string(part),
+                           fmt::format("allowed below parts ({})", parts));
+    }
+}
+
+}  // namespace detail
+
 /// What `anomaly_detection_change_point` and `anomaly_detection_spike_and_dip` share
 /// (semantics.md#asa-mapping, #imputation, #decisions): one model per partition key, created on the
 /// key's first included event; LIMIT DURATION imputation; the WHEN / NULL / NaN rules; event-time
@@ -92,7 +137,7 @@ class partitioned_function {
         const dotnet_ticks ticks = to_dotnet_ticks(time);
         const std::size_t i = partitions_.find(key);
         if (i != store::npos) {
-            check_order(ticks, partitions_.slots().ticks(i));
+            detail::check_event_order(ticks, partitions_.slots().ticks(i));
         }
         return step(i, key, ticks, x);
     }
@@ -104,12 +149,7 @@ class partitioned_function {
                        std::span<const std::optional<double>> values, std::span<const bool> when,
                        std::span<std::optional<record>> out) {
         const std::size_t n = keys.size();
-        check_size("times", times.size(), n);
-        check_size("values", values.size(), n);
-        check_size("out", out.size(), n);
-        if (!when.empty()) {
-            check_size("when", when.size(), n);
-        }
+        detail::check_event_arrays(n, times.size(), values.size(), when.size(), out.size());
         // Times nondecreasing over the whole batch (the usual case) are in order within each
         // key too: then each event need only be checked against its stored partition, and not
         // even that when the batch starts at or after the newest event time seen (every
@@ -132,7 +172,7 @@ class partitioned_function {
                 if (batch_sorted) {
                     const std::size_t at = partitions_.find(keys[i]);
                     if (at != store::npos) {
-                        check_order(ticks, partitions_.slots().ticks(at));
+                        detail::check_event_order(ticks, partitions_.slots().ticks(at));
                     }
                     continue;
                 }
@@ -140,15 +180,15 @@ class partitioned_function {
                 if (seen == last_seen.end()) {
                     const std::size_t at = partitions_.find(keys[i]);
                     if (at != store::npos) {
-                        check_order(ticks, partitions_.slots().ticks(at));
+                        detail::check_event_order(ticks, partitions_.slots().ticks(at));
                     }
                     last_seen.emplace(keys[i], ticks);
                 } else {
-                    check_order(ticks, seen->second);
+                    detail::check_event_order(ticks, seen->second);
                     seen->second = ticks;
                 }
             } catch (const std::invalid_argument& e) {
-                throw std::invalid_argument("event " + std::to_string(i) + ": " + e.what());
+                throw std::invalid_argument(fmt::format("event {}: {}", i, e.what()));
             }
         }
         for (std::size_t i = 0; i < n; ++i) {
@@ -234,10 +274,7 @@ class partitioned_function {
             Key key = key_codec<Key>::decode(r);
             const dotnet_ticks last = r.i64();
             const std::size_t part = part_of(std::as_const(key));
-            if (part >= parts) {
-                detail::throw_out_of_range("part_of", std::to_string(part),
-                                           "allowed below parts (" + std::to_string(parts) + ")");
-            }
+            detail::check_part(part, parts);
             split[part].insert(std::move(key), last, r);  // throws on a repeated key
         }
         r.expect_end();
@@ -283,12 +320,9 @@ class partitioned_function {
           kind_(kind) {
         detail::check_closed("confidence", confidence, 1.0, 100.0);
         detail::check_history(model.history);
-        if (duration.count() <= 0 || duration > max_limit_duration) {
-            detail::throw_out_of_range("duration", std::to_string(duration.count()) + " ns",
-                                       "allowed (0, 7 days]");
-        }
+        detail::check_limit_duration(duration);
         if (options.idle_ttl.count() < 0) {
-            detail::throw_out_of_range("idle_ttl", std::to_string(options.idle_ttl.count()) + " ns",
+            detail::throw_out_of_range("idle_ttl", fmt::format("{} ns", options.idle_ttl.count()),
                                        "allowed 0 (never evict) or a positive duration");
         }
         if (!options.fractional_confidence) {
@@ -357,13 +391,6 @@ class partitioned_function {
         return snapshot_format::seal(kind_, w.bytes());
     }
 
-    static void check_size(const char* name, std::size_t size, std::size_t expected) {
-        if (size != expected) {
-            throw std::invalid_argument(std::string(name) + " has " + std::to_string(size) +
-                                        " elements; keys has " + std::to_string(expected));
-        }
-    }
-
     /// Software prefetch for a batch: the index entry of the event `index_ahead` ahead, the
     /// partition of the event `slot_ahead` ahead (whose entry came in meanwhile).
     void prefetch_ahead(std::span<const Key> keys, std::size_t i) const {
@@ -374,15 +401,6 @@ class partitioned_function {
         }
         if (i + slot_ahead < keys.size()) {
             partitions_.prefetch_partition(keys[i + slot_ahead]);
-        }
-    }
-
-    static void check_order(dotnet_ticks ticks, dotnet_ticks last) {
-        if (ticks < last) {
-            throw std::invalid_argument(
-                "time is out of order: " + std::to_string(last - ticks) +
-                " ticks (100 ns) earlier than its partition's last event; each partition's "
-                "events must come in nondecreasing time");
         }
     }
 
@@ -435,7 +453,7 @@ class partitioned_function {
         w.i64(duration_.count());
         w.u8(options_.fractional_confidence ? 1 : 0);
         w.i64(options_.idle_ttl.count());
-        Model{model_options_}.write_options(w);
+        detail::model_access::write_options(Model{model_options_}, w);
     }
 
     double confidence_;

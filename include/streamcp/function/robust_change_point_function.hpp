@@ -16,7 +16,10 @@
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "streamcp/config.hpp"
+#include "streamcp/detail/model_access.hpp"
 #include "streamcp/detail/validate.hpp"
 #include "streamcp/function/event_time.hpp"
 #include "streamcp/function/partitioned_function.hpp"
@@ -48,10 +51,7 @@ class robust_change_point_function {
     robust_change_point_function(const robust_change_point_options& model,
                                  std::chrono::nanoseconds duration)
         : model_options_(robust_change_point_detector{model}.options()), duration_(duration) {
-        if (duration.count() <= 0 || duration > max_limit_duration) {
-            detail::throw_out_of_range("duration", std::to_string(duration.count()) + " ns",
-                                       "allowed (0, 7 days]");
-        }
+        detail::check_limit_duration(duration);
         interval_ = to_dotnet_ticks(duration) / model.history;
     }
 
@@ -74,12 +74,7 @@ class robust_change_point_function {
             return to_record(partitions_.back().model.update(*value));  // no imputation
         }
         partition& p = partitions_[found->second];
-        if (ticks < p.last_ticks) {
-            throw std::invalid_argument(
-                "time is out of order: " + std::to_string(p.last_ticks - ticks) +
-                " ticks (100 ns) earlier than its partition's last event; each partition's "
-                "events must come in nondecreasing time");
-        }
+        detail::check_event_order(ticks, p.last_ticks);
         if (interval_ > 0 && !std::isnan(*value)) {
             const dotnet_ticks gap = ticks / interval_ - p.last_ticks / interval_ - 1;
             const dotnet_ticks missing = std::clamp<dotnet_ticks>(gap, 0, model_options_.history);
@@ -99,33 +94,31 @@ class robust_change_point_function {
                        std::span<const std::optional<double>> values, std::span<const bool> when,
                        std::span<std::optional<record>> out) {
         const std::size_t n = keys.size();
-        if (times.size() != n || values.size() != n || out.size() != n ||
-            (!when.empty() && when.size() != n)) {
-            throw std::invalid_argument("times, values, when and out must be as long as keys (" +
-                                        std::to_string(n) + ")");
-        }
+        detail::check_event_arrays(n, times.size(), values.size(), when.size(), out.size());
         std::unordered_map<Key, dotnet_ticks, Hash, KeyEqual> last_seen;
         for (std::size_t i = 0; i < n; ++i) {
             if ((!when.empty() && !when[i]) || !values[i]) {
                 continue;
             }
-            const std::string event = "event " + std::to_string(i) + ":";
-            if (std::isinf(*values[i])) {
-                throw std::invalid_argument(event + " value must be finite or NaN");
+            try {
+                if (std::isinf(*values[i])) {
+                    detail::throw_out_of_range("value", detail::format_number(*values[i]),
+                                               "allowed a finite number or NaN");
+                }
+                const dotnet_ticks ticks = to_dotnet_ticks(times[i]);
+                auto seen = last_seen.find(keys[i]);
+                if (seen == last_seen.end()) {
+                    const auto found = index_.find(keys[i]);
+                    const dotnet_ticks last = found == index_.end()
+                                                  ? std::numeric_limits<dotnet_ticks>::min()
+                                                  : partitions_[found->second].last_ticks;
+                    seen = last_seen.emplace(keys[i], last).first;
+                }
+                detail::check_event_order(ticks, seen->second);
+                seen->second = ticks;
+            } catch (const std::invalid_argument& e) {
+                throw std::invalid_argument(fmt::format("event {}: {}", i, e.what()));
             }
-            const dotnet_ticks ticks = to_dotnet_ticks(times[i]);
-            auto seen = last_seen.find(keys[i]);
-            if (seen == last_seen.end()) {
-                const auto found = index_.find(keys[i]);
-                const dotnet_ticks last = found == index_.end()
-                                              ? std::numeric_limits<dotnet_ticks>::min()
-                                              : partitions_[found->second].last_ticks;
-                seen = last_seen.emplace(keys[i], last).first;
-            }
-            if (ticks < seen->second) {
-                throw std::invalid_argument(event + " time is out of order within its partition");
-            }
-            seen->second = ticks;
         }
         for (std::size_t i = 0; i < n; ++i) {
             out[i] = evaluate(keys[i], times[i], values[i], when.empty() || when[i]);
@@ -168,10 +161,7 @@ class robust_change_point_function {
         std::vector<std::vector<partition>> split(parts);
         for (partition& p : whole) {
             const std::size_t part = part_of(std::as_const(p.key));
-            if (part >= parts) {
-                detail::throw_out_of_range("part_of", std::to_string(part),
-                                           "allowed below parts (" + std::to_string(parts) + ")");
-            }
+            detail::check_part(part, parts);
             split[part].push_back(std::move(p));
         }
         std::vector<std::vector<std::byte>> out;
@@ -212,7 +202,7 @@ class robust_change_point_function {
         for (const partition& p : partitions) {
             key_codec<Key>::encode(w, p.key);
             w.i64(p.last_ticks);
-            p.model.save_state(w);
+            detail::model_access::save_state(p.model, w);
         }
         return snapshot_format::seal(kind, w.bytes());
     }
@@ -238,7 +228,7 @@ class robust_change_point_function {
             Key key = key_codec<Key>::decode(r);
             const dotnet_ticks last = r.i64();
             robust_change_point_detector model{model_options_};
-            model.load_state(r);
+            detail::model_access::load_state(model, r);
             if (!index.emplace(key, into.size()).second) {
                 throw snapshot_error("a partition key appears twice");
             }
@@ -253,7 +243,7 @@ class robust_change_point_function {
 
     void write_parameters(byte_writer& w) const {
         w.i64(duration_.count());
-        robust_change_point_detector{model_options_}.write_options(w);
+        detail::model_access::write_options(robust_change_point_detector{model_options_}, w);
     }
 
     robust_change_point_options model_options_;

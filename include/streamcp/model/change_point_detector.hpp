@@ -10,12 +10,17 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "streamcp/config.hpp"
+#include "streamcp/core/batch_check.hpp"
 #include "streamcp/core/betting.hpp"
 #include "streamcp/core/kde_pvalue.hpp"
 #include "streamcp/core/kde_pvalue_fast.hpp"
 #include "streamcp/core/martingale.hpp"
+#include "streamcp/core/p_value.hpp"
 #include "streamcp/core/ring_buffer.hpp"
+#include "streamcp/detail/model_access.hpp"
 #include "streamcp/detail/validate.hpp"
 #include "streamcp/state/byte_codec.hpp"
 #include "streamcp/state/model_snapshot.hpp"
@@ -45,19 +50,6 @@ struct change_point_result {
     double p_value;
     bool is_anomaly;
 };
-
-/// Clamps a p-value into ML.NET's safe range; NaN passes through unchanged.
-[[nodiscard]] inline double clamp_p_value(double p) noexcept {
-    constexpr double min_p = 1e-8;
-    constexpr double max_p = 1.0 - min_p;
-    if (p < min_p) {
-        return min_p;
-    }
-    if (p > max_p) {
-        return max_p;
-    }
-    return p;
-}
 
 /// ML.NET's `IidChangePointDetector` on one series (semantics.md#per-event): a two-sided
 /// adaptive-KDE p-value per event, a windowed exchangeability martingale over the last `history`
@@ -94,35 +86,10 @@ class change_point_detector {
                          cooldown_, x);
     }
 
-    /// The numerics of `step` over state held anywhere: R (`ring_buffer<float>` or
-    /// `ring_span<float>`), S, the martingale (anything with `push(log_bet)`) and the cooldown
-    /// (anything with `admit(raw, window)`). The compact partition store steps its slots
-    /// through this, so both run the same code.
-    template <class History, class Martingale, class Cooldown>
-    static change_point_result step_over(const change_point_options& options, double threshold,
-                                         kernel_path kernel, History& history, double& pairwise_sum,
-                                         Martingale& martingale, Cooldown& cooldown, float x) {
-        constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-        if (std::isnan(x)) {
-            return {nan, nan, false};
-        }
-        double p = kernel == kernel_path::exact ? kde_pvalue(history, pairwise_sum, x)
-                                                : kde_pvalue_fast(history, pairwise_sum, x);
-        p = clamp_p_value(std::min(p, 1.0 - p));
-        history.push_back(x);
-        const double log_m = martingale.push(log_bet(options.martingale, p, options.epsilon));
-        const double m = std::exp(log_m);
-        bool alert = false;
-        if (history.full()) {
-            alert = cooldown.admit(m >= threshold, static_cast<int>(options.history));
-        }
-        return {m, p, alert};
-    }
-
     /// Scores `values` in order into `out` (same length), as repeated `update` calls.
     /// The values are validated first, so a bad value changes nothing.
     void update_many(std::span<const double> values, std::span<change_point_result> out) {
-        check_batch(values, out.size());
+        detail::check_batch(values, out.size());
         for (std::size_t i = 0; i < values.size(); ++i) {
             out[i] = step(static_cast<float>(values[i]));
         }
@@ -152,6 +119,34 @@ class change_point_detector {
         return detail::model_from_snapshot<change_point_detector>(bytes, kernel);
     }
 
+  private:
+    friend struct detail::model_access;
+
+    /// The numerics of `step` over state held anywhere: R (`ring_buffer<float>` or
+    /// `ring_span<float>`), S, the martingale (anything with `push(log_bet)`) and the cooldown
+    /// (anything with `admit(raw, window)`). The compact partition store steps its slots
+    /// through this, so both run the same code.
+    template <class History, class Martingale, class Cooldown>
+    static change_point_result step_over(const change_point_options& options, double threshold,
+                                         kernel_path kernel, History& history, double& pairwise_sum,
+                                         Martingale& martingale, Cooldown& cooldown, float x) {
+        constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+        if (std::isnan(x)) {
+            return {nan, nan, false};
+        }
+        double p = kernel == kernel_path::exact ? kde_pvalue(history, pairwise_sum, x)
+                                                : kde_pvalue_fast(history, pairwise_sum, x);
+        p = clamp_p_value(std::min(p, 1.0 - p));
+        history.push_back(x);
+        const double log_m = martingale.push(log_bet(options.martingale, p, options.epsilon));
+        const double m = std::exp(log_m);
+        bool alert = false;
+        if (history.full()) {
+            alert = cooldown.admit(m >= threshold, static_cast<int>(options.history));
+        }
+        return {m, p, alert};
+    }
+
     /// Writes ML.NET's state fields (semantics.md#snapshots: U, R, L, S, cooldown); no envelope. U
     /// is written as the count of first-bet stand-ins, the first bet, then the later bets.
     void save_state(byte_writer& w) const {
@@ -173,12 +168,6 @@ class change_point_detector {
         w.i32(cooldown);
     }
 
-    /// Read access to the state, for stores that keep it elsewhere (no copy, no validation).
-    [[nodiscard]] const ring_buffer<float>& history_values() const noexcept { return history_; }
-    [[nodiscard]] double pairwise_sum() const noexcept { return pairwise_sum_; }
-    [[nodiscard]] const windowed_log_martingale& martingale() const noexcept { return martingale_; }
-    [[nodiscard]] int cooldown_remaining() const noexcept { return cooldown_.remaining(); }
-
     /// Reads what `save_state` wrote, validating it against this detector's options.
     void load_state(byte_reader& r) {
         const auto window = static_cast<std::size_t>(options_.history);
@@ -187,9 +176,9 @@ class change_point_detector {
         const std::size_t n_bets = r.length(sizeof(double));
         const bool seen_any = standins != 0 || n_bets != 0;
         if (standins > window || n_bets > window || (seen_any && standins + n_bets != window)) {
-            throw snapshot_error("martingale window of " + std::to_string(window) + " holds " +
-                                 std::to_string(standins) + " stand-ins and " +
-                                 std::to_string(n_bets) + " bets");
+            throw snapshot_error(
+                fmt::format("martingale window of {} holds {} stand-ins and {} bets", window,
+                            standins, n_bets));
         }
         ring_buffer<double> bets{window};
         for (std::size_t i = 0; i < n_bets; ++i) {
@@ -205,8 +194,8 @@ class change_point_detector {
         const double pairwise_sum = r.f64();
         const std::int32_t cooldown = r.i32();
         if (cooldown < 0 || cooldown > options_.history) {
-            throw snapshot_error("cooldown " + std::to_string(cooldown) + " outside [0, " +
-                                 std::to_string(options_.history) + "]");
+            throw snapshot_error(
+                fmt::format("cooldown {} outside [0, {}]", cooldown, options_.history));
         }
         martingale_.assign(static_cast<std::size_t>(standins), first_bet, bets, log_value);
         history_ = std::move(values);
@@ -228,7 +217,7 @@ class change_point_detector {
         const std::uint8_t type = r.u8();
         if (type != static_cast<std::uint8_t>(martingale_type::power) &&
             type != static_cast<std::uint8_t>(martingale_type::mixture)) {
-            throw snapshot_error("unknown martingale type " + std::to_string(type));
+            throw snapshot_error(fmt::format("unknown martingale type {}", type));
         }
         o.martingale = static_cast<martingale_type>(type);
         o.epsilon = r.f64();
@@ -239,23 +228,12 @@ class change_point_detector {
         }
     }
 
-    /// Throws unless every value can be scored and `out_size` matches.
-    static void check_batch(std::span<const double> values, std::size_t out_size) {
-        if (out_size != values.size()) {
-            throw std::invalid_argument("out has " + std::to_string(out_size) +
-                                        " elements; values has " + std::to_string(values.size()));
-        }
-        for (const double v : values) {
-            (void)detail::to_model_value(v);
-        }
-    }
-
-  private:
     static change_point_options validated(const change_point_options& o) {
         detail::check_closed("confidence", o.confidence, 0.0, 100.0);
         detail::check_history(o.history);
         if (o.martingale != martingale_type::power && o.martingale != martingale_type::mixture) {
-            throw std::invalid_argument("martingale is out of range: allowed power or mixture");
+            detail::throw_out_of_range("martingale", std::to_string(static_cast<int>(o.martingale)),
+                                       "allowed power or mixture");
         }
         detail::check_open("epsilon", o.epsilon, 0.0, 1.0);
         return o;

@@ -13,7 +13,13 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "streamcp/config.hpp"
+#include "streamcp/core/batch_check.hpp"
+#include "streamcp/core/p_value.hpp"
+#include "streamcp/detail/model_access.hpp"
+#include "streamcp/detail/validate.hpp"
 #include "streamcp/state/byte_codec.hpp"
 #include "streamcp/state/model_snapshot.hpp"
 #include "streamcp/state/snapshot.hpp"
@@ -135,16 +141,11 @@ class robust_change_point_detector {
         if (std::isnan(value)) {
             return {nan, nan, false, -1};
         }
-        if (!std::isfinite(value)) {
-            throw std::invalid_argument("value must be finite or NaN");
-        }
+        check_value(value, has_previous_, previous_);
         double x = value;
         if (options_.difference) {
             const bool first = !has_previous_;
             x = value - previous_;
-            if (!first && !std::isfinite(x)) {
-                throw std::invalid_argument(difference_overflow);
-            }
             previous_ = value;
             has_previous_ = true;
             if (first) {
@@ -191,20 +192,12 @@ class robust_change_point_detector {
 
     /// Scores `values` in order into `out` (same length), as repeated `update` calls.
     void update_many(std::span<const double> values, std::span<robust_change_point_result> out) {
-        if (out.size() != values.size()) {
-            throw std::invalid_argument("out has " + std::to_string(out.size()) +
-                                        " elements; values has " + std::to_string(values.size()));
-        }
+        detail::check_batch_size(values.size(), out.size());
         bool has_previous = has_previous_;
         double previous = previous_;
         for (const double v : values) {
-            if (std::isinf(v)) {
-                throw std::invalid_argument("value must be finite or NaN");
-            }
+            check_value(v, has_previous, previous);
             if (options_.difference && !std::isnan(v)) {
-                if (has_previous && !std::isfinite(v - previous)) {
-                    throw std::invalid_argument(difference_overflow);
-                }
                 previous = v;
                 has_previous = true;
             }
@@ -235,6 +228,9 @@ class robust_change_point_detector {
         std::span<const std::byte> bytes) {
         return detail::model_from_snapshot<robust_change_point_detector>(bytes);
     }
+
+  private:
+    friend struct detail::model_access;
 
     /// Writes the state (no options, no envelope): the KDE sample, C, the excursion length
     /// and the previous raw value (difference mode); in layout 2 also the recent p-values
@@ -268,9 +264,8 @@ class robust_change_point_detector {
     void load_state(byte_reader& r) {
         const std::size_t n = r.length(sizeof(double));
         if (n > static_cast<std::size_t>(options_.history)) {
-            throw snapshot_error(
-                "KDE sample holds " + std::to_string(n) +
-                " values, more than history = " + std::to_string(options_.history));
+            throw snapshot_error(fmt::format("KDE sample holds {} values, more than history = {}",
+                                             n, options_.history));
         }
         std::deque<double> sample;
         for (std::size_t i = 0; i < n; ++i) {
@@ -287,8 +282,8 @@ class robust_change_point_detector {
         const std::uint64_t run_length = r.u64();
         if ((cusum > 0.0 && run_length == 0) ||
             (n < static_cast<std::size_t>(options_.min_history) && run_length != 0)) {
-            throw snapshot_error("excursion length " + std::to_string(run_length) +
-                                 " contradicts the CUSUM and the sample");
+            throw snapshot_error(fmt::format(
+                "excursion length {} contradicts the CUSUM and the sample", run_length));
         }
         const double previous = r.f64();
         const std::uint8_t has_previous = r.u8();
@@ -300,9 +295,8 @@ class robust_change_point_detector {
         if (layout_2(options_)) {
             const std::size_t m = r.length(sizeof(double));
             if (m > static_cast<std::size_t>(options_.calibration)) {
-                throw snapshot_error("holds " + std::to_string(m) +
-                                     " past p-values, more than calibration = " +
-                                     std::to_string(options_.calibration));
+                throw snapshot_error(fmt::format(
+                    "holds {} past p-values, more than calibration = {}", m, options_.calibration));
             }
             for (std::size_t i = 0; i < m; ++i) {
                 const double p = r.f64();
@@ -313,8 +307,8 @@ class robust_change_point_detector {
             }
             cooldown_left = r.u64();
             if (cooldown_left > static_cast<std::uint64_t>(options_.cooldown)) {
-                throw snapshot_error("cooldown left " + std::to_string(cooldown_left) +
-                                     " exceeds cooldown = " + std::to_string(options_.cooldown));
+                throw snapshot_error(fmt::format("cooldown left {} exceeds cooldown = {}",
+                                                 cooldown_left, options_.cooldown));
             }
         }
         std::size_t period = 0;
@@ -391,8 +385,9 @@ class robust_change_point_detector {
         const bool layout_3_found = first == layout_3_marker;
         const bool layout_2_found = first == layout_2_marker || layout_3_found;
         if (!layout_2_found && !(first > 0.0)) {
-            throw snapshot_error("unknown robust detector snapshot layout (starts with " +
-                                 std::to_string(first) + ")");
+            // {:f}: the fixed six decimals std::to_string wrote before
+            throw snapshot_error(
+                fmt::format("unknown robust detector snapshot layout (starts with {:f})", first));
         }
         o.confidence = layout_2_found ? r.f64() : first;
         o.history = r.i64();
@@ -417,8 +412,8 @@ class robust_change_point_detector {
             o.short_history = r.i64();
             o.period_search = layout_3_found ? r.i64() : 0;
             if (layout_3_found != layout_3(o) || !layout_2(o)) {
-                throw snapshot_error("layout " + std::string(layout_3_found ? "3" : "2") +
-                                     " with the options of an older layout");
+                throw snapshot_error(fmt::format("layout {} with the options of an older layout",
+                                                 layout_3_found ? 3 : 2));
             }
         } else {  // layout 1 predates these options: they were off
             o.calibration = 0;
@@ -434,7 +429,6 @@ class robust_change_point_detector {
         }
     }
 
-  private:
     static void write_values(byte_writer& w, const std::deque<double>& values) {
         w.u64(values.size());
         for (const double v : values) {
@@ -446,61 +440,60 @@ class robust_change_point_detector {
     static std::deque<double> read_values(byte_reader& r, std::uint64_t most, const char* what) {
         const std::size_t n = r.length(sizeof(double));
         if (n > most) {
-            throw snapshot_error(std::string(what) + ": " + std::to_string(n) + ", more than " +
-                                 std::to_string(most));
+            throw snapshot_error(fmt::format("{}: {}, more than {}", what, n, most));
         }
         std::deque<double> values;
         for (std::size_t i = 0; i < n; ++i) {
             const double v = r.f64();
             if (!std::isfinite(v)) {
-                throw snapshot_error(std::string(what) + ": a non-finite value");
+                throw snapshot_error(fmt::format("{}: a non-finite value", what));
             }
             values.push_back(v);
         }
         return values;
     }
 
-    static constexpr const char* difference_overflow =
-        "value minus the previous value overflows a double (difference mode)";
+    /// Throws unless `value` is a number or NaN and, in difference mode, its difference from
+    /// the previous value (when there is one) is finite. Changes nothing.
+    void check_value(double value, bool has_previous, double previous) const {
+        if (std::isinf(value)) {
+            detail::throw_out_of_range("value", detail::format_number(value),
+                                       "allowed a finite number or NaN");
+        }
+        if (options_.difference && has_previous && !std::isnan(value) &&
+            !std::isfinite(value - previous)) {
+            detail::throw_out_of_range(
+                "value", detail::format_number(value),
+                fmt::format("allowed a number whose difference from the previous value, {}, is "
+                            "a finite double (difference mode)",
+                            detail::format_number(previous)));
+        }
+    }
 
     static robust_change_point_options validated(const robust_change_point_options& o) {
-        if (!(o.confidence > 0.0 && o.confidence < 100.0)) {
-            throw std::invalid_argument("confidence must be in (0, 100)");
+        detail::check_open("confidence", o.confidence, 0.0, 100.0);
+        detail::check_at_least("history", o.history, 2);
+        // detrend fits a line through the sample and scores its residuals: three points at least
+        detail::check_integer(o.detrend ? "min_history (with detrend)" : "min_history",
+                              o.min_history, o.detrend ? 3 : 2, o.history);
+        detail::check_open("epsilon", o.epsilon, 0.0, 1.0);
+        detail::check_integer("min_run", o.min_run, 1, o.history);
+        detail::check_integer("calibration", o.calibration, 0, max_calibration);
+        detail::check_at_least("cooldown", o.cooldown, 0);
+        if (o.short_history != 0) {
+            detail::check_integer("short_history", o.short_history, 2, o.history,
+                                  fmt::format("0 or [2, {}]", o.history));
         }
-        if (o.history < 2) {
-            throw std::invalid_argument("history must be >= 2");
-        }
-        if (o.min_history < 2 || o.min_history > o.history) {
-            throw std::invalid_argument("min_history must be in [2, history]");
-        }
-        if (o.detrend && o.min_history < 3) {
-            throw std::invalid_argument("min_history must be >= 3 with detrend");
-        }
-        if (!(o.epsilon > 0.0 && o.epsilon < 1.0)) {
-            throw std::invalid_argument("epsilon must be in (0, 1)");
-        }
-        if (o.min_run < 1 || o.min_run > o.history) {
-            throw std::invalid_argument("min_run must be in [1, history]");
-        }
-        if (o.calibration < 0 || o.calibration > max_calibration) {
-            throw std::invalid_argument("calibration must be in [0, " +
-                                        std::to_string(max_calibration) + "]");
-        }
-        if (o.cooldown < 0) {
-            throw std::invalid_argument("cooldown must be >= 0");
-        }
-        if (o.short_history != 0 && (o.short_history < 2 || o.short_history > o.history)) {
-            throw std::invalid_argument("short_history must be 0 or in [2, history]");
-        }
-        if (o.period_search != 0 &&
-            (o.period_search < min_period_search || o.period_search > max_period_search)) {
-            throw std::invalid_argument("period_search must be 0 or in [" +
-                                        std::to_string(min_period_search) + ", " +
-                                        std::to_string(max_period_search) + "]");
+        if (o.period_search != 0) {
+            detail::check_integer(
+                "period_search", o.period_search, min_period_search, max_period_search,
+                fmt::format("0 or [{}, {}]", min_period_search, max_period_search));
         }
         return o;
     }
 
+    /// The KDE bandwidth's floor, relative to the sample's largest magnitude (at least 1).
+    static constexpr double relative_bandwidth_floor = 1e-9;
     /// Keeps a snapshot's recorded length from asking for absurd allocations.
     static constexpr std::int64_t max_calibration = std::int64_t{1} << 32;
     /// A period search needs lag 5 and a neighbour each side (10 values); the values
@@ -646,15 +639,15 @@ class robust_change_point_detector {
         }
         // A constant sample has no spread: floor the bandwidth relative to the values'
         // magnitude (not at an absolute 1e-6), so the floor means the same at any scale.
-        const double bandwidth = std::max(std::sqrt(2.0) * std::sqrt(var / n), 1e-9 * scale);
+        const double bandwidth =
+            std::max(std::sqrt(2.0) * std::sqrt(var / n), relative_bandwidth_floor * scale);
         double right = 0.0;
         for (const double r : sample) {
             right += 0.5 * std::erfc((x - r) / bandwidth);
         }
         right /= n;
         const double p = 2.0 * std::min(right, 1.0 - right);
-        // Floor: log(0) would make one event an infinite bet; 1e-8 is ML.NET's clamp.
-        return std::clamp(p, 1e-8, 1.0);
+        return std::clamp(p, min_p_value, 1.0);
     }
 
     /// The p-value of `x` against the sample, or with `short_history` the larger of that and

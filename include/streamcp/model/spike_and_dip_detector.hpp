@@ -12,12 +12,16 @@
 #include <string_view>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "streamcp/config.hpp"
+#include "streamcp/core/batch_check.hpp"
 #include "streamcp/core/kde_pvalue.hpp"
 #include "streamcp/core/kde_pvalue_fast.hpp"
+#include "streamcp/core/p_value.hpp"
 #include "streamcp/core/ring_buffer.hpp"
+#include "streamcp/detail/model_access.hpp"
 #include "streamcp/detail/validate.hpp"
-#include "streamcp/model/change_point_detector.hpp"
 #include "streamcp/state/byte_codec.hpp"
 #include "streamcp/state/model_snapshot.hpp"
 #include "streamcp/state/snapshot.hpp"
@@ -57,8 +61,8 @@ enum class spike_mode : std::uint8_t {
     if (lower == "spikesanddips" || lower == "spikes_and_dips") {
         return spike_mode::spikes_and_dips;
     }
-    throw std::invalid_argument("mode = \"" + std::string(text) +
-                                "\" is out of range: allowed spikes, dips or spikesanddips");
+    throw std::invalid_argument(
+        fmt::format("mode = \"{}\" is out of range: allowed spikes, dips or spikesanddips", text));
 }
 
 struct spike_and_dip_options {
@@ -110,7 +114,7 @@ class spike_and_dip_detector {
     }
 
     void update_many(std::span<const double> values, std::span<spike_and_dip_result> out) {
-        change_point_detector::check_batch(values, out.size());
+        detail::check_batch(values, out.size());
         for (std::size_t i = 0; i < values.size(); ++i) {
             out[i] = step(static_cast<float>(values[i]));
         }
@@ -137,6 +141,9 @@ class spike_and_dip_detector {
         return detail::model_from_snapshot<spike_and_dip_detector>(bytes, kernel);
     }
 
+  private:
+    friend struct detail::model_access;
+
     void save_state(byte_writer& w) const {
         detail::write_ring(w, history_);
         w.f64(pairwise_sum_);
@@ -161,7 +168,7 @@ class spike_and_dip_detector {
         o.history = r.i64();
         const std::uint8_t mode = r.u8();
         if (mode < 1 || mode > 3) {
-            throw snapshot_error("unknown spike mode " + std::to_string(mode));
+            throw snapshot_error(fmt::format("unknown spike mode {}", mode));
         }
         o.mode = static_cast<spike_mode>(mode);
         try {
@@ -171,14 +178,13 @@ class spike_and_dip_detector {
         }
     }
 
-  private:
     static spike_and_dip_options validated(const spike_and_dip_options& o) {
         detail::check_closed("confidence", o.confidence, 0.0, 100.0);
         detail::check_history(o.history);
         if (o.mode != spike_mode::spikes && o.mode != spike_mode::dips &&
             o.mode != spike_mode::spikes_and_dips) {
-            throw std::invalid_argument(
-                "mode is out of range: allowed spikes, dips or spikesanddips");
+            detail::throw_out_of_range("mode", std::to_string(static_cast<int>(o.mode)),
+                                       "allowed spikes, dips or spikesanddips");
         }
         return o;
     }

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "streamcp/config.hpp"
 #include "streamcp/state/snapshot_error.hpp"
 
@@ -74,18 +76,16 @@ class byte_reader {
     std::size_t length(std::size_t element_size) {
         const std::uint64_t n = u64();
         if (element_size != 0 && n > remaining() / element_size) {
-            throw snapshot_error("truncated: a length of " + std::to_string(n) +
-                                 " exceeds the remaining " + std::to_string(remaining()) +
-                                 " bytes");
+            throw snapshot_error(fmt::format(
+                "truncated: a length of {} exceeds the remaining {} bytes", n, remaining()));
         }
         return static_cast<std::size_t>(n);
     }
 
     std::span<const std::byte> take(std::size_t n) {
         if (n > remaining()) {
-            throw snapshot_error("truncated: needed " + std::to_string(n) +
-                                 " more bytes at offset " + std::to_string(pos_) + ", " +
-                                 std::to_string(remaining()) + " left");
+            throw snapshot_error(fmt::format(
+                "truncated: needed {} more bytes at offset {}, {} left", n, pos_, remaining()));
         }
         auto out = data_.subspan(pos_, n);
         pos_ += n;
@@ -98,7 +98,7 @@ class byte_reader {
     /// Throws unless every byte was consumed: trailing bytes mean a foreign or corrupt input.
     void expect_end() const {
         if (remaining() != 0) {
-            throw snapshot_error(std::to_string(remaining()) + " unexpected trailing bytes");
+            throw snapshot_error(fmt::format("{} unexpected trailing bytes", remaining()));
         }
     }
 

@@ -9,6 +9,8 @@
 #include <utility>
 #include <variant>
 
+#include <fmt/format.h>
+
 #include "streamcp/config.hpp"
 #include "streamcp/state/byte_codec.hpp"
 #include "streamcp/state/snapshot_error.hpp"
@@ -35,13 +37,13 @@ struct key_codec<Key> {
         if constexpr (std::is_signed_v<Key>) {
             const std::int64_t v = r.i64();
             if (!std::in_range<Key>(v)) {
-                throw snapshot_error("partition key " + std::to_string(v) + " out of range");
+                throw snapshot_error(fmt::format("partition key {} out of range", v));
             }
             return static_cast<Key>(v);
         } else {
             const std::uint64_t v = r.u64();
             if (!std::in_range<Key>(v)) {
-                throw snapshot_error("partition key " + std::to_string(v) + " out of range");
+                throw snapshot_error(fmt::format("partition key {} out of range", v));
             }
             return static_cast<Key>(v);
         }
@@ -71,7 +73,7 @@ struct key_codec<std::optional<T>> {
     static std::optional<T> decode(byte_reader& r) {
         const std::uint8_t flag = r.u8();
         if (flag > 1) {
-            throw snapshot_error("bad optional-key flag " + std::to_string(flag));
+            throw snapshot_error(fmt::format("bad optional-key flag {}", flag));
         }
         if (flag == 0) {
             return std::nullopt;
@@ -105,7 +107,7 @@ struct key_codec<std::variant<Ts...>> {
         };
         (decode_if(std::integral_constant<std::size_t, I>{}), ...);
         if (!out) {
-            throw snapshot_error("bad variant-key index " + std::to_string(index));
+            throw snapshot_error(fmt::format("bad variant-key index {}", index));
         }
         return std::move(*out);
     }

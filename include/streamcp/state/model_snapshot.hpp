@@ -9,8 +9,11 @@
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "streamcp/config.hpp"
 #include "streamcp/core/ring_buffer.hpp"
+#include "streamcp/detail/model_access.hpp"
 #include "streamcp/state/byte_codec.hpp"
 #include "streamcp/state/snapshot.hpp"
 
@@ -35,8 +38,8 @@ void write_ring(byte_writer& w, const Ring& ring) {
 inline ring_buffer<float> read_history(byte_reader& r, std::size_t window) {
     const std::size_t n = r.length(sizeof(float));
     if (n > window) {
-        throw snapshot_error("history holds " + std::to_string(n) +
-                             " values, more than the window of " + std::to_string(window));
+        throw snapshot_error(
+            fmt::format("history holds {} values, more than the window of {}", n, window));
     }
     ring_buffer<float> values{window};
     for (std::size_t i = 0; i < n; ++i) {
@@ -53,16 +56,16 @@ inline ring_buffer<float> read_history(byte_reader& r, std::size_t window) {
 template <class Model>
 std::vector<std::byte> snapshot_model(const Model& model) {
     byte_writer w;
-    model.write_options(w);
-    model.save_state(w);
+    model_access::write_options(model, w);
+    model_access::save_state(model, w);
     return snapshot_format::seal(Model::kind, w.bytes());
 }
 
 template <class Model, class... Extra>
 Model model_from_snapshot(std::span<const std::byte> bytes, Extra... extra) {
     byte_reader r{snapshot_format::open(bytes, Model::kind)};
-    Model model{Model::read_options(r), extra...};
-    model.load_state(r);
+    Model model{model_access::read_options<Model>(r), extra...};
+    model_access::load_state(model, r);
     r.expect_end();
     return model;
 }

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "streamcp/config.hpp"
 #include "streamcp/state/byte_codec.hpp"
 #include "streamcp/state/snapshot_error.hpp"
@@ -69,7 +71,7 @@ inline constexpr std::size_t trailer_size = 4;
         case snapshot_kind::robust_change_point_function:
             return "robust_change_point_function";
     }
-    return "unknown kind " + std::to_string(kind);
+    return fmt::format("unknown kind {}", kind);
 }
 
 /// Wraps `payload` in the envelope.
@@ -93,8 +95,8 @@ inline constexpr std::size_t trailer_size = 4;
         throw snapshot_error("not a streamcp snapshot (bad magic number)");
     }
     if (bytes.size() < header_size + trailer_size) {
-        throw snapshot_error("truncated: " + std::to_string(bytes.size()) +
-                             " bytes is shorter than the envelope");
+        throw snapshot_error(
+            fmt::format("truncated: {} bytes is shorter than the envelope", bytes.size()));
     }
     byte_reader header{bytes.first(header_size)};
     header.take(magic.size());
@@ -102,15 +104,14 @@ inline constexpr std::size_t trailer_size = 4;
     const std::uint16_t kind = header.u16();
     const std::uint64_t length = header.u64();
     if (found_version != version) {
-        throw snapshot_error("format version " + std::to_string(found_version) +
-                             " is not supported (this build reads version " +
-                             std::to_string(version) + ")");
+        throw snapshot_error(
+            fmt::format("format version {} is not supported (this build reads version {})",
+                        found_version, version));
     }
     if (length != bytes.size() - header_size - trailer_size) {
-        throw snapshot_error("truncated or padded: the header announces " + std::to_string(length) +
-                             " payload bytes, " +
-                             std::to_string(bytes.size() - header_size - trailer_size) +
-                             " are present");
+        throw snapshot_error(fmt::format(
+            "truncated or padded: the header announces {} payload bytes, {} are present", length,
+            bytes.size() - header_size - trailer_size));
     }
     const auto body = bytes.first(bytes.size() - trailer_size);
     byte_reader trailer{bytes.last(trailer_size)};
@@ -118,8 +119,8 @@ inline constexpr std::size_t trailer_size = 4;
         throw snapshot_error("checksum mismatch: the snapshot is corrupted");
     }
     if (kind != static_cast<std::uint16_t>(expected)) {
-        throw snapshot_error("holds a " + kind_name(kind) + ", not a " +
-                             kind_name(static_cast<std::uint16_t>(expected)));
+        throw snapshot_error(fmt::format("holds a {}, not a {}", kind_name(kind),
+                                         kind_name(static_cast<std::uint16_t>(expected))));
     }
     return body.subspan(header_size);
 }

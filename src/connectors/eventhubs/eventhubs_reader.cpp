@@ -53,10 +53,10 @@ eventhubs_reader::eventhubs_reader(proton::container& container, eventhubs_reade
     : container_(container),
       settings_(std::move(settings)),
       queue_(queue),
-      connection_(container, settings_.name, settings_.backoff,
-                  amqp_connection::events{
-                      [this](proton::connection& connection) { ready(connection); },
-                      [this] { lost(); }, [this](const std::string& reason) { fatal(reason); }}) {}
+      connection_(
+          container, settings_.name, settings_.backoff,
+          amqp_connection::events::calling(this, &eventhubs_reader::ready, &eventhubs_reader::lost,
+                                           &eventhubs_reader::fatal)) {}
 
 void eventhubs_reader::start(std::vector<partition_position> restored) {
     restored_ = std::move(restored);

@@ -45,10 +45,10 @@ eventhubs_writer::eventhubs_writer(proton::container& container, eventhubs_write
     : container_(container),
       settings_(std::move(settings)),
       window_(window),
-      connection_(container, settings_.name, settings_.backoff,
-                  amqp_connection::events{
-                      [this](proton::connection& connection) { ready(connection); },
-                      [this] { lost(); }, [this](const std::string& reason) { fatal(reason); }}) {}
+      connection_(
+          container, settings_.name, settings_.backoff,
+          amqp_connection::events::calling(this, &eventhubs_writer::ready, &eventhubs_writer::lost,
+                                           &eventhubs_writer::fatal)) {}
 
 void eventhubs_writer::start() { connection_.connect(settings_.peer, settings_.cbs); }
 

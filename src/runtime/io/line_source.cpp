@@ -2,29 +2,28 @@
 #include "line_source.hpp"
 
 #include <stdexcept>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "streamcp/state/byte_codec.hpp"
 
 namespace streamcp::pipeline {
 
+// The position is one little-endian u64, in the snapshot byte codec every checkpoint field uses.
 std::vector<std::byte> line_source::save_position() const {
-    std::vector<std::byte> bytes(sizeof(std::uint64_t));
-    std::uint64_t value = position();
-    for (std::byte& byte : bytes) {  // little-endian, like every other checkpoint field
-        byte = static_cast<std::byte>(value & 0xFFU);
-        value >>= 8U;
-    }
-    return bytes;
+    byte_writer w;
+    w.u64(position());
+    return std::move(w.bytes());
 }
 
 void line_source::restore_position(std::span<const std::byte> bytes) {
     if (bytes.size() != sizeof(std::uint64_t)) {
-        throw std::runtime_error("checkpoint: the input position of " + name() + " has " +
-                                 std::to_string(bytes.size()) + " bytes, expected 8");
+        throw std::runtime_error(fmt::format(
+            "checkpoint: the input position of {} has {} bytes, expected 8", name(), bytes.size()));
     }
-    std::uint64_t value = 0;
-    for (std::size_t i = bytes.size(); i-- > 0;) {
-        value = (value << 8U) | std::to_integer<std::uint64_t>(bytes[i]);
-    }
-    seek(value);
+    byte_reader r{bytes};
+    seek(r.u64());
 }
 
 }  // namespace streamcp::pipeline

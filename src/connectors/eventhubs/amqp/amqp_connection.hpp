@@ -37,6 +37,17 @@ class amqp_connection : public proton::messaging_handler {
         std::function<void(proton::connection&)> ready;  ///< authorised: open links now
         std::function<void()> lost;                      ///< the links are gone; a redial follows
         std::function<void(const std::string&)> fatal;   ///< retrying cannot help (auth refused)
+
+        /// Handlers calling `owner`'s members (the reader's and the writer's `ready`, `lost`
+        /// and `fatal`, which may be private: the owner takes their addresses).
+        template <class Owner>
+        static events calling(Owner* owner, void (Owner::*on_ready)(proton::connection&),
+                              void (Owner::*on_lost)(),
+                              void (Owner::*on_fatal)(const std::string&)) {
+            return {[owner, on_ready](proton::connection& c) { (owner->*on_ready)(c); },
+                    [owner, on_lost] { (owner->*on_lost)(); },
+                    [owner, on_fatal](const std::string& reason) { (owner->*on_fatal)(reason); }};
+        }
     };
 
     /// `what` names the adapter in messages (e.g. "eventhubs source").
