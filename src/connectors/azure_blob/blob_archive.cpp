@@ -48,7 +48,10 @@ blob_archive::blob_archive(blob_archive_options options)
     if (options_.container.empty()) {
         throw std::invalid_argument("config: archive.container must name the container");
     }
-    client_.create_container();
+    // A SAS usually grants one container's blobs, not creating containers: it must exist.
+    if (options_.account.sas.empty()) {
+        client_.create_container();
+    }
 }
 
 blob_archive::~blob_archive() = default;

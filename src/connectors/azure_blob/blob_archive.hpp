@@ -44,7 +44,8 @@ struct blob_archive_options {
 /// "Archive on Azure Blob Storage").
 class blob_archive final : public pipeline::archive_sink {
   public:
-    /// Throws `std::invalid_argument` for a bad option; creates the container if missing.
+    /// Throws `std::invalid_argument` for a bad option. With an account key it creates the
+    /// container if missing; with a SAS the container must exist.
     explicit blob_archive(blob_archive_options options);
     ~blob_archive() override;
     blob_archive(const blob_archive&) = delete;

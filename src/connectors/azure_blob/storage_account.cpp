@@ -95,9 +95,13 @@ storage_account parse_storage_connection_string(std::string_view text, std::stri
         fail(what, "BlobEndpoint must be an http:// or https:// URL");
     }
     if (out.name.empty()) {
-        // A SAS string may omit the account: the endpoint's first host label names it.
+        // A SAS string may omit the account: an emulator's endpoint path names it
+        // (`http://127.0.0.1:10000/<account>`), else the host's first label.
         const std::string host = out.blob_endpoint.substr(out.blob_endpoint.find("//") + 2);
-        out.name = host.substr(0, host.find_first_of("./:"));
+        const std::size_t slash = host.find('/');
+        out.name = slash != std::string::npos
+                       ? host.substr(slash + 1, host.find('/', slash + 1) - slash - 1)
+                       : host.substr(0, host.find_first_of(".:"));
     }
     return out;
 }
