@@ -40,6 +40,7 @@ int run_pipeline(const run_flags& flags) {
     }
     const std::unique_ptr<pipeline::line_source> source =
         adapters::make_source(config.source, signal_stop_token());
+    const backlog_watch watch(metrics.get(), *source);
     if (config.checkpoint && !source->seekable()) {
         throw std::invalid_argument(
             "config: [checkpoint] needs a source that can resume (a file "

@@ -46,6 +46,9 @@ void body_bytes(const proton::message& message, std::string& out) {
     std::replace(out.begin(), out.end(), '\r', ' ');
 }
 
+/// How often the backlog metric asks `$management` for the partitions' last sequence numbers.
+constexpr std::chrono::milliseconds backlog_period{2000};
+
 }  // namespace
 
 eventhubs_reader::eventhubs_reader(proton::container& container, eventhubs_reader_settings settings,
@@ -77,8 +80,38 @@ void eventhubs_reader::set_partitions(const std::vector<std::string>& ids) {
                 state.last = position;
             }
         }
+        if (settings_.backlog != nullptr && state.last.sequence >= 0) {
+            settings_.backlog->resumed(partitions_.size(), state.last.sequence);
+        }
         partitions_.push_back(std::move(state));
     }
+    if (!polling_backlog_ && settings_.backlog != nullptr &&
+        settings_.mode != eventhubs_reader_settings::kind::queue) {
+        polling_backlog_ = true;
+        poll_backlog();
+    }
+}
+
+void eventhubs_reader::poll_backlog() {
+    if (stopped_) {
+        return;
+    }
+    if (connection_.ready()) {
+        for (std::size_t index = 0; index < partitions_.size(); ++index) {
+            read_partition_range(
+                connection_.management(), settings_.hub, partitions_[index].id,
+                [this, index,
+                 generation = generation_](std::optional<partition_sequence_range> range) {
+                    if (range && generation == generation_ && index < partitions_.size()) {
+                        settings_.backlog->enqueued(index,
+                                                    partition_number(partitions_[index].id, index),
+                                                    range->begin, range->last_enqueued);
+                    }
+                });
+        }
+        connection_.wake();
+    }
+    schedule_after(container_, backlog_period, [this] { poll_backlog(); });
 }
 
 void eventhubs_reader::ready(proton::connection& connection) {

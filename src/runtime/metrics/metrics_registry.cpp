@@ -190,6 +190,11 @@ void metrics_registry::append_checkpoint_metrics(std::string& out) const {
     }
 }
 
+void metrics_registry::watch_backlog(const line_source* source) {
+    const std::lock_guard lock(backlog_mutex_);
+    backlog_source_ = source;
+}
+
 std::string metrics_registry::exposition() const {
     const status_view view = status();
     std::string out;
@@ -233,6 +238,15 @@ std::string metrics_registry::exposition() const {
     append_metric_header(out, "streamcp_backlogged_input_events", "gauge",
                          "Events a source partition holds that the job has not read "
                          "(Backlogged Input Events); only sources that know it report it.");
+    {
+        const std::lock_guard lock(backlog_mutex_);
+        if (backlog_source_ != nullptr) {
+            for (const auto& [partition, events] : backlog_source_->backlog()) {
+                append_sample(out, "streamcp_backlogged_input_events",
+                              label("partition", std::to_string(partition)), events);
+            }
+        }
+    }
     append_metric_header(out, "streamcp_partitions", "gauge",
                          "Partition keys with a model (active keys).");
     append_sample(out, "streamcp_partitions", "", view.partitions);

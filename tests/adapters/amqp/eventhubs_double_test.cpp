@@ -307,6 +307,31 @@ TEST_F(EventHubsDouble, RestartFromSavedPositionsHasNoGapAndNoDuplicate) {
     EXPECT_EQ(all.size(), 100U);
 }
 
+TEST_F(EventHubsDouble, BacklogIsLastEnqueuedMinusLastReadPerPartition) {
+    event_hubs_double hubs({});
+    auto out = sink(hubs, {});
+    out->write(records(0, 100, 5));
+    out->sync();
+    auto in = source(hubs, {{"max_messages", "40"}});
+    ASSERT_EQ(read_all(*in).size(), 40U);
+    // The reader asks $management (READ com.microsoft:partition) every 2 s; wait for answers
+    // from all four partitions.
+    std::vector<std::pair<std::uint32_t, std::uint64_t>> backlog;
+    for (int attempt = 0; attempt < 100 && backlog.size() < 4; ++attempt) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        backlog = in->backlog();
+    }
+    ASSERT_EQ(backlog.size(), 4U);
+    std::set<std::uint32_t> partitions;
+    std::uint64_t total = 0;
+    for (const auto& [partition, events] : backlog) {
+        partitions.insert(partition);
+        total += events;
+    }
+    EXPECT_EQ(partitions, (std::set<std::uint32_t>{0, 1, 2, 3}));
+    EXPECT_EQ(total, 60U);  // enqueued but not read: prefetched events count too
+}
+
 TEST_F(EventHubsDouble, SourceResumesAfterDetachesAndDroppedConnections) {
     event_hubs_double hubs({});
     auto out = sink(hubs, {});
