@@ -22,6 +22,7 @@
 #include "amqp_text.hpp"
 #include "eventhubs_management.hpp"
 #include "eventhubs_metadata.hpp"
+#include "runtime_errors.hpp"
 #include "sas_token.hpp"
 
 namespace streamcp::adapters {
@@ -56,7 +57,7 @@ eventhubs_reader::eventhubs_reader(proton::container& container, eventhubs_reade
     : container_(container),
       settings_(std::move(settings)),
       queue_(queue),
-      connection_(container, settings_.name, settings_.backoff,
+      connection_(container, settings_.name, pipeline::runtime_component::source, settings_.backoff,
                   amqp_connection::events{
                       [this](proton::connection& connection) { ready(connection); },
                       [this] { lost(); }, [this](const std::string& reason) { fatal(reason); }}) {}
@@ -328,6 +329,7 @@ void eventhubs_reader::reattach_later(std::size_t index, const std::string& reas
     ++link_failures_;
     std::cerr << "streamcp: " << settings_.name << ": partition " << partitions_[index].id
               << " detached (" << reason << "); reattaching in " << delay.count() << " ms\n";
+    pipeline::count_runtime_error(pipeline::runtime_component::source);
     const std::uint64_t link_generation = partitions_[index].link_generation;
     schedule_after(container_, delay, [this, index, link_generation] {
         if (!stopped_ && connection_.ready() && index < partitions_.size() &&
