@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import http.client
+import http.server
 import io
 import os
 import re
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -259,6 +262,77 @@ def test_exactly_once_across_an_azurite_restart_with_errors_counted(
     blobs = read_blobs(azurite.container("lake"))
     assert collections.Counter(bodies(blobs)) == collections.Counter(lines)
     assert len(bodies(blobs)) == len(lines)
+
+
+class ThrottlingProxy:
+    """Forwards requests to Azurite, but answers every fourth one 503 (ServerBusy, Azure's
+    throttling) and the one after it 500 (InternalError) without forwarding: Azurite itself
+    never throttles."""
+
+    def __init__(self, target_port: int):
+        self.answers = collections.Counter()
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_PUT(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with lock:
+                    number = sum(proxy.answers.values()) + 1
+                    status = {2: 503, 3: 500}.get(number % 4, 0)
+                    proxy.answers[status or "forwarded"] += 1
+                if status:
+                    self.send_response(status)
+                    self.send_header("x-ms-error-code",
+                                     "ServerBusy" if status == 503 else "InternalError")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                upstream = http.client.HTTPConnection("127.0.0.1", target_port, timeout=30)
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                upstream.request("PUT", self.path, body=body, headers=headers)
+                reply = upstream.getresponse()
+                data = reply.read()
+                self.send_response(reply.status)
+                for name, value in reply.getheaders():
+                    if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                upstream.close()
+
+            def log_message(self, *args):
+                pass
+
+        lock = threading.Lock()
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_throttling_503_and_500_are_retried(streamcp: str, azurite: Azurite,
+                                            tmp_path: Path) -> None:
+    lines = simulate(streamcp, tmp_path / "in.jsonl", "-n", "3", "--length", "1h")
+    proxy = ThrottlingProxy(azurite.port)
+    try:
+        connection_string = azurite.connection_string().replace(
+            f"127.0.0.1:{azurite.port}", f"127.0.0.1:{proxy.port}")
+        run = subprocess.run([streamcp, "run", "--quiet", str(write_config(tmp_path))],
+                             env=run_env(azurite, connection_string), capture_output=True,
+                             text=True, timeout=HANG_GUARD_S)
+    finally:
+        proxy.close()
+    assert run.returncode == 0, run.stderr
+    assert proxy.answers[503] >= 5 and proxy.answers[500] >= 5, proxy.answers
+    assert "HTTP 503 (ServerBusy); retrying" in run.stderr
+    assert "HTTP 500 (InternalError); retrying" in run.stderr
+    assert bodies(read_blobs(azurite.container("lake"))) == lines
 
 
 def free_port() -> int:
