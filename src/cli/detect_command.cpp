@@ -31,9 +31,10 @@ int run_detect_command(const detect_options& options) {
     pipeline::detect_engine::validate(config.query);  // before any file is created or truncated
     const auto metrics =
         start_metrics(config.metrics_listen, "--metrics-listen", config.query, 1, settings);
-    std::unique_ptr<adapters::file_archive> archive;
+    std::unique_ptr<pipeline::archive_sink> archive;
     if (config.archive) {
-        archive = make_archive(*config.archive, config.query.out_of_order_tolerance);
+        archive = make_archive(*config.archive, config.query.out_of_order_tolerance,
+                               config.checkpoint.has_value());
         settings.archive = archive.get();
     }
     adapters::file_line_source source{options.input};

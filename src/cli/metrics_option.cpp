@@ -31,6 +31,19 @@ std::unique_ptr<job_metrics> start_metrics(std::string_view listen, std::string_
     return metrics;
 }
 
+backlog_watch::backlog_watch(job_metrics* metrics, const pipeline::line_source& source)
+    : metrics_(metrics) {
+    if (metrics_ != nullptr) {
+        metrics_->registry().watch_backlog(&source);
+    }
+}
+
+backlog_watch::~backlog_watch() {
+    if (metrics_ != nullptr) {
+        metrics_->registry().watch_backlog(nullptr);
+    }
+}
+
 void add_metrics_listen_option(CLI::App& command, std::string& listen) {
     command.add_option("--metrics-listen", listen,
                        "Serve Prometheus metrics at /metrics and a status page at / on "

@@ -35,6 +35,19 @@ class job_metrics {
     pipeline::metrics_server server_;
 };
 
+/// While it lives, `metrics` (when on) reports `source`'s backlog; declared after the source,
+/// it stops that before the source is destroyed.
+class backlog_watch {
+  public:
+    backlog_watch(job_metrics* metrics, const pipeline::line_source& source);
+    ~backlog_watch();
+    backlog_watch(const backlog_watch&) = delete;
+    backlog_watch& operator=(const backlog_watch&) = delete;
+
+  private:
+    job_metrics* metrics_;
+};
+
 /// Starts metrics when `listen` is set: points `settings.metrics` at them and wraps
 /// `rejects` (returned through the same pointer). Empty `listen`: null, nothing changes.
 [[nodiscard]] std::unique_ptr<job_metrics> start_metrics(std::string_view listen,

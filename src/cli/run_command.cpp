@@ -32,13 +32,15 @@ int run_pipeline(const run_flags& flags) {
         start_metrics(flags.metrics_listen.empty() ? config.metrics_listen : flags.metrics_listen,
                       flags.metrics_listen.empty() ? "metrics.listen" : "--metrics-listen",
                       config.query, config.sinks.size(), settings);
-    std::unique_ptr<adapters::file_archive> archive;
+    std::unique_ptr<pipeline::archive_sink> archive;
     if (config.archive) {
-        archive = make_archive(*config.archive, config.query.out_of_order_tolerance);
+        archive = make_archive(*config.archive, config.query.out_of_order_tolerance,
+                               config.checkpoint.has_value());
         settings.archive = archive.get();
     }
     const std::unique_ptr<pipeline::line_source> source =
         adapters::make_source(config.source, signal_stop_token());
+    const backlog_watch watch(metrics.get(), *source);
     if (config.checkpoint && !source->seekable()) {
         throw std::invalid_argument(
             "config: [checkpoint] needs a source that can resume (a file "

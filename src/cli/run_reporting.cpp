@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include "endpoint_factory.hpp"
 #include "json_text.hpp"
 
 namespace streamcp::cli {
@@ -37,8 +38,12 @@ std::function<void(const pipeline::detect_counts&, bool)> make_progress(bool qui
     };
 }
 
-std::unique_ptr<adapters::file_archive> make_archive(const pipeline::archive_config& settings,
-                                                     std::chrono::nanoseconds grace) {
+std::unique_ptr<pipeline::archive_sink> make_archive(const pipeline::archive_config& settings,
+                                                     std::chrono::nanoseconds grace,
+                                                     bool checkpointed) {
+    if (settings.type != "file") {
+        return adapters::make_archive_store(settings.store, checkpointed);
+    }
     adapters::archive_options options;
     options.directory = settings.path;
     options.layout = adapters::parse_archive_layout(settings.layout);

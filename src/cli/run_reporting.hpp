@@ -16,10 +16,11 @@ namespace streamcp::cli {
 /// Progress on stderr when it is a terminal (events/s, anomalies, rejects), else nothing.
 [[nodiscard]] std::function<void(const pipeline::detect_counts&, bool)> make_progress(bool quiet);
 
-/// The file archive for `settings`; a minute's file stays open `grace` (the out-of-order
-/// tolerance) past the minute. Throws `std::invalid_argument` for a bad setting.
-[[nodiscard]] std::unique_ptr<adapters::file_archive> make_archive(
-    const pipeline::archive_config& settings, std::chrono::nanoseconds grace);
+/// The archive `settings` describe: files, where a minute's file stays open `grace` (the
+/// out-of-order tolerance) past the minute, or an object store (`checkpointed`: the job commits
+/// checkpoints, which gate its commits). Throws `std::invalid_argument` for a bad setting.
+[[nodiscard]] std::unique_ptr<pipeline::archive_sink> make_archive(
+    const pipeline::archive_config& settings, std::chrono::nanoseconds grace, bool checkpointed);
 
 /// `value` in its shortest round-trip form, for messages.
 [[nodiscard]] std::string number_text(double value);

@@ -18,6 +18,9 @@
 #if STREAMCP_WITH_WEBHOOK
 #include "webhook_sink.hpp"
 #endif
+#if STREAMCP_WITH_AZURE_BLOB
+#include "blob_archive.hpp"
+#endif
 
 namespace streamcp::adapters {
 namespace {
@@ -50,6 +53,24 @@ std::string sink_types() {
     types += ", webhook";
 #endif
     return types;
+}
+
+std::string archive_types() {
+    std::string types = "file";
+#if STREAMCP_WITH_AZURE_BLOB
+    types += ", azure_blob";
+#endif
+    return types;
+}
+
+std::unique_ptr<pipeline::archive_sink> make_archive_store(
+    const pipeline::endpoint_config& endpoint, [[maybe_unused]] bool checkpointed) {
+#if STREAMCP_WITH_AZURE_BLOB
+    if (endpoint.type == "azure_blob") {
+        return make_blob_archive(endpoint, checkpointed);
+    }
+#endif
+    unknown_type(endpoint, archive_types());
 }
 
 std::unique_ptr<pipeline::line_source> make_source(const pipeline::endpoint_config& endpoint,

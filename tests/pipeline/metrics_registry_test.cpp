@@ -15,6 +15,7 @@
 #include "detect_job.hpp"
 #include "json_text.hpp"
 #include "metrics_server.hpp"
+#include "runtime_errors.hpp"
 #include "score_watch.hpp"
 #include "test_sinks.hpp"
 
@@ -135,6 +136,49 @@ TEST(MetricsRegistry, CountsAndReasonsAreTheJobsWithAnyThreadCount) {
         EXPECT_EQ(many.partitions, one.partitions) << threads;
         EXPECT_EQ(many.watermark_ns, one.watermark_ns) << threads;
     }
+}
+
+/// A source that only knows its backlog, as a broker source reports it.
+class backlog_only_source final : public line_source {
+  public:
+    bool next(std::string_view& /*line*/) override { return false; }
+    [[nodiscard]] std::uint64_t position() const override { return 0; }
+    [[nodiscard]] bool seekable() const override { return false; }
+    void seek(std::uint64_t /*offset*/) override {}
+    [[nodiscard]] std::string name() const override { return "backlog"; }
+    [[nodiscard]] std::vector<std::pair<std::uint32_t, std::uint64_t>> backlog() const override {
+        return {{0, 12}, {3, 0}};
+    }
+};
+
+TEST(MetricsRegistry, BacklogAndSurvivedErrorsAreExposed) {
+    metrics_registry metrics{metric_query(1), 1};
+    EXPECT_EQ(metrics.exposition().find("streamcp_backlogged_input_events{"), std::string::npos)
+        << "a file source reports no backlog";
+    const backlog_only_source source;
+    metrics.watch_backlog(&source);
+    const std::string text = metrics.exposition();
+    EXPECT_NE(text.find("streamcp_backlogged_input_events{partition=\"0\"} 12\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("streamcp_backlogged_input_events{partition=\"3\"} 0\n"),
+              std::string::npos);
+    metrics.watch_backlog(nullptr);
+    EXPECT_EQ(metrics.exposition().find("streamcp_backlogged_input_events{"), std::string::npos);
+
+    const auto archive_errors = [&] {
+        const std::string exposition = metrics.exposition();
+        const std::string name = "streamcp_runtime_errors_total{component=\"archive\"} ";
+        const std::size_t at = exposition.find(name);
+        return at == std::string::npos
+                   ? std::string("absent")
+                   : exposition.substr(at + name.size(),
+                                       exposition.find('\n', at) - at - name.size());
+    };
+    const std::string before = archive_errors();
+    count_runtime_error(runtime_component::archive);
+    count_runtime_error(runtime_component::archive);
+    EXPECT_EQ(std::stoull(archive_errors()), std::stoull(before) + 2);
 }
 
 TEST(ScoreWatch, KeepsHistoryForAFewKeysOnlyAndFindsTheHighest) {

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "eventhubs_management.hpp"
 
+#include <map>
+#include <optional>
+#include <string_view>
 #include <utility>
 
 #include <proton/codec/map.hpp>
@@ -37,7 +40,47 @@ std::vector<std::string> partition_ids_of(const proton::value& body) {
     return {};
 }
 
+/// An integer field of a reply map (long or int), or nullopt.
+std::optional<std::int64_t> integer_field(const proton::value& body, std::string_view name) {
+    std::map<proton::value, proton::value> fields;
+    proton::get(body, fields);
+    for (const auto& [key, value] : fields) {
+        if (text_of(key) == name) {
+            return proton::coerce<std::int64_t>(value);
+        }
+    }
+    return std::nullopt;
+}
+
 }  // namespace
+
+void read_partition_range(amqp_request_link& management, const std::string& hub,
+                          const std::string& partition_id,
+                          std::function<void(std::optional<partition_sequence_range>)> done) {
+    proton::message request;
+    request.properties().put("operation", "READ");
+    request.properties().put("type", "com.microsoft:partition");
+    request.properties().put("name", hub);
+    request.properties().put("partition", partition_id);
+    management.request(std::move(request), [done = std::move(done)](const proton::message* reply,
+                                                                    const std::string& /*error*/) {
+        if (reply == nullptr || property_int(*reply, "status-code", 0) != 200) {
+            done(std::nullopt);
+            return;
+        }
+        try {
+            const auto begin = integer_field(reply->body(), "begin_sequence_number");
+            const auto last = integer_field(reply->body(), "last_enqueued_sequence_number");
+            if (!last) {
+                done(std::nullopt);
+                return;
+            }
+            done(partition_sequence_range{.begin = begin.value_or(0), .last_enqueued = *last});
+        } catch (const proton::conversion_error&) {
+            done(std::nullopt);
+        }
+    });
+}
 
 void read_partition_ids(
     amqp_request_link& management, const std::string& hub,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "eventhubs_position.hpp"
 
+#include <charconv>
 #include <chrono>
 #include <stdexcept>
 
@@ -21,6 +22,13 @@ constexpr std::uint32_t positions_tag = 0x31504845U;  // "EHP1", little-endian
 constexpr std::string_view selector_key = "apache.org:selector-filter:string";
 
 }  // namespace
+
+std::uint32_t partition_number(const std::string& id, std::size_t index) {
+    std::uint32_t number = 0;
+    const auto [end, error] = std::from_chars(id.data(), id.data() + id.size(), number);
+    return error == std::errc{} && end == id.data() + id.size() ? number
+                                                                : static_cast<std::uint32_t>(index);
+}
 
 std::vector<std::byte> encode_positions(const std::vector<partition_position>& all) {
     byte_writer out;

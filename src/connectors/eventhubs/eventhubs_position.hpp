@@ -24,6 +24,10 @@ struct partition_position {
     friend bool operator==(const partition_position&, const partition_position&) = default;
 };
 
+/// A partition's number for labels and the archive: its id when numeric (Event Hubs' "0", "1"...),
+/// else its index in the hub's list.
+[[nodiscard]] std::uint32_t partition_number(const std::string& id, std::size_t index);
+
 /// Checkpoint bytes of a set of partition positions (format tag, then per partition its id,
 /// offset, sequence number and enqueued time).
 [[nodiscard]] std::vector<std::byte> encode_positions(const std::vector<partition_position>& all);

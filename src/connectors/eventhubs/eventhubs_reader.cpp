@@ -22,6 +22,7 @@
 #include "amqp_text.hpp"
 #include "eventhubs_management.hpp"
 #include "eventhubs_metadata.hpp"
+#include "runtime_errors.hpp"
 #include "sas_token.hpp"
 
 namespace streamcp::adapters {
@@ -46,6 +47,9 @@ void body_bytes(const proton::message& message, std::string& out) {
     std::replace(out.begin(), out.end(), '\r', ' ');
 }
 
+/// How often the backlog metric asks `$management` for the partitions' last sequence numbers.
+constexpr std::chrono::milliseconds backlog_period{2000};
+
 }  // namespace
 
 eventhubs_reader::eventhubs_reader(proton::container& container, eventhubs_reader_settings settings,
@@ -54,7 +58,7 @@ eventhubs_reader::eventhubs_reader(proton::container& container, eventhubs_reade
       settings_(std::move(settings)),
       queue_(queue),
       connection_(
-          container, settings_.name, settings_.backoff,
+          container, settings_.name, pipeline::runtime_component::source, settings_.backoff,
           amqp_connection::events::calling(this, &eventhubs_reader::ready, &eventhubs_reader::lost,
                                            &eventhubs_reader::fatal)) {}
 
@@ -77,8 +81,38 @@ void eventhubs_reader::set_partitions(const std::vector<std::string>& ids) {
                 state.last = position;
             }
         }
+        if (settings_.backlog != nullptr && state.last.sequence >= 0) {
+            settings_.backlog->resumed(partitions_.size(), state.last.sequence);
+        }
         partitions_.push_back(std::move(state));
     }
+    if (!polling_backlog_ && settings_.backlog != nullptr &&
+        settings_.mode != eventhubs_reader_settings::kind::queue) {
+        polling_backlog_ = true;
+        poll_backlog();
+    }
+}
+
+void eventhubs_reader::poll_backlog() {
+    if (stopped_) {
+        return;
+    }
+    if (connection_.ready()) {
+        for (std::size_t index = 0; index < partitions_.size(); ++index) {
+            read_partition_range(
+                connection_.management(), settings_.hub, partitions_[index].id,
+                [this, index,
+                 generation = generation_](std::optional<partition_sequence_range> range) {
+                    if (range && generation == generation_ && index < partitions_.size()) {
+                        settings_.backlog->enqueued(index,
+                                                    partition_number(partitions_[index].id, index),
+                                                    range->begin, range->last_enqueued);
+                    }
+                });
+        }
+        connection_.wake();
+    }
+    schedule_after(container_, backlog_period, [this] { poll_backlog(); });
 }
 
 void eventhubs_reader::ready(proton::connection& connection) {
@@ -295,6 +329,7 @@ void eventhubs_reader::reattach_later(std::size_t index, const std::string& reas
     ++link_failures_;
     std::cerr << "streamcp: " << settings_.name << ": partition " << partitions_[index].id
               << " detached (" << reason << "); reattaching in " << delay.count() << " ms\n";
+    pipeline::count_runtime_error(pipeline::runtime_component::source);
     const std::uint64_t link_generation = partitions_[index].link_generation;
     schedule_after(container_, delay, [this, index, link_generation] {
         if (!stopped_ && connection_.ready() && index < partitions_.size() &&

@@ -16,6 +16,7 @@
 
 #include "amqp_connection.hpp"
 #include "amqp_peer.hpp"
+#include "eventhubs_backlog.hpp"
 #include "eventhubs_event_queue.hpp"
 #include "eventhubs_position.hpp"
 
@@ -40,6 +41,9 @@ struct eventhubs_reader_settings {
     bool metadata = true;
     backoff_policy backoff;
     std::string name;  ///< for messages
+    /// Event Hubs: where each partition's last enqueued sequence number goes, asked of
+    /// `$management` every few seconds; null: not asked.
+    partition_backlog* backlog = nullptr;
 };
 
 /// The AMQP side of the Event Hubs source, on the event-loop thread: connects (following an IoT
@@ -76,6 +80,7 @@ class eventhubs_reader : public proton::messaging_handler {
     void lost();
     void fatal(const std::string& reason);
     void discover();
+    void poll_backlog();
     void set_partitions(const std::vector<std::string>& ids);
     void attach_all();
     void attach(std::size_t index);
@@ -96,6 +101,7 @@ class eventhubs_reader : public proton::messaging_handler {
     std::deque<std::pair<std::uint64_t, proton::delivery>> unsettled_;
     unsigned link_failures_ = 0;
     bool stopped_ = false;
+    bool polling_backlog_ = false;
     std::string body_;  ///< scratch for one event
 };
 

@@ -19,13 +19,6 @@ namespace {
 // How long `next` waits before looking at the stop flag again.
 constexpr std::chrono::milliseconds stop_poll{100};
 
-std::uint32_t partition_number(const std::string& id, std::size_t index) {
-    std::uint32_t number = 0;
-    const auto [end, error] = std::from_chars(id.data(), id.data() + id.size(), number);
-    return error == std::errc{} && end == id.data() + id.size() ? number
-                                                                : static_cast<std::uint32_t>(index);
-}
-
 std::vector<std::string> split_list(const std::string& text) {
     std::vector<std::string> items;
     std::size_t start = 0;
@@ -64,6 +57,7 @@ eventhubs_source::~eventhubs_source() {
 void eventhubs_source::start() {
     runner_ = std::make_unique<amqp_runner>(
         "streamcp-source", [this](const std::string& reason) { queue_.fail(reason); });
+    settings_.backlog = &backlog_;
     reader_ = std::make_unique<eventhubs_reader>(runner_->container(), settings_, queue_);
     std::vector<partition_position> restored;
     for (const auto& [id, position] : positions_) {
@@ -102,6 +96,7 @@ bool eventhubs_source::next(std::string_view& line) {
     partition_ = partition_number(event.position.partition_id, event.partition_index);
     if (settings_.mode != eventhubs_reader_settings::kind::queue) {
         positions_[event.position.partition_id] = event.position;
+        backlog_.consumed(event.partition_index, event.position.sequence);
     }
     last_delivery_ = std::max(last_delivery_, event.delivery_id);
     // Give credit back in batches: one cross-thread call per quarter of the prefetch.

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "endpoint_config.hpp"
+#include "eventhubs_backlog.hpp"
 #include "eventhubs_event_queue.hpp"
 #include "eventhubs_position.hpp"
 #include "eventhubs_reader.hpp"
@@ -49,6 +50,11 @@ class eventhubs_source final : public pipeline::line_source {
     void committed() override;
     [[nodiscard]] std::uint32_t partition() const override { return partition_; }
     [[nodiscard]] bool unbounded() const override { return true; }
+    /// From each partition's last enqueued sequence number, which the reader asks `$management`
+    /// for every few seconds, minus the last one read.
+    [[nodiscard]] std::vector<std::pair<std::uint32_t, std::uint64_t>> backlog() const override {
+        return backlog_.snapshot();
+    }
 
   private:
     void start();
@@ -56,6 +62,7 @@ class eventhubs_source final : public pipeline::line_source {
     eventhubs_reader_settings settings_;
     source_stop_settings stop_;
     received_queue queue_;
+    partition_backlog backlog_;
     std::unique_ptr<eventhubs_reader> reader_;
     std::unique_ptr<amqp_runner> runner_;  // last: its thread stops before the reader dies
     std::map<std::string, partition_position> positions_;  // of the events returned

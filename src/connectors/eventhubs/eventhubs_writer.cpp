@@ -14,6 +14,7 @@
 #include <proton/tracker.hpp>
 
 #include "amqp_runner.hpp"
+#include "runtime_errors.hpp"
 
 namespace streamcp::adapters {
 namespace {
@@ -46,7 +47,7 @@ eventhubs_writer::eventhubs_writer(proton::container& container, eventhubs_write
       settings_(std::move(settings)),
       window_(window),
       connection_(
-          container, settings_.name, settings_.backoff,
+          container, settings_.name, pipeline::runtime_component::sink, settings_.backoff,
           amqp_connection::events::calling(this, &eventhubs_writer::ready, &eventhubs_writer::lost,
                                            &eventhubs_writer::fatal)) {}
 
@@ -147,6 +148,7 @@ void eventhubs_writer::retry_later(std::uint64_t sequence, const std::string& ou
     // Throttling (com.microsoft:server-busy) and transient refusals: pause, then send again in
     // order. A message refused for good blocks the output, as Stream Analytics' Retry policy does.
     paused_ = true;
+    pipeline::count_runtime_error(pipeline::runtime_component::sink);
     const auto delay = next_delay();
     std::cerr << "streamcp: " << settings_.name << ": message " << outcome << " by the peer; "
               << "sending again in " << delay.count() << " ms\n";

@@ -15,6 +15,7 @@
 
 #include "endpoint_options.hpp"
 #include "http_poster.hpp"
+#include "runtime_errors.hpp"
 #include "token_bucket.hpp"
 
 namespace streamcp::adapters {
@@ -108,6 +109,7 @@ void webhook_sink::state::deliver_all() {
                      " (only 2xx delivers; 408, 429 and 5xx are retried)");
                 return;
             }
+            pipeline::count_runtime_error(pipeline::runtime_component::sink);
             steady::duration wait = backoff;
             const auto asked =
                 result == verdict::retry_after

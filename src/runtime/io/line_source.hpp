@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace streamcp::pipeline {
@@ -49,6 +50,13 @@ class line_source {
 
     /// The source partition of the last line (the archive's `{partition}`).
     [[nodiscard]] virtual std::uint32_t partition() const { return 0; }
+
+    /// (source partition, events it holds that were not read yet) for each partition whose
+    /// backlog is known (`streamcp_backlogged_input_events`). Called from the metrics server's
+    /// thread, so implementations only read atomics; the default (files, stdin) knows none.
+    [[nodiscard]] virtual std::vector<std::pair<std::uint32_t, std::uint64_t>> backlog() const {
+        return {};
+    }
 
     /// True for streams without an end (brokers): the runner then checks its checkpoint clock on
     /// every message, since they may arrive seconds apart.

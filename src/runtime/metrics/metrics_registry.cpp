@@ -11,6 +11,7 @@
 
 #include "metrics_text.hpp"
 #include "process_metrics.hpp"
+#include "runtime_errors.hpp"
 
 namespace streamcp::pipeline {
 namespace {
@@ -178,13 +179,20 @@ void metrics_registry::append_checkpoint_metrics(std::string& out) const {
     append_metric_header(out, "streamcp_last_checkpoint_timestamp_seconds", "gauge",
                          "When the last checkpoint was committed, since the Unix epoch; 0: none.");
     append_sample(out, "streamcp_last_checkpoint_timestamp_seconds", "", last_checkpoint_unix_);
-    // Every runtime error so far ends the run (exit status 1), so none is ever counted here.
+    // Connectors count what they retry or reconnect after (runtime_errors.hpp); an error that
+    // ends the run is its exit status instead.
     append_metric_header(out, "streamcp_runtime_errors_total", "counter",
                          "Errors the run survived, by component (Runtime Errors).");
-    for (const char* component : {"source", "sink", "checkpoint"}) {
-        append_sample(out, "streamcp_runtime_errors_total", label("component", component),
-                      std::uint64_t{0});
+    for (std::size_t i = 0; i < runtime_component_names.size(); ++i) {
+        append_sample(out, "streamcp_runtime_errors_total",
+                      label("component", runtime_component_names[i]),
+                      runtime_error_counts()[i].load(std::memory_order_relaxed));
     }
+}
+
+void metrics_registry::watch_backlog(const line_source* source) {
+    const std::lock_guard lock(backlog_mutex_);
+    backlog_source_ = source;
 }
 
 std::string metrics_registry::exposition() const {
@@ -230,6 +238,15 @@ std::string metrics_registry::exposition() const {
     append_metric_header(out, "streamcp_backlogged_input_events", "gauge",
                          "Events a source partition holds that the job has not read "
                          "(Backlogged Input Events); only sources that know it report it.");
+    {
+        const std::lock_guard lock(backlog_mutex_);
+        if (backlog_source_ != nullptr) {
+            for (const auto& [partition, events] : backlog_source_->backlog()) {
+                append_sample(out, "streamcp_backlogged_input_events",
+                              label("partition", std::to_string(partition)), events);
+            }
+        }
+    }
     append_metric_header(out, "streamcp_partitions", "gauge",
                          "Partition keys with a model (active keys).");
     append_sample(out, "streamcp_partitions", "", view.partitions);

@@ -13,6 +13,7 @@
 
 #include "detect_job.hpp"
 #include "detect_runner.hpp"
+#include "line_source.hpp"
 #include "reject_reason.hpp"
 #include "score_observer.hpp"
 #include "score_watch.hpp"
@@ -103,6 +104,9 @@ class metrics_registry final : public run_observer {
     void scored(const released_event& event, const std::optional<record>& result,
                 std::size_t partitions) noexcept override;
 
+    /// Reports `source`'s backlog from now on; null: no longer (before the source is gone).
+    void watch_backlog(const line_source* source);
+
     /// The Prometheus text exposition of every metric, `process_*` included.
     [[nodiscard]] std::string exposition() const;
     [[nodiscard]] status_view status() const;
@@ -129,6 +133,9 @@ class metrics_registry final : public run_observer {
     static constexpr std::size_t max_shards = max_detect_threads + 1;
     std::array<std::atomic<score_shard*>, max_shards> shards_{};
     std::atomic<std::size_t> shard_count_{0};
+
+    mutable std::mutex backlog_mutex_;  // the source outlives no scrape that reads it
+    const line_source* backlog_source_ = nullptr;
 
     mutable std::mutex checkpoint_mutex_;  // checkpoints: a few a minute at most
     std::array<std::uint64_t, checkpoint_buckets.size()> checkpoint_bucket_counts_{};

@@ -18,9 +18,11 @@ namespace streamcp::adapters {
 namespace {}  // namespace
 
 amqp_connection::amqp_connection(proton::container& container, std::string what,
-                                 backoff_policy backoff, events handlers)
+                                 pipeline::runtime_component component, backoff_policy backoff,
+                                 events handlers)
     : container_(container),
       what_(std::move(what)),
+      component_(component),
       backoff_(backoff),
       events_(std::move(handlers)) {}
 
@@ -192,6 +194,7 @@ void amqp_connection::on_transport_close(proton::transport& /*unused*/) {
     }
     const auto delay = backoff_.delay(failures_);
     ++failures_;
+    pipeline::count_runtime_error(component_);
     std::cerr << "streamcp: " << what_ << ": connection to " << peer_.url() << " lost ("
               << (last_error_.empty() ? "closed by the peer" : last_error_) << "); reconnecting in "
               << delay.count() << " ms\n";

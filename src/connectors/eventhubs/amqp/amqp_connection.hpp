@@ -13,6 +13,7 @@
 
 #include "amqp_peer.hpp"
 #include "amqp_request_link.hpp"
+#include "runtime_errors.hpp"
 
 namespace streamcp::adapters {
 
@@ -51,8 +52,9 @@ class amqp_connection : public proton::messaging_handler {
     };
 
     /// `what` names the adapter in messages (e.g. "eventhubs source").
-    amqp_connection(proton::container& container, std::string what, backoff_policy backoff,
-                    events handlers);
+    /// `component`: whose survived errors (reconnects) `streamcp_runtime_errors_total` counts.
+    amqp_connection(proton::container& container, std::string what,
+                    pipeline::runtime_component component, backoff_policy backoff, events handlers);
 
     /// Dials `peer` (closing a current connection first: a redirect), authorising with `cbs`.
     void connect(amqp_peer peer, std::optional<cbs_credentials> cbs);
@@ -88,6 +90,7 @@ class amqp_connection : public proton::messaging_handler {
 
     proton::container& container_;
     std::string what_;
+    pipeline::runtime_component component_;
     backoff_policy backoff_;
     events events_;
     amqp_peer peer_;

@@ -36,7 +36,13 @@ std::string_view trim(std::string_view text) {
 
 std::string connection_string::hub_name() const { return host.substr(0, host.find('.')); }
 
-connection_string parse_connection_string(std::string_view text, std::string_view what) {
+std::map<std::string, std::string, std::less<>> connection_string_parts(std::string_view text,
+                                                                        std::string_view what,
+                                                                        std::string_view forms) {
+    const auto fail_with = [&](std::string_view why) {
+        throw std::invalid_argument(std::string(what) + ": " + std::string(why) + "; " +
+                                    std::string(forms));
+    };
     // Keys lower-cased; values as given. Only key names ever reach an error message.
     std::map<std::string, std::string, std::less<>> parts;
     std::size_t segment_number = 0;
@@ -51,17 +57,22 @@ connection_string parse_connection_string(std::string_view text, std::string_vie
         }
         const std::size_t equals = segment.find('=');
         if (equals == std::string_view::npos || equals == 0) {
-            fail(what, "part " + std::to_string(segment_number) + " is not Key=Value");
+            fail_with("part " + std::to_string(segment_number) + " is not Key=Value");
         }
         const std::string name = lower_ascii(trim(segment.substr(0, equals)));
         const std::string_view value = trim(segment.substr(equals + 1));
         if (!parts.emplace(name, std::string(value)).second) {
-            fail(what, "'" + std::string(trim(segment.substr(0, equals))) + "' appears twice");
+            fail_with("'" + std::string(trim(segment.substr(0, equals))) + "' appears twice");
         }
     }
     if (parts.empty()) {
-        fail(what, "it is empty");
+        fail_with("it is empty");
     }
+    return parts;
+}
+
+connection_string parse_connection_string(std::string_view text, std::string_view what) {
+    const auto parts = connection_string_parts(text, what, accepted_forms);
     const auto take = [&](std::string_view name) {
         const auto found = parts.find(name);
         return found == parts.end() ? std::string{} : found->second;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -28,6 +30,12 @@ struct connection_string {
     /// IoT Hub's short name: the first label of `host` (`myhub` of `myhub.azure-devices.net`).
     [[nodiscard]] std::string hub_name() const;
 };
+
+/// The parts of `Key=Value;Key=Value...` (key names lower-cased, values as given and may contain
+/// '=', empty segments ignored). Throws `std::invalid_argument` as "`what`: why; `forms`" for a
+/// malformed or repeated part or an empty string; no value is ever part of a message.
+[[nodiscard]] std::map<std::string, std::string, std::less<>> connection_string_parts(
+    std::string_view text, std::string_view what, std::string_view forms);
 
 /// Parses `Key=Value;Key=Value...` (key names case-insensitive, values may contain '=', empty
 /// segments ignored) and classifies it. `what` names the source in errors (e.g. "option

@@ -227,7 +227,14 @@ pipeline_config load_pipeline_config(const std::string& path) {
     if (const toml::table* checkpoint = root["checkpoint"].as_table()) {
         config.checkpoint = build_checkpoint(read_checkpoint(*checkpoint));
     }
-    if (const toml::table* archive = root["archive"].as_table()) {
+    if (const toml::table* store = root["archive"].as_table();
+        store != nullptr && optional_string(*store, "type", "file") != "file") {
+        // An object store (type = "azure_blob"): its connector reads and checks its options.
+        archive_config settings;
+        settings.type = optional_string(*store, "type", settings.type);
+        settings.store = read_endpoint(*store, "archive");
+        config.archive = settings;
+    } else if (const toml::table* archive = root["archive"].as_table()) {
         archive_config settings;
         settings.path = required_string(*archive, "archive", "path");
         settings.layout = optional_string(*archive, "layout", settings.layout);

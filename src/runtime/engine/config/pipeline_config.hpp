@@ -16,6 +16,10 @@ namespace streamcp::pipeline {
 
 /// Where raw input messages are archived (`--archive` and friends; `[archive]`).
 struct archive_config {
+    /// `file` (the settings below), or an object store (`azure_blob`) whose connector reads
+    /// `store`'s options.
+    std::string type = "file";
+    endpoint_config store;
     std::string path;                                   ///< the archive's root directory
     std::string layout = "date";                        ///< `date` or `iothub`
     std::string format = "json";                        ///< `json` or `avro`
