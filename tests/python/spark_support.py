@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,18 @@ CLI_QUERY = ["--value", "temp", "--timestamp", "datetime", "--partition-by", "de
              "--confidence", "80", "--history", "12", "--duration", "30m", "--quiet"]
 
 Outputs = dict[int, tuple[Any, Any, Any]]
+
+
+def local_session(name: str, time_zone: str) -> Any:
+    """A local[2] session whose Python workers run this interpreter (where streamcp is)."""
+    from pyspark.sql import SparkSession  # noqa: PLC0415
+
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    return (SparkSession.builder.master("local[2]").appName(name)
+            .config("spark.sql.session.timeZone", time_zone)
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "3")
+            .getOrCreate())
 
 
 def find_cli() -> str | None:

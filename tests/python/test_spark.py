@@ -14,13 +14,13 @@ import pytest
 
 pyspark = pytest.importorskip("pyspark")
 
-from pyspark.sql import SparkSession  # noqa: E402
 from pyspark.sql import types as T  # noqa: E402, N812
 from spark_support import (  # noqa: E402
     QUERY,
     cli_outputs,
     compare,
     find_cli,
+    local_session,
     records,
     seed_lines,
     spark_outputs,
@@ -52,11 +52,7 @@ def cli() -> str:
 @pytest.fixture(scope="module")
 def spark() -> Any:
     # A session time zone far from UTC: timestamps must not depend on it.
-    session = (SparkSession.builder.master("local[2]").appName("streamcp-tests")
-               .config("spark.sql.session.timeZone", "America/Los_Angeles")
-               .config("spark.ui.enabled", "false")
-               .config("spark.sql.shuffle.partitions", "3")
-               .getOrCreate())
+    session = local_session("streamcp-tests", "America/Los_Angeles")
     yield session
     session.stop()
 

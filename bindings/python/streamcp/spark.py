@@ -107,7 +107,7 @@ def _read_values(column: pd.Series, query: _Query, reasons: np.ndarray) -> np.nd
     """Values as float64 with NaN for NULL; bad_value / value_out_of_range otherwise."""
     if query.value_is_string:
         values = np.full(len(column), np.nan)
-        for i, text in enumerate(column.to_numpy(dtype=object)):
+        for i, text in enumerate(column.to_numpy(dtype=object, na_value=None)):
             if text is None:
                 continue
             if _JSON_NUMBER.fullmatch(text):
@@ -216,7 +216,13 @@ def _arrival_order(pdf: pd.DataFrame, query: _Query) -> pd.DataFrame:
 
 
 def _finish(output: pd.DataFrame, query: _Query) -> pd.DataFrame:
-    return output[list(query.output_columns)]
+    out = output[list(query.output_columns)]
+    # Arrow-backed string columns (pandas 3's default) come out of pd.concat in several chunks,
+    # which PySpark's conversion back to Arrow does not accept; plain objects convert.
+    for name in out.columns:
+        if isinstance(out[name].dtype, (pd.StringDtype, pd.ArrowDtype)):
+            out[name] = out[name].to_numpy(dtype=object, na_value=None)
+    return out
 
 
 def _batch_scorer(query: _Query) -> Callable[[pd.DataFrame], pd.DataFrame]:

@@ -1,0 +1,102 @@
+# SPDX-License-Identifier: MIT
+"""streamcp.spark.detect_stream: the union of every micro-batch's output equals `streamcp detect`
+over the same events, however the stream is cut (label spark)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("pyspark")
+
+from pyspark.sql import functions as F  # noqa: E402, N812
+from spark_support import (  # noqa: E402
+    QUERY,
+    cli_outputs,
+    compare,
+    find_cli,
+    local_session,
+    seed_lines,
+    spark_outputs,
+)
+
+import streamcp.spark  # noqa: E402
+
+pytestmark = [pytest.mark.spark, pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+              pytest.mark.filterwarnings("ignore::FutureWarning"),
+              pytest.mark.filterwarnings("ignore::ResourceWarning")]
+
+LINES_PER_FILE = 60
+
+
+@pytest.fixture(scope="module")
+def cli() -> str:
+    found = find_cli()
+    if found is None:
+        pytest.skip("no streamcp executable: build it or set STREAMCP_CLI")
+    return found
+
+
+@pytest.fixture(scope="module")
+def spark() -> Any:
+    session = local_session("streamcp-stream-tests", "Asia/Kolkata")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def seed(cli: str, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    return seed_lines(cli, tmp_path_factory.mktemp("seed"), "--devices", "3", "--length", "2h",
+                      "--inject", "3@40m:75-80")
+
+
+def write_files(lines: list[str], folder: Path) -> None:
+    """The events as numbered files whose modification times follow the line order, so the file
+    source reads them in arrival order."""
+    folder.mkdir()
+    for n, start in enumerate(range(0, len(lines), LINES_PER_FILE)):
+        path = folder / f"part-{n:05d}.jsonl"
+        path.write_text("".join(line + "\n" for line in lines[start:start + LINES_PER_FILE]))
+        os.utime(path, (1_600_000_000 + n, 1_600_000_000 + n))
+
+
+def events(spark: Any, folder: Path, files_per_trigger: int) -> Any:
+    raw = spark.readStream.option("maxFilesPerTrigger", files_per_trigger).text(str(folder))
+    return raw.select(
+        F.get_json_object("value", "$.seq").cast("long").alias("seq"),
+        F.get_json_object("value", "$.device").alias("device"),
+        F.get_json_object("value", "$.temp").alias("temp"),
+        F.get_json_object("value", "$.datetime").alias("datetime"),
+    )
+
+
+def run_stream(spark: Any, folder: Path, checkpoint: Path, name: str, files_per_trigger: int,
+               **kwargs: Any) -> list[Any]:
+    scored = streamcp.spark.detect_stream(
+        events(spark, folder, files_per_trigger), value="temp", timestamp="datetime",
+        partition_by="device", order_by="seq", **QUERY, **kwargs)
+    query = (scored.writeStream.format("memory").queryName(name).outputMode("append")
+             .option("checkpointLocation", str(checkpoint)).trigger(availableNow=True).start())
+    query.awaitTermination()
+    assert query.exception() is None
+    return spark.table(name).collect()
+
+
+@pytest.mark.parametrize("files_per_trigger", [
+    pytest.param(1, marks=pytest.mark.spark_long), 5, 100])
+def test_micro_batches_equal_cli(spark: Any, cli: str, seed: list[str], tmp_path: Path,
+                                 files_per_trigger: int) -> None:
+    # Late arrivals with tolerance 0: adjusted at once, whatever the batch boundaries.
+    lines = list(seed)
+    for i in range(50, len(lines) - 10, 97):
+        lines.insert(i + 7, lines.pop(i))
+    lines = [json.dumps({**json.loads(x), "seq": n}) for n, x in enumerate(lines)]
+    write_files(lines, tmp_path / "in")
+    rows = run_stream(spark, tmp_path / "in", tmp_path / "ckpt", f"split{files_per_trigger}",
+                      files_per_trigger)
+    assert len(rows) == len(lines)
+    assert compare(cli_outputs(cli, lines, tmp_path), spark_outputs(rows)) == []
