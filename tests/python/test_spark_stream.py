@@ -86,17 +86,48 @@ def run_stream(spark: Any, folder: Path, checkpoint: Path, name: str, files_per_
     return spark.table(name).collect()
 
 
+def late_arrivals(seed: list[str]) -> list[str]:
+    """The seed's events with every 97th moved 7 lines later (about 20 s late), renumbered."""
+    lines = list(seed)
+    for i in range(50, len(lines) - 10, 97):
+        lines.insert(i + 7, lines.pop(i))
+    return [json.dumps({**json.loads(x), "seq": n}) for n, x in enumerate(lines)]
+
+
 @pytest.mark.parametrize("files_per_trigger", [
     pytest.param(1, marks=pytest.mark.spark_long), 5, 100])
 def test_micro_batches_equal_cli(spark: Any, cli: str, seed: list[str], tmp_path: Path,
                                  files_per_trigger: int) -> None:
     # Late arrivals with tolerance 0: adjusted at once, whatever the batch boundaries.
-    lines = list(seed)
-    for i in range(50, len(lines) - 10, 97):
-        lines.insert(i + 7, lines.pop(i))
-    lines = [json.dumps({**json.loads(x), "seq": n}) for n, x in enumerate(lines)]
+    lines = late_arrivals(seed)
     write_files(lines, tmp_path / "in")
     rows = run_stream(spark, tmp_path / "in", tmp_path / "ckpt", f"split{files_per_trigger}",
                       files_per_trigger)
     assert len(rows) == len(lines)
     assert compare(cli_outputs(cli, lines, tmp_path), spark_outputs(rows)) == []
+
+
+@pytest.mark.parametrize(("files_per_trigger", "action"), [
+    (3, "adjust"), pytest.param(1, "drop", marks=pytest.mark.spark_long), (100, "drop")])
+def test_held_rows_and_end_of_input_equal_cli(spark: Any, cli: str, seed: list[str],
+                                               tmp_path: Path, files_per_trigger: int,
+                                               action: str) -> None:
+    # A 15 s tolerance holds the latest readings of every device across batch boundaries (the
+    # state's ordering buffer) and adjusts or drops the 20 s late ones; flush_stream releases
+    # what is held at the end, as the CLI's end of input does.
+    lines = late_arrivals(seed)
+    write_files(lines, tmp_path / "in")
+    args = {"out_of_order_tolerance": "15s", "out_of_order_action": action}
+    name = f"held{files_per_trigger}{action}"
+    rows = run_stream(spark, tmp_path / "in", tmp_path / "ckpt", name, files_per_trigger, **args)
+    stream = events(spark, tmp_path / "in", files_per_trigger)
+    flushed = streamcp.spark.flush_stream(
+        stream, str(tmp_path / "ckpt"), value="temp", timestamp="datetime",
+        partition_by="device", order_by="seq", **QUERY, **args).collect()
+    assert 0 < len(flushed) < len(lines) // 10
+    assert len(rows) + len(flushed) == len(lines)
+    expected = cli_outputs(cli, lines, tmp_path, "--out-of-order-tolerance", "15s",
+                           "--out-of-order-action", action)
+    if action == "drop":
+        assert any(r == "out_of_order" for _, _, r in expected.values())
+    assert compare(expected, spark_outputs(rows + flushed)) == []

@@ -27,7 +27,7 @@ from ._convert import to_duration_ns, to_time_ns, to_times_ns
 from ._functions import AnomalyDetectionChangePoint
 from ._order import order_key
 
-__all__ = ["OUTPUT_COLUMNS", "STATE_VERSION", "detect", "detect_stream", "rejects"]
+__all__ = ["OUTPUT_COLUMNS", "STATE_VERSION", "detect", "detect_stream", "flush_stream", "rejects"]
 
 #: The columns ``detect`` adds (replacing input columns of these names).
 OUTPUT_COLUMNS = ("Score", "IsAnomaly", "RejectReason")
@@ -449,19 +449,24 @@ def _rows_from_bytes(data: bytes) -> pd.DataFrame:
     return pa.ipc.open_stream(data).read_all().to_pandas()
 
 
+def _restore_key(
+    function: AnomalyDetectionChangePoint, version: int, snapshot: bytes, latest: Any, held: bytes | None
+) -> tuple[pd.DataFrame | None, int | None]:
+    """Loads one key's state into ``function``; returns its held rows and latest time."""
+    if version != STATE_VERSION:
+        msg = f"the checkpoint's streamcp state has layout {version}; this streamcp reads {STATE_VERSION}"
+        raise ValueError(msg)
+    function.restore(bytes(snapshot))
+    return (_rows_from_bytes(bytes(held)) if held else None), (None if pd.isna(latest) else int(latest))
+
+
 def _stream_scorer(query: _Query) -> Callable[[Any, Iterator[pd.DataFrame], Any], Iterator[pd.DataFrame]]:
     def score_key(key: Any, batches: Iterator[pd.DataFrame], state: Any) -> Iterator[pd.DataFrame]:
         function = query.function()
         held: pd.DataFrame | None = None
         latest: int | None = None
         if state.exists:
-            version, snapshot, latest, held_bytes = state.get
-            if version != STATE_VERSION:
-                msg = f"the checkpoint's streamcp state has layout {version}; this streamcp reads {STATE_VERSION}"
-                raise ValueError(msg)
-            function.restore(snapshot)
-            if held_bytes:
-                held = _rows_from_bytes(held_bytes)
+            held, latest = _restore_key(function, *state.get)
         timed_out = state.hasTimedOut
         arrived = pd.concat(list(batches), ignore_index=True) if not timed_out else None
         if arrived is None or len(arrived) == 0:
@@ -552,3 +557,43 @@ def detect_stream(
         GroupStateTimeout.EventTimeTimeout,
     )
     return _restore_timestamps(scored, query)
+
+
+def _flush_scorer(query: _Query) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
+    def flush(states: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for pdf in states:
+            for version, snapshot, latest, held_bytes in pdf.itertuples(index=False):
+                function = query.function()
+                held, latest_ns = _restore_key(function, version, snapshot, latest, held_bytes)
+                if held is None or len(held) == 0:
+                    continue
+                result = _score_key(function, held, held.iloc[:0], latest_ns, query, flush=True)
+                yield _finish(result.output, query)
+
+    return flush
+
+
+def flush_stream(df: Any, checkpoint_location: str, **query: Any) -> Any:
+    """The end of a bounded stream: the rows ``detect_stream`` still holds in its checkpoint,
+    scored as ``streamcp detect`` scores its held events at the end of the input.
+
+    Call it after a ``Trigger.AvailableNow`` run of ``detect_stream(df, **query)`` with the
+    same ``df`` and arguments; the union of the stream's output and this batch DataFrame is
+    then what ``streamcp detect`` writes. Reads the state with Spark's state data source
+    (Spark >= 4.0). The checkpoint is not changed: a stream resumed from it would release
+    these rows again.
+    """
+    watermark_delay = query.pop("watermark_delay", None)
+    del watermark_delay  # the stream's timeouts do not apply to the end of the input
+    _, prepared_query, schema = _prepare(df, **{"partition_by": None, "when": None, "order_by": None,
+                                                "out_of_order_tolerance": "0s",
+                                                "out_of_order_action": "adjust",
+                                                "fractional_confidence": False, **query})
+    spark = df.sparkSession
+    # Keys that hold rows have a latest time, so the column stays int64 in pandas.
+    states = spark.read.format("statestore").load(checkpoint_location).where(
+        "value.groupState.held IS NOT NULL").select(
+        "value.groupState.version", "value.groupState.snapshot", "value.groupState.latest",
+        "value.groupState.held")
+    scored = states.mapInPandas(_flush_scorer(prepared_query), schema)
+    return _restore_timestamps(scored, prepared_query)
