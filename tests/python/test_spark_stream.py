@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -131,3 +135,39 @@ def test_held_rows_and_end_of_input_equal_cli(spark: Any, cli: str, seed: list[s
     if action == "drop":
         assert any(r == "out_of_order" for _, _, r in expected.values())
     assert compare(expected, spark_outputs(rows + flushed)) == []
+
+
+@pytest.mark.spark_long
+def test_killed_driver_resumes_from_its_checkpoint(spark: Any, cli: str, seed: list[str],
+                                                   tmp_path: Path) -> None:
+    # The driver (Python and its JVM) is SIGKILLed after a few micro-batches, then started again
+    # on the same checkpoint; after removing rows repeated by the replayed batch (by seq, the
+    # record id here) and adding the end-of-input flush, the output is the CLI's.
+    lines = late_arrivals(seed)
+    write_files(lines, tmp_path / "in")
+    command = [sys.executable, str(Path(__file__).with_name("spark_stream_driver.py")),
+               str(tmp_path / "in"), str(tmp_path / "ckpt"), str(tmp_path / "out")]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
+    driver = subprocess.Popen(command, env=env, start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    commits = tmp_path / "ckpt" / "commits"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and driver.poll() is None:
+        if commits.is_dir() and len([p for p in commits.iterdir() if p.name.isdigit()]) >= 4:
+            break
+        time.sleep(0.2)
+    assert driver.poll() is None, "the driver ended before it could be killed"
+    os.killpg(driver.pid, signal.SIGKILL)
+    driver.wait()
+    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, timeout=600)
+    written = spark.read.schema(
+        "seq long, device string, temp string, datetime string, Score double, IsAnomaly long, "
+        "RejectReason string").json(str(tmp_path / "out")).collect()
+    unique = {row["seq"]: row for row in written}
+    stream = events(spark, tmp_path / "in", 1)
+    flushed = streamcp.spark.flush_stream(
+        stream, str(tmp_path / "ckpt"), value="temp", timestamp="datetime",
+        partition_by="device", order_by="seq", out_of_order_tolerance="15s", **QUERY).collect()
+    expected = cli_outputs(cli, lines, tmp_path, "--out-of-order-tolerance", "15s")
+    assert compare(expected, spark_outputs([*unique.values(), *flushed])) == []

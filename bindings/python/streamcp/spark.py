@@ -590,6 +590,7 @@ def flush_stream(df: Any, checkpoint_location: str, **query: Any) -> Any:
                                                 "out_of_order_action": "adjust",
                                                 "fractional_confidence": False, **query})
     spark = df.sparkSession
+    spark.streams  # noqa: B018 (starts the driver's state store coordinator, which the reader needs)
     # Keys that hold rows have a latest time, so the column stays int64 in pandas.
     states = spark.read.format("statestore").load(checkpoint_location).where(
         "value.groupState.held IS NOT NULL").select(
