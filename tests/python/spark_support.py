@@ -25,7 +25,11 @@ def local_session(name: str, time_zone: str) -> Any:
     from pyspark.sql import SparkSession  # noqa: PLC0415
 
     os.environ["PYSPARK_PYTHON"] = sys.executable
+    # Spark's Kafka connector, fetched by `scripts/fetch-brokers spark-kafka`: local files on
+    # spark.jars, set on every session since the first one in a process fixes the classpath.
+    jars = ",".join(str(p) for p in sorted(REPO_ROOT.glob("build/brokers/spark-kafka-*/*.jar")))
     return (SparkSession.builder.master("local[2]").appName(name)
+            .config("spark.jars", jars)
             .config("spark.sql.session.timeZone", time_zone)
             .config("spark.ui.enabled", "false")
             .config("spark.sql.shuffle.partitions", "3")

@@ -27,12 +27,15 @@ from ._convert import to_duration_ns, to_time_ns, to_times_ns
 from ._functions import AnomalyDetectionChangePoint
 from ._order import order_key
 
-__all__ = ["OUTPUT_COLUMNS", "STATE_VERSION", "detect", "detect_stream", "flush_stream", "rejects"]
+__all__ = ["OUTPUT_COLUMNS", "RECORD_ID_HEADER", "STATE_VERSION", "detect", "detect_stream", "flush_stream", "rejects", "to_kafka"]
 
 #: The columns ``detect`` adds (replacing input columns of these names).
 OUTPUT_COLUMNS = ("Score", "IsAnomaly", "RejectReason")
 #: The layout of ``detect_stream``'s per-key state; a checkpoint of another layout is refused.
 STATE_VERSION = 1
+
+#: The Kafka header carrying the record id, as the native Kafka sink sets it (docs/adapters.md).
+RECORD_ID_HEADER = "streamcp-record-id"
 
 _HIDDEN = "__streamcp_"
 _WATERMARK = _HIDDEN + "event_time"
@@ -598,3 +601,99 @@ def flush_stream(df: Any, checkpoint_location: str, **query: Any) -> Any:
         "value.groupState.held")
     scored = states.mapInPandas(_flush_scorer(prepared_query), schema)
     return _restore_timestamps(scored, prepared_query)
+
+
+# --------------------------------------------------------------------------------------------
+# Output lines: what `streamcp detect` writes for a row, for Kafka
+# --------------------------------------------------------------------------------------------
+
+
+def _json_number(value: float) -> str:
+    """The CLI's number text: the shortest round-trip form, fixed or scientific, whichever is
+    shorter (fixed on a tie), and always scientific from 1e15 on (docs/cli.md)."""
+    sign, digits, exponent = __import__("decimal").Decimal(repr(value)).normalize().as_tuple()
+    text = "".join(map(str, digits))
+    point = len(text) + int(exponent)  # digits before the decimal point
+    mantissa = text[0] + ("." + text[1:] if len(text) > 1 else "")
+    scientific = f"{mantissa}e{'-' if point - 1 < 0 else '+'}{abs(point - 1):02d}"
+    if int(exponent) >= 0:
+        fixed = text + "0" * int(exponent)
+    elif point > 0:
+        fixed = text[:point] + "." + text[point:]
+    else:
+        fixed = "0." + "0" * -point + text
+    minus = "-" if sign else ""
+    if value == 0:
+        return minus + "0"
+    if abs(value) >= 1e15 or len(scientific) < len(fixed):
+        return minus + scientific
+    return minus + fixed
+
+
+def _members(obj: str) -> list[tuple[str, str]]:
+    """(key, whole member text) of a JSON object's top-level members, in order."""
+    import json  # noqa: PLC0415
+
+    decoder = json.JSONDecoder()
+    members = []
+    pos = obj.index("{") + 1
+    while True:
+        while obj[pos] in " \t\r\n,":
+            pos += 1
+        if obj[pos] == "}":
+            return members
+        key, key_end = decoder.raw_decode(obj, pos)
+        value_start = obj.index(":", key_end) + 1
+        while obj[value_start] in " \t\r\n":
+            value_start += 1
+        _, value_end = decoder.raw_decode(obj, value_start)
+        members.append((key, obj[pos:value_end]))
+        pos = value_end
+
+
+def _output_line(raw: str, score: Any, is_anomaly: Any) -> str:
+    """The line `streamcp detect` writes for the input object ``raw``."""
+    added = '"Score":' + ("null" if score is None or not np.isfinite(score) else _json_number(float(score)))
+    added += ',"IsAnomaly":' + ("null" if is_anomaly is None or pd.isna(is_anomaly) else str(int(is_anomaly)))
+    body = raw.strip(" \t\r\n")
+    members = _members(body)
+    if not members:
+        return "{" + added + "}"
+    if not any(key in ("Score", "IsAnomaly") for key, _ in members):
+        return body[: body.rindex("}")] + "," + added + "}"
+    kept = [whole for key, whole in members if key not in ("Score", "IsAnomaly")]
+    return "{" + "".join(m + "," for m in kept) + added + "}"
+
+
+def to_kafka(scored: Any, *, raw: str, key: str | None = None) -> Any:
+    """Kafka records for scored rows: ``value`` is the exact line ``streamcp detect`` writes for
+    the row's input object (the column ``raw``: the JSON text as it arrived), ``key`` the
+    partition column (as text) and the header ``streamcp-record-id`` the native Kafka sink's
+    record id of that line, so consumers can drop duplicates across engines. Rejected rows are
+    left out, as the CLI writes them to its rejects. Write the result with
+    ``.write.format("kafka")`` or ``.writeStream.format("kafka")``."""
+    from pyspark.sql import functions as F  # noqa: N812, PLC0415
+    from pyspark.sql.functions import pandas_udf  # noqa: PLC0415
+
+    @pandas_udf("string")  # type: ignore[misc]
+    def lines(raws: pd.Series, scores: pd.Series, alerts: pd.Series) -> pd.Series:
+        return pd.Series(
+            [_output_line(r, s, a) for r, s, a in zip(raws, scores.to_numpy(dtype=object, na_value=None),
+                                                      alerts.to_numpy(dtype=object, na_value=None))],
+            dtype=object,
+        )
+
+    scored_rows = scored.where(F.col("RejectReason").isNull())
+    line = lines(F.col(raw), F.col("Score"), F.col("IsAnomaly"))
+    out = scored_rows.select(
+        (F.col(key).cast("string") if key is not None else F.lit(None).cast("string")).alias("key"),
+        line.alias("value"),
+    )
+    record_id = F.substring(F.sha2(F.col("value"), 256), 1, 32)
+    return out.select(
+        "key",
+        "value",
+        F.array(F.struct(F.lit(RECORD_ID_HEADER).alias("key"), record_id.cast("binary").alias("value"))).alias(
+            "headers"
+        ),
+    )
