@@ -37,7 +37,8 @@ def make_events(events: int, devices: int) -> pd.DataFrame:
         "seq": np.arange(ticks * devices, dtype=np.int64),
         "device": device,
         "temp": temp,
-        "datetime": start + step * np.timedelta64(10, "s"),
+        # UTC-aware, so Parquet marks it an instant and Spark reads a timestamp (not _ntz).
+        "datetime": pd.to_datetime(start + step * np.timedelta64(10, "s")).tz_localize("UTC"),
     })
 
 
