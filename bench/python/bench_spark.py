@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""streamcp.spark.detect: scaling from local[1] to local[2], and Spark's cost per event against
+streamcp.pandas.detect on the same events.
+
+Generates N events over K devices (one reading per device every 10 s, a shift on every 97th
+device), writes them once as Parquet (timestamp, string device, double temp, long seq), and for
+each master times only the job: ``detect`` on the Parquet file, written to a ``noop`` sink (the
+session is started and warmed on a small frame first). Then times ``streamcp.pandas.detect`` on
+the same events in this process. Prints seconds, events/s and the ratios
+local[1]/local[2] (target >= 1.6 on two otherwise idle cores) and spark local[1] / pandas.
+
+Usage: python bench/python/bench_spark.py [--events N] [--devices K] [--short]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def make_events(events: int, devices: int) -> pd.DataFrame:
+    rng = np.random.default_rng(14)
+    ticks = events // devices
+    device = np.tile(np.array([f"dev{d:06d}" for d in range(devices)], dtype=object), ticks)
+    step = np.repeat(np.arange(ticks, dtype=np.int64), devices)
+    temp = rng.uniform(20.0, 25.0, ticks * devices)
+    shifted = (np.tile(np.arange(devices), ticks) % 97 == 0) & (step > ticks // 2)
+    temp[shifted] += 50.0
+    start = np.datetime64("2019-11-18T19:00:00", "us")
+    return pd.DataFrame({
+        "seq": np.arange(ticks * devices, dtype=np.int64),
+        "device": device,
+        "temp": temp,
+        # UTC-aware, so Parquet marks it an instant and Spark reads a timestamp (not _ntz).
+        "datetime": pd.to_datetime(start + step * np.timedelta64(10, "s")).tz_localize("UTC"),
+    })
+
+
+def time_spark(master: str, parquet: Path, partitions: int) -> float:
+    from pyspark.sql import SparkSession  # noqa: PLC0415
+
+    import streamcp.spark  # noqa: PLC0415
+
+    spark = (SparkSession.builder.master(master).appName(f"bench-{master}")
+             .config("spark.ui.enabled", "false")
+             .config("spark.sql.shuffle.partitions", str(partitions))
+             .config("spark.sql.session.timeZone", "UTC")
+             .getOrCreate())
+    args = {"value": "temp", "timestamp": "datetime", "partition_by": "device",
+            "order_by": "seq", "confidence": 80, "history": 12, "duration": "30m"}
+    frame = spark.read.parquet(str(parquet))
+    # Warm-up: the Python workers and the JIT, on a small slice.
+    streamcp.spark.detect(frame.limit(10_000), **args).write.format("noop").mode("overwrite").save()
+    start = time.perf_counter()
+    streamcp.spark.detect(frame, **args).write.format("noop").mode("overwrite").save()
+    elapsed = time.perf_counter() - start
+    spark.stop()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=5_000_000)
+    parser.add_argument("--devices", type=int, default=10_000)
+    parser.add_argument("--short", action="store_true", help="2*10^5 events over 10^3 devices")
+    args = parser.parse_args()
+    if args.short:
+        args.events, args.devices = 200_000, 1_000
+
+    import streamcp.pandas  # noqa: PLC0415
+
+    events = make_events(args.events, args.devices)
+    n = len(events)
+    with tempfile.TemporaryDirectory() as tmp:
+        parquet = Path(tmp) / "events.parquet"
+        events.to_parquet(parquet)
+        # Two shuffle partitions per core: both cores stay busy to the end of the job.
+        one = time_spark("local[1]", parquet, 2)
+        two = time_spark("local[2]", parquet, 4)
+    start = time.perf_counter()
+    streamcp.pandas.detect(events, value="temp", timestamp="datetime", partition_by="device",
+                           confidence=80, history=12, duration="30m")
+    pandas_seconds = time.perf_counter() - start
+
+    print(f"{n} events, {args.devices} devices, history 12")
+    print(f"spark local[1]          {one:8.2f} s  {n / one:12.0f} events/s")
+    print(f"spark local[2]          {two:8.2f} s  {n / two:12.0f} events/s")
+    print(f"streamcp.pandas.detect  {pandas_seconds:8.2f} s  {n / pandas_seconds:12.0f} events/s")
+    print(f"scaling local[1]/local[2]: {one / two:.2f}x (target >= 1.6 on two idle cores)")
+    print(f"cost per event, spark local[1] / pandas: {one / pandas_seconds:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

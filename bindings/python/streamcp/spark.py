@@ -1,0 +1,699 @@
+# SPDX-License-Identifier: MIT
+"""Apache Spark: the seed's job on a cluster, row for row what ``streamcp detect`` writes.
+
+>>> import streamcp.spark
+>>> scored = streamcp.spark.detect(df, value="temp", timestamp="datetime", partition_by="device",
+...                                confidence=80, history=12, duration="30m", order_by="offset")
+>>> scored.where("IsAnomaly = 1")
+
+Each partition key is one Spark group: its rows are sorted into arrival order (``order_by``),
+read with the CLI's field rules, passed through the CLI's per-key ordering stage and scored by
+:class:`streamcp.AnomalyDetectionChangePoint`. ``detect_stream`` does the same on a streaming
+DataFrame with ``applyInPandasWithState``; the state of a key is the function's snapshot bytes
+plus the events the ordering stage holds. docs/spark.md describes both.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+import numpy as np
+import pandas as pd
+
+from ._convert import to_duration_ns, to_time_ns, to_times_ns
+from ._functions import AnomalyDetectionChangePoint
+from ._order import order_key
+
+__all__ = ["OUTPUT_COLUMNS", "RECORD_ID_HEADER", "STATE_VERSION", "detect", "detect_stream", "flush_stream", "rejects", "to_kafka"]
+
+#: The columns ``detect`` adds (replacing input columns of these names).
+OUTPUT_COLUMNS = ("Score", "IsAnomaly", "RejectReason")
+#: The layout of ``detect_stream``'s per-key state; a checkpoint of another layout is refused.
+STATE_VERSION = 1
+
+#: The Kafka header carrying the record id, as the native Kafka sink sets it (docs/adapters.md).
+RECORD_ID_HEADER = "streamcp-record-id"
+
+_HIDDEN = "__streamcp_"
+_WATERMARK = _HIDDEN + "event_time"
+# A JSON number, as the CLI reads one; a string value column holds numbers as such text.
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
+# Values at or beyond float32's rounding boundary overflow it (docs/semantics.md#decision-4).
+_FLOAT32_OVERFLOW = float.fromhex("0x1.ffffffp+127")
+
+
+@dataclass(frozen=True)
+class _Query:
+    """Everything a Python worker needs to score a group; pickled to the executors."""
+
+    value: str
+    timestamp: str
+    partition_by: str | None
+    when: str | None
+    order_by: tuple[str, ...]
+    confidence: float
+    history: int
+    duration_ns: int
+    tolerance_ns: int
+    drop: bool
+    fractional_confidence: bool
+    time_is_string: bool
+    value_is_string: bool
+    key_is_valid_type: bool
+    #: Timestamp columns travel as microseconds since the epoch (no session time zone).
+    timestamp_columns: tuple[str, ...]
+    output_columns: tuple[str, ...] = field(default=())
+
+    def function(self) -> AnomalyDetectionChangePoint:
+        return AnomalyDetectionChangePoint(
+            self.confidence, self.history, self.duration_ns * np.timedelta64(1, "ns"), self.fractional_confidence
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Reading rows with the CLI's field rules
+# --------------------------------------------------------------------------------------------
+
+
+def _read_times(column: pd.Series, query: _Query, reasons: np.ndarray) -> np.ndarray:
+    """Event times in ns; rows without one get missing_timestamp / bad_timestamp."""
+    n = len(column)
+    times = np.zeros(n, dtype=np.int64)
+    missing = column.isna().to_numpy()
+    reasons[missing & (reasons == None)] = "missing_timestamp"  # noqa: E711 (elementwise)
+    present = ~missing
+    if not query.time_is_string:
+        times[present] = column.to_numpy()[present].astype(np.int64) * 1000
+        return times
+    texts = column.to_numpy(dtype=object)[present]
+    try:
+        times[present] = to_times_ns(texts.tolist())
+    except (ValueError, TypeError):
+        # Some row does not parse: read them one by one so that only it is rejected.
+        parsed = np.zeros(len(texts), dtype=np.int64)
+        bad = np.zeros(len(texts), dtype=bool)
+        for i, text in enumerate(texts):
+            try:
+                parsed[i] = to_time_ns(text)
+            except (ValueError, TypeError):
+                bad[i] = True
+        times[present] = parsed
+        bad_rows = np.flatnonzero(present)[bad]
+        reasons[bad_rows[reasons[bad_rows] == None]] = "bad_timestamp"  # noqa: E711
+    return times
+
+
+def _read_values(column: pd.Series, query: _Query, reasons: np.ndarray) -> np.ndarray:
+    """Values as float64 with NaN for NULL; bad_value / value_out_of_range otherwise."""
+    if query.value_is_string:
+        values = np.full(len(column), np.nan)
+        for i, text in enumerate(column.to_numpy(dtype=object, na_value=None)):
+            if text is None:
+                continue
+            if _JSON_NUMBER.fullmatch(text):
+                values[i] = float(text)
+            elif reasons[i] is None:
+                reasons[i] = "bad_value"
+    else:
+        values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    out_of_range = np.abs(np.nan_to_num(values, nan=0.0)) >= _FLOAT32_OVERFLOW
+    reasons[out_of_range & (reasons == None)] = "value_out_of_range"  # noqa: E711
+    return values
+
+
+def _read(pdf: pd.DataFrame, query: _Query) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(times ns, values, reject reason or None) per row, checked in the CLI's order."""
+    reasons = np.full(len(pdf), None, dtype=object)
+    times = _read_times(pdf[query.timestamp], query, reasons)
+    values = _read_values(pdf[query.value], query, reasons)
+    if query.partition_by is not None and not query.key_is_valid_type:
+        keyed = pdf[query.partition_by].notna().to_numpy()
+        reasons[keyed & (reasons == None)] = "bad_partition_key"  # noqa: E711
+    return times, values, reasons
+
+
+def _when_flags(pdf: pd.DataFrame, query: _Query) -> np.ndarray | None:
+    if query.when is None:
+        return None
+    return pdf[query.when].to_numpy(dtype=object) == True  # noqa: E712 (NULL is not true)
+
+
+# --------------------------------------------------------------------------------------------
+# One key: ordering stage, function, output rows
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _KeyResult:
+    output: pd.DataFrame
+    held: pd.DataFrame
+    latest: int | None
+
+
+def _with_outputs(rows: pd.DataFrame, score: np.ndarray, alert: pd.array, reason: np.ndarray) -> pd.DataFrame:
+    out = rows.copy()
+    out["Score"] = score
+    out["IsAnomaly"] = alert
+    out["RejectReason"] = reason
+    return out
+
+
+def _score_key(
+    function: AnomalyDetectionChangePoint,
+    held: pd.DataFrame,
+    arrived: pd.DataFrame,
+    latest: int | None,
+    query: _Query,
+    *,
+    flush: bool,
+) -> _KeyResult:
+    """Feeds one key's held rows and newly arrived rows (arrival order) through the ordering
+    stage and the function; returns the output rows, the rows still held and the key's latest
+    time."""
+    times, values, reasons = _read(arrived, query)
+    good = reasons == None  # noqa: E711
+    held_times, held_values, _ = _read(held, query)
+    rows = pd.concat([held, arrived[good]], ignore_index=True) if len(held) else arrived[good].reset_index(drop=True)
+    all_values = np.concatenate([held_values, values[good]])
+    ordered = order_key(
+        held_times, times[good], latest=latest, tolerance_ns=query.tolerance_ns, drop=query.drop, flush=flush
+    )
+    released = ordered.released
+    when = _when_flags(rows, query)
+    result = function.evaluate_many(
+        None,
+        ordered.times[released].view("datetime64[ns]"),
+        all_values[released],
+        None if when is None else when[released],
+    )
+    score = np.where(np.isfinite(result["score"]), result["score"], np.nan)
+    alert = pd.array(result["is_anomaly"].astype(np.int64), dtype="Int64")
+    alert[~result["included"]] = pd.NA
+    parts = [_with_outputs(rows.iloc[released], score, alert, np.full(len(released), None, dtype=object))]
+    dropped = np.flatnonzero(ordered.dropped)
+    if len(dropped):
+        parts.append(_null_outputs(rows.iloc[dropped], np.full(len(dropped), "out_of_order", dtype=object)))
+    if not good.all():
+        parts.append(_null_outputs(arrived[~good], reasons[~good]))
+    output = pd.concat(parts, ignore_index=True)
+    return _KeyResult(output, rows.iloc[ordered.held].reset_index(drop=True), ordered.latest)
+
+
+def _null_outputs(rows: pd.DataFrame, reasons: np.ndarray) -> pd.DataFrame:
+    n = len(rows)
+    return _with_outputs(rows, np.full(n, np.nan), pd.array([pd.NA] * n, dtype="Int64"), reasons)
+
+
+def _arrival_order(pdf: pd.DataFrame, query: _Query) -> pd.DataFrame:
+    """Spark hands a group's rows in no particular order; the CLI reads them in arrival order."""
+    if query.order_by:
+        return pdf.sort_values(list(query.order_by), kind="stable", na_position="first").reset_index(drop=True)
+    # Without an arrival order the rows go in event-time order (rows without a time first).
+    reasons = np.full(len(pdf), None, dtype=object)
+    times = _read_times(pdf[query.timestamp], query, reasons)
+    order = np.lexsort((times, reasons == None))  # noqa: E711
+    return pdf.iloc[order].reset_index(drop=True)
+
+
+def _finish(output: pd.DataFrame, query: _Query) -> pd.DataFrame:
+    out = output[list(query.output_columns)]
+    # Arrow-backed string columns (pandas 3's default) come out of pd.concat in several chunks,
+    # which PySpark's conversion back to Arrow does not accept; plain objects convert.
+    for name in out.columns:
+        if isinstance(out[name].dtype, (pd.StringDtype, pd.ArrowDtype)):
+            out[name] = out[name].to_numpy(dtype=object, na_value=None)
+    return out
+
+
+def _batch_scorer(query: _Query) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    def score_group(pdf: pd.DataFrame) -> pd.DataFrame:
+        arrived = _arrival_order(pdf, query)
+        result = _score_key(query.function(), arrived.iloc[:0], arrived, None, query, flush=True)
+        return _finish(result.output, query)
+
+    return score_group
+
+
+# --------------------------------------------------------------------------------------------
+# Spark side: argument checks, schemas, the plans
+# --------------------------------------------------------------------------------------------
+
+
+def _types() -> Any:
+    from pyspark.sql import types  # noqa: PLC0415 (pyspark is the optional extra)
+
+    return types
+
+
+def _field(df: Any, name: Any, what: str) -> Any:
+    if not isinstance(name, str):
+        msg = f"{what} must name one column of the DataFrame; got {type(name).__name__}"
+        raise TypeError(msg)
+    for candidate in df.schema.fields:
+        if candidate.name == name:
+            return candidate
+    msg = f"{what} = {name!r} is not a column of the DataFrame (columns: {df.columns!r})"
+    raise ValueError(msg)
+
+
+def _prepare(
+    df: Any,
+    *,
+    value: str,
+    timestamp: str,
+    partition_by: str | None,
+    when: str | None,
+    order_by: Any,
+    confidence: float,
+    history: int,
+    duration: Any,
+    out_of_order_tolerance: Any,
+    out_of_order_action: str,
+    fractional_confidence: bool,
+) -> tuple[Any, _Query, Any]:
+    """Checks the arguments on the driver and returns (prepared frame, query, output schema)."""
+    from pyspark.sql import functions as F  # noqa: N812, PLC0415
+
+    T = _types()  # noqa: N806
+    # The function checks confidence, history and duration and names the bad one.
+    duration_ns = to_duration_ns(duration)
+    AnomalyDetectionChangePoint(confidence, history, duration_ns * np.timedelta64(1, "ns"), fractional_confidence)
+    tolerance_ns = to_duration_ns(out_of_order_tolerance, "out_of_order_tolerance", allow_zero=True)
+    if out_of_order_action not in ("adjust", "drop"):
+        msg = f"out_of_order_action = {out_of_order_action!r} is invalid: allowed 'adjust', 'drop'"
+        raise ValueError(msg)
+
+    time_type = _field(df, timestamp, "timestamp").dataType
+    if not isinstance(time_type, (T.TimestampType, T.StringType)):
+        msg = f"timestamp column {timestamp!r} is {time_type.simpleString()}: allowed timestamp or string (ISO-8601)"
+        raise TypeError(msg)
+    value_type = _field(df, value, "value").dataType
+    if not isinstance(value_type, (T.NumericType, T.StringType)):
+        msg = f"value column {value!r} is {value_type.simpleString()}: allowed a number type or string"
+        raise TypeError(msg)
+    key_ok = True
+    if partition_by is not None:
+        key_type = _field(df, partition_by, "partition_by").dataType
+        key_ok = isinstance(key_type, (T.StringType, T.ByteType, T.ShortType, T.IntegerType, T.LongType))
+    if when is not None and not isinstance(_field(df, when, "when").dataType, T.BooleanType):
+        msg = f"when column {when!r} must be boolean"
+        raise TypeError(msg)
+    order_columns = (order_by,) if isinstance(order_by, str) or order_by is None else tuple(order_by)
+    for name in order_columns:
+        if name is not None:
+            _field(df, name, "order_by")
+
+    kept = [f for f in df.schema.fields if f.name not in OUTPUT_COLUMNS]
+    timestamp_columns = tuple(f.name for f in df.schema.fields if isinstance(f.dataType, T.TimestampType))
+    prepared = df.select(
+        *[
+            F.unix_micros(F.col(f.name)).alias(f.name) if f.name in timestamp_columns else F.col(f.name)
+            for f in df.schema.fields
+        ]
+    )
+    worker_fields = [
+        T.StructField(f.name, T.LongType(), True) if f.name in timestamp_columns else f for f in kept
+    ]
+    worker_schema = T.StructType(
+        [
+            *worker_fields,
+            T.StructField("Score", T.DoubleType(), True),
+            T.StructField("IsAnomaly", T.LongType(), True),
+            T.StructField("RejectReason", T.StringType(), True),
+        ]
+    )
+    query = _Query(
+        value=value,
+        timestamp=timestamp,
+        partition_by=partition_by,
+        when=when,
+        order_by=tuple(c for c in order_columns if c is not None),
+        confidence=float(confidence),
+        history=int(history),
+        duration_ns=duration_ns,
+        tolerance_ns=tolerance_ns,
+        drop=out_of_order_action == "drop",
+        fractional_confidence=bool(fractional_confidence),
+        time_is_string=isinstance(time_type, T.StringType),
+        value_is_string=isinstance(value_type, T.StringType),
+        key_is_valid_type=key_ok,
+        timestamp_columns=timestamp_columns,
+        output_columns=tuple(f.name for f in worker_schema.fields),
+    )
+    return prepared, query, worker_schema
+
+
+def _restore_timestamps(scored: Any, query: _Query) -> Any:
+    from pyspark.sql import functions as F  # noqa: N812, PLC0415
+
+    return scored.select(
+        *[
+            F.timestamp_micros(F.col(name)).alias(name) if name in query.timestamp_columns else F.col(name)
+            for name in query.output_columns
+        ]
+    )
+
+
+def detect(
+    df: Any,
+    *,
+    value: str,
+    timestamp: str,
+    partition_by: str | None = None,
+    confidence: float,
+    history: int,
+    duration: Any,
+    when: str | None = None,
+    order_by: str | list[str] | None = None,
+    out_of_order_tolerance: Any = "0s",
+    out_of_order_action: str = "adjust",
+    fractional_confidence: bool = False,
+) -> Any:
+    """Scores a (batch) DataFrame as ``streamcp detect`` scores the same events.
+
+    Args:
+        df: the events, one per row.
+        value: the column to score: a number type (null and NaN are NULL), or strings holding
+            JSON numbers (other text is the reject ``bad_value``).
+        timestamp: the event time: a Spark timestamp (an instant; the session time zone plays
+            no part) or ISO-8601 strings read with the package's timestamp grammar.
+        partition_by: the key column (string or integer type; null is the NULL key; keys of any
+            other type are rejected as ``bad_partition_key``), or None for one series.
+        confidence, history, duration, fractional_confidence: as
+            :class:`streamcp.AnomalyDetectionChangePoint`.
+        when: a boolean column; rows where it is false or null get NULL outputs.
+        order_by: the arrival order: a column, or columns sorted together (a Kafka partition's
+            offset; a file name and a line number), ascending within each key. Without it rows go in event-time order and ties are unordered.
+        out_of_order_tolerance, out_of_order_action: the CLI's ``--out-of-order-tolerance``
+            and ``--out-of-order-action`` (``"adjust"`` or ``"drop"``), applied per key.
+
+    Returns:
+        Every input column (input columns named like the outputs are replaced) plus ``Score``
+        (double, null = NULL), ``IsAnomaly`` (long, null = NULL) and ``RejectReason`` (string,
+        the CLI's reject reason; null for rows that were scored).
+    """
+    prepared, query, schema = _prepare(
+        df,
+        value=value,
+        timestamp=timestamp,
+        partition_by=partition_by,
+        when=when,
+        order_by=order_by,
+        confidence=confidence,
+        history=history,
+        duration=duration,
+        out_of_order_tolerance=out_of_order_tolerance,
+        out_of_order_action=out_of_order_action,
+        fractional_confidence=fractional_confidence,
+    )
+    grouped = prepared.groupBy(partition_by) if partition_by is not None else prepared.groupBy()
+    scored = grouped.applyInPandas(_batch_scorer(query), schema)
+    return _restore_timestamps(scored, query)
+
+
+def rejects(scored: Any) -> Any:
+    """The rows of a ``detect`` / ``detect_stream`` result that were rejected."""
+    return scored.where(scored["RejectReason"].isNotNull())
+
+
+# --------------------------------------------------------------------------------------------
+# Streaming
+# --------------------------------------------------------------------------------------------
+
+
+def _state_schema() -> Any:
+    T = _types()  # noqa: N806
+    return T.StructType(
+        [
+            T.StructField("version", T.IntegerType(), False),
+            T.StructField("snapshot", T.BinaryType(), False),
+            T.StructField("latest", T.LongType(), True),
+            T.StructField("held", T.BinaryType(), True),
+        ]
+    )
+
+
+def _rows_to_bytes(rows: pd.DataFrame) -> bytes:
+    import pyarrow as pa  # noqa: PLC0415
+
+    sink = io.BytesIO()
+    table = pa.Table.from_pandas(rows, preserve_index=False)
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue()
+
+
+def _rows_from_bytes(data: bytes) -> pd.DataFrame:
+    import pyarrow as pa  # noqa: PLC0415
+
+    return pa.ipc.open_stream(data).read_all().to_pandas()
+
+
+def _restore_key(
+    function: AnomalyDetectionChangePoint, version: int, snapshot: bytes, latest: Any, held: bytes | None
+) -> tuple[pd.DataFrame | None, int | None]:
+    """Loads one key's state into ``function``; returns its held rows and latest time."""
+    if version != STATE_VERSION:
+        msg = f"the checkpoint's streamcp state has layout {version}; this streamcp reads {STATE_VERSION}"
+        raise ValueError(msg)
+    function.restore(bytes(snapshot))
+    return (_rows_from_bytes(bytes(held)) if held else None), (None if pd.isna(latest) else int(latest))
+
+
+def _stream_scorer(query: _Query) -> Callable[[Any, Iterator[pd.DataFrame], Any], Iterator[pd.DataFrame]]:
+    def score_key(key: Any, batches: Iterator[pd.DataFrame], state: Any) -> Iterator[pd.DataFrame]:
+        function = query.function()
+        held: pd.DataFrame | None = None
+        latest: int | None = None
+        if state.exists:
+            held, latest = _restore_key(function, *state.get)
+        timed_out = state.hasTimedOut
+        arrived = pd.concat(list(batches), ignore_index=True) if not timed_out else None
+        if arrived is None or len(arrived) == 0:
+            arrived = held.iloc[:0] if held is not None else pd.DataFrame()
+        else:
+            arrived = _arrival_order(arrived, query)
+        if held is None:
+            held = arrived.iloc[:0]
+        result = _score_key(function, held, arrived, latest, query, flush=timed_out)
+        latest = result.latest
+        if timed_out and len(held) and latest is not None:
+            # Rows older than what the timeout released are late from now on, so the times the
+            # function sees stay nondecreasing.
+            latest = max(latest, int(_read(held, query)[0].max()) + query.tolerance_ns)
+        still_held = result.held
+        state.update(
+            (STATE_VERSION, function.snapshot(), latest, _rows_to_bytes(still_held) if len(still_held) else None)
+        )
+        if len(still_held):
+            newest_ms = int(np.ceil(_read(still_held, query)[0].max() / 1e6))
+            state.setTimeoutTimestamp(max(newest_ms, state.getCurrentWatermarkMs() + 1))
+        if len(result.output):
+            yield _finish(result.output, query)
+
+    return score_key
+
+
+def detect_stream(
+    df: Any,
+    *,
+    value: str,
+    timestamp: str,
+    partition_by: str | None = None,
+    confidence: float,
+    history: int,
+    duration: Any,
+    when: str | None = None,
+    order_by: str | list[str] | None = None,
+    out_of_order_tolerance: Any = "0s",
+    out_of_order_action: str = "adjust",
+    fractional_confidence: bool = False,
+    watermark_delay: Any = None,
+) -> Any:
+    """Scores a streaming DataFrame per key with ``applyInPandasWithState`` (append mode).
+
+    Arguments as :func:`detect`. ``order_by`` orders the rows of a key within a micro-batch;
+    micro-batches follow each other in arrival order. The state of a key is the function's
+    snapshot plus the rows the ordering stage holds. A key that holds rows is flushed (as at
+    the end of the input) when the stream's watermark, the newest event time minus
+    ``watermark_delay`` (default: the out-of-order tolerance), passes its newest held row.
+    """
+    from pyspark.sql import functions as F  # noqa: N812, PLC0415
+    from pyspark.sql.streaming.state import GroupStateTimeout  # noqa: PLC0415
+
+    prepared, query, schema = _prepare(
+        df,
+        value=value,
+        timestamp=timestamp,
+        partition_by=partition_by,
+        when=when,
+        order_by=order_by,
+        confidence=confidence,
+        history=history,
+        duration=duration,
+        out_of_order_tolerance=out_of_order_tolerance,
+        out_of_order_action=out_of_order_action,
+        fractional_confidence=fractional_confidence,
+    )
+    delay_ns = (
+        query.tolerance_ns
+        if watermark_delay is None
+        else to_duration_ns(watermark_delay, "watermark_delay", allow_zero=True)
+    )
+    event_time = (
+        F.to_timestamp(F.col(timestamp))
+        if query.time_is_string
+        else F.timestamp_micros(F.col(timestamp))
+    )
+    watermarked = prepared.withColumn(_WATERMARK, event_time).withWatermark(
+        _WATERMARK, f"{delay_ns // 1000} microseconds"
+    )
+    grouped = watermarked.groupBy(partition_by) if partition_by is not None else watermarked.groupBy(F.lit(0))
+    scored = grouped.applyInPandasWithState(
+        _stream_scorer(query),
+        schema,
+        _state_schema(),
+        "append",
+        GroupStateTimeout.EventTimeTimeout,
+    )
+    return _restore_timestamps(scored, query)
+
+
+def _flush_scorer(query: _Query) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
+    def flush(states: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for pdf in states:
+            for version, snapshot, latest, held_bytes in pdf.itertuples(index=False):
+                function = query.function()
+                held, latest_ns = _restore_key(function, version, snapshot, latest, held_bytes)
+                if held is None or len(held) == 0:
+                    continue
+                result = _score_key(function, held, held.iloc[:0], latest_ns, query, flush=True)
+                yield _finish(result.output, query)
+
+    return flush
+
+
+def flush_stream(df: Any, checkpoint_location: str, **query: Any) -> Any:
+    """The end of a bounded stream: the rows ``detect_stream`` still holds in its checkpoint,
+    scored as ``streamcp detect`` scores its held events at the end of the input.
+
+    Call it after a ``Trigger.AvailableNow`` run of ``detect_stream(df, **query)`` with the
+    same ``df`` and arguments; the union of the stream's output and this batch DataFrame is
+    then what ``streamcp detect`` writes. Reads the state with Spark's state data source
+    (Spark >= 4.0). The checkpoint is not changed: a stream resumed from it would release
+    these rows again.
+    """
+    watermark_delay = query.pop("watermark_delay", None)
+    del watermark_delay  # the stream's timeouts do not apply to the end of the input
+    _, prepared_query, schema = _prepare(df, **{"partition_by": None, "when": None, "order_by": None,
+                                                "out_of_order_tolerance": "0s",
+                                                "out_of_order_action": "adjust",
+                                                "fractional_confidence": False, **query})
+    spark = df.sparkSession
+    spark.streams  # noqa: B018 (starts the driver's state store coordinator, which the reader needs)
+    # Keys that hold rows have a latest time, so the column stays int64 in pandas.
+    states = spark.read.format("statestore").load(checkpoint_location).where(
+        "value.groupState.held IS NOT NULL").select(
+        "value.groupState.version", "value.groupState.snapshot", "value.groupState.latest",
+        "value.groupState.held")
+    scored = states.mapInPandas(_flush_scorer(prepared_query), schema)
+    return _restore_timestamps(scored, prepared_query)
+
+
+# --------------------------------------------------------------------------------------------
+# Output lines: what `streamcp detect` writes for a row, for Kafka
+# --------------------------------------------------------------------------------------------
+
+
+def _json_number(value: float) -> str:
+    """The CLI's number text: the shortest round-trip form, fixed or scientific, whichever is
+    shorter (fixed on a tie), and always scientific from 1e15 on (docs/cli.md)."""
+    sign, digits, exponent = __import__("decimal").Decimal(repr(value)).normalize().as_tuple()
+    text = "".join(map(str, digits))
+    point = len(text) + int(exponent)  # digits before the decimal point
+    mantissa = text[0] + ("." + text[1:] if len(text) > 1 else "")
+    scientific = f"{mantissa}e{'-' if point - 1 < 0 else '+'}{abs(point - 1):02d}"
+    if int(exponent) >= 0:
+        fixed = text + "0" * int(exponent)
+    elif point > 0:
+        fixed = text[:point] + "." + text[point:]
+    else:
+        fixed = "0." + "0" * -point + text
+    minus = "-" if sign else ""
+    if value == 0:
+        return minus + "0"
+    if abs(value) >= 1e15 or len(scientific) < len(fixed):
+        return minus + scientific
+    return minus + fixed
+
+
+def _members(obj: str) -> list[tuple[str, str]]:
+    """(key, whole member text) of a JSON object's top-level members, in order."""
+    import json  # noqa: PLC0415
+
+    decoder = json.JSONDecoder()
+    members = []
+    pos = obj.index("{") + 1
+    while True:
+        while obj[pos] in " \t\r\n,":
+            pos += 1
+        if obj[pos] == "}":
+            return members
+        key, key_end = decoder.raw_decode(obj, pos)
+        value_start = obj.index(":", key_end) + 1
+        while obj[value_start] in " \t\r\n":
+            value_start += 1
+        _, value_end = decoder.raw_decode(obj, value_start)
+        members.append((key, obj[pos:value_end]))
+        pos = value_end
+
+
+def _output_line(raw: str, score: Any, is_anomaly: Any) -> str:
+    """The line `streamcp detect` writes for the input object ``raw``."""
+    added = '"Score":' + ("null" if score is None or not np.isfinite(score) else _json_number(float(score)))
+    added += ',"IsAnomaly":' + ("null" if is_anomaly is None or pd.isna(is_anomaly) else str(int(is_anomaly)))
+    body = raw.strip(" \t\r\n")
+    members = _members(body)
+    if not members:
+        return "{" + added + "}"
+    if not any(key in ("Score", "IsAnomaly") for key, _ in members):
+        return body[: body.rindex("}")] + "," + added + "}"
+    kept = [whole for key, whole in members if key not in ("Score", "IsAnomaly")]
+    return "{" + "".join(m + "," for m in kept) + added + "}"
+
+
+def to_kafka(scored: Any, *, raw: str, key: str | None = None) -> Any:
+    """Kafka records for scored rows: ``value`` is the exact line ``streamcp detect`` writes for
+    the row's input object (the column ``raw``: the JSON text as it arrived), ``key`` the
+    partition column (as text) and the header ``streamcp-record-id`` the native Kafka sink's
+    record id of that line, so consumers can drop duplicates across engines. Rejected rows are
+    left out, as the CLI writes them to its rejects. Write the result with
+    ``.write.format("kafka")`` or ``.writeStream.format("kafka")``."""
+    from pyspark.sql import functions as F  # noqa: N812, PLC0415
+    from pyspark.sql.functions import pandas_udf  # noqa: PLC0415
+
+    @pandas_udf("string")  # type: ignore[misc]
+    def lines(raws: pd.Series, scores: pd.Series, alerts: pd.Series) -> pd.Series:
+        return pd.Series(
+            [_output_line(r, s, a) for r, s, a in zip(raws, scores.to_numpy(dtype=object, na_value=None),
+                                                      alerts.to_numpy(dtype=object, na_value=None))],
+            dtype=object,
+        )
+
+    scored_rows = scored.where(F.col("RejectReason").isNull())
+    line = lines(F.col(raw), F.col("Score"), F.col("IsAnomaly"))
+    out = scored_rows.select(
+        (F.col(key).cast("string") if key is not None else F.lit(None).cast("string")).alias("key"),
+        line.alias("value"),
+    )
+    record_id = F.substring(F.sha2(F.col("value"), 256), 1, 32)
+    return out.select(
+        "key",
+        "value",
+        F.array(F.struct(F.lit(RECORD_ID_HEADER).alias("key"), record_id.cast("binary").alias("value"))).alias(
+            "headers"
+        ),
+    )
