@@ -153,6 +153,17 @@ void add_detect_options(CLI::App& detect, detect_options& options) {
                     "Events later than the tolerance: adjust (scored at the key's latest time "
                     "minus the tolerance) or drop (to rejects)")
         ->capture_default_str();
+    detect
+        .add_option("--idle-ttl", options.query.idle_ttl,
+                    "Forget a partition whose last event lies more than this behind the newest "
+                    "event time; its key then starts afresh. 0s (the default, as ASA): never")
+        ->capture_default_str();
+    detect
+        .add_option("--max-partitions", options.query.max_partitions,
+                    "At most this many partition keys at once; the events of a new key beyond "
+                    "it go to the rejects as partition_limit (with --idle-ttl an idle key frees "
+                    "its place). 0: no limit")
+        ->capture_default_str();
     detect.add_option("--input,-i", options.input, "Input JSON Lines file; - is stdin")
         ->capture_default_str();
     detect.add_option("--output,-o", options.output, "Output file; - is stdout")

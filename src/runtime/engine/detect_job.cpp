@@ -30,6 +30,13 @@ std::string detect_query::fingerprint() const {
     if (detector == detector_kind::robust) {
         out += ";detector=robust";  // absent for asa: checkpoints from before the choice resume
     }
+    // Absent when off, for the same reason.
+    if (idle_ttl.count() != 0) {
+        out += ";idle_ttl=" + duration_text(idle_ttl);
+    }
+    if (max_partitions != 0) {
+        out += ";max_partitions=" + std::to_string(max_partitions);
+    }
     return out;
 }
 

@@ -58,6 +58,55 @@ checkpoint_store::checkpoint_store(const std::string& path) : path_(path) {
     exec(
         "CREATE TABLE IF NOT EXISTS input ("
         " id INTEGER PRIMARY KEY CHECK (id = 1), state BLOB NOT NULL)");
+    // Incremental checkpoints: a row in `layout` says that `checkpoint.state` is a head and the
+    // keys are in `partition`; a checkpoint written before them has neither and still loads.
+    exec(
+        "CREATE TABLE IF NOT EXISTS layout ("
+        " id INTEGER PRIMARY KEY CHECK (id = 1), incremental INTEGER NOT NULL)");
+    exec(
+        "CREATE TABLE IF NOT EXISTS partition ("
+        " key BLOB PRIMARY KEY, state BLOB NOT NULL) WITHOUT ROWID");
+}
+
+std::vector<partition_row> checkpoint_store::load_partitions() {
+    statement query{db_, "SELECT key, state FROM partition", path_};
+    std::vector<partition_row> rows;
+    auto column = [&query](int index) {
+        const auto* bytes = static_cast<const std::byte*>(sqlite3_column_blob(query.get(), index));
+        return std::vector<std::byte>(
+            bytes, bytes + static_cast<std::size_t>(sqlite3_column_bytes(query.get(), index)));
+    };
+    int step = 0;
+    while ((step = sqlite3_step(query.get())) == SQLITE_ROW) {
+        rows.push_back({column(0), column(1)});
+    }
+    if (step != SQLITE_DONE) {
+        throw std::runtime_error("checkpoint " + path_ + ": " + sqlite3_errmsg(db_));
+    }
+    return rows;
+}
+
+void checkpoint_store::save_partitions(const checkpoint& point) {
+    if (!point.incremental) {
+        exec("DELETE FROM partition");
+        exec("DELETE FROM layout");
+        return;
+    }
+    exec("INSERT OR REPLACE INTO layout (id, incremental) VALUES (1, 1)");
+    statement upsert{db_, "INSERT OR REPLACE INTO partition (key, state) VALUES (?, ?)", path_};
+    statement erase{db_, "DELETE FROM partition WHERE key = ?", path_};
+    for (const partition_row& row : point.partitions) {
+        sqlite3_stmt* stmt = row.state.empty() ? erase.get() : upsert.get();
+        sqlite3_bind_blob64(stmt, 1, row.key.data(), row.key.size(), SQLITE_STATIC);
+        if (!row.state.empty()) {
+            sqlite3_bind_blob64(stmt, 2, row.state.data(), row.state.size(), SQLITE_STATIC);
+        }
+        const int step = sqlite3_step(stmt);
+        sqlite3_reset(stmt);
+        if (step != SQLITE_DONE) {
+            throw std::runtime_error("checkpoint " + path_ + ": " + sqlite3_errmsg(db_));
+        }
+    }
 }
 
 std::vector<std::byte> checkpoint_store::load_blob(const char* sql) {
@@ -119,6 +168,10 @@ std::optional<checkpoint> checkpoint_store::load() {
     point.state.assign(blob, blob + size);
     point.archive_state = load_blob("SELECT state FROM archive WHERE id = 1");
     point.input_state = load_blob("SELECT state FROM input WHERE id = 1");
+    point.incremental = !load_blob("SELECT x'01' FROM layout WHERE id = 1").empty();
+    if (point.incremental) {
+        point.partitions = load_partitions();
+    }
     return point;
 }
 
@@ -143,6 +196,7 @@ void checkpoint_store::save(const checkpoint& point) {
         }
         save_blob("archive", point.archive_state);
         save_blob("input", point.input_state);
+        save_partitions(point);
     } catch (...) {
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
