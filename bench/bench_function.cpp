@@ -146,7 +146,7 @@ void evaluate_batches(benchmark::State& state, streamcp::kernel_path kernel) {
 /// Add this to the 1-key time per event to bound what one-at-a-time 10^6 keys can reach.
 void BM_memory_floor(benchmark::State& state) {
     const auto keys = static_cast<std::size_t>(state.range(0));
-    const std::size_t stride = 200;  // the store's slot at history 12: header, R, U
+    const std::size_t stride = 208;  // the store's slot at history 12: header, R, U
     const std::size_t entries = std::bit_ceil(keys * 4 / 3 + 1);
     using block = std::unique_ptr<std::byte, streamcp::detail::free_block>;
     const block slots{static_cast<std::byte*>(streamcp::detail::allocate_block(keys * stride, 8))};

@@ -42,7 +42,7 @@ int run_detect_command(const detect_options& options) {
     if (config.rejects_path) {
         rejects.emplace(*config.rejects_path);
     }
-    settings.progress = make_progress(options.quiet);
+    settings.progress = make_progress(options.quiet, options.progress);
     const pipeline::detect_counts counts = pipeline::run_detect(
         config.query, source, output, metered_rejects(metrics.get(), rejects ? &*rejects : nullptr),
         settings);
@@ -215,7 +215,12 @@ void add_detect_options(CLI::App& detect, detect_options& options) {
                         "without --partition-by one thread does the work")
         ->capture_default_str();
     add_metrics_listen_option(detect, options.metrics_listen);
-    detect.add_flag("--quiet,-q", options.quiet, "No progress line on a terminal");
+    CLI::Option* quiet =
+        detect.add_flag("--quiet,-q", options.quiet, "No progress line on a terminal");
+    detect
+        .add_flag("--progress", options.progress,
+                  "Progress on stderr also when it is not a terminal: a line every 5 s")
+        ->excludes(quiet);
 }
 
 }  // namespace streamcp::cli

@@ -104,6 +104,7 @@ const std::map<std::string, std::vector<setting>> by_flag = {
 const std::map<std::string, std::string> exempt = {
     {"--help", "prints the help"},
     {"--quiet", "the progress line of a terminal; `streamcp run -q` has it too"},
+    {"--progress", "progress lines off a terminal; `streamcp run --progress` has it too"},
 };
 
 /// Later settings replace earlier ones of the same key.

@@ -50,6 +50,13 @@ detect_counts& detect_counts::operator+=(const detect_counts& other) noexcept {
 }
 
 void detect_engine::validate(const detect_query& query) {
+    if (query.history > max_query_history) {
+        throw std::invalid_argument(
+            "history = " + std::to_string(query.history) + " is out of range: allowed [1, " +
+            std::to_string(max_query_history) +
+            "] (an event after a gap imputes up to history steps of history terms each; "
+            "docs/semantics.md#deviations)");
+    }
     (void)detect_function{query};
     (void)event_order{query.out_of_order_tolerance, query.out_of_order};
     if (query.fields.value.empty() || query.fields.timestamp.empty()) {

@@ -22,6 +22,11 @@ namespace streamcp::pipeline {
 /// The most threads `detect_query::threads` allows.
 inline constexpr unsigned max_detect_threads = 64;
 
+/// The largest history a query accepts (the library takes up to 2^31 - 1): an event after a
+/// gap imputes up to `history` model steps of `history` kernel terms each, and no shortcut is
+/// bit-identical to those steps, so this bounds one event's work (semantics.md#deviations).
+inline constexpr std::int64_t max_query_history = 10'000;
+
 /// Which function scores each partition.
 enum class detector_kind : std::uint8_t {
     asa,     ///< AnomalyDetection_ChangePoint, ASA's numbers exactly
