@@ -34,34 +34,11 @@ double raw_state_bytes(std::int64_t history) {
            sizeof(std::int32_t) + sizeof(std::int64_t);
 }
 
-/// A snapshot of `keys` partitions, each holding the state of one partition filled to its
-/// history (docs/snapshot.md: parameters, two clocks, count, then key, clock, state per
-/// partition). Restoring it fills 10^6 partitions in a second instead of minutes of events.
+/// `keys` partitions each filled to its history.
 std::vector<std::byte> filled_snapshot(std::size_t keys, std::int64_t history,
                                        streamcp::event_time& now) {
-    const std::vector<double> xs = streamcp_bench::noise(1 << 12, 43);
-    function one{80, history, days{7}};
-    const function none{80, history, days{7}};
-    for (std::int64_t i = 0; i < history; ++i) {
-        (void)one.evaluate(0, now, xs[static_cast<std::size_t>(i)]);
-        now += microseconds{1};
-    }
-    const auto one_snap = one.snapshot();
-    const auto none_snap = none.snapshot();
-    const auto kind = streamcp::snapshot_kind::change_point_function;
-    const auto payload = streamcp::snapshot_format::open(one_snap, kind);
-    const std::size_t head = streamcp::snapshot_format::open(none_snap, kind).size() - 8;
-    const auto clock = payload.subspan(head + 8 + 8, 8);  // after the count and key 0
-    const auto model = payload.subspan(head + 8 + 16);
-    streamcp::byte_writer w;
-    w.raw(payload.first(head));
-    w.u64(keys);
-    for (std::size_t k = 0; k < keys; ++k) {
-        w.i64(static_cast<std::int64_t>(k));
-        w.raw(clock);
-        w.raw(model);
-    }
-    return streamcp::snapshot_format::seal(kind, w.bytes());
+    return streamcp_bench::repeated_partition_snapshot(keys, history, history,
+                                                       streamcp_bench::noise(1 << 12, 43), now);
 }
 
 void evaluate(benchmark::State& state, streamcp::kernel_path kernel) {
@@ -146,7 +123,7 @@ void evaluate_batches(benchmark::State& state, streamcp::kernel_path kernel) {
 /// Add this to the 1-key time per event to bound what one-at-a-time 10^6 keys can reach.
 void BM_memory_floor(benchmark::State& state) {
     const auto keys = static_cast<std::size_t>(state.range(0));
-    const std::size_t stride = 200;  // the store's slot at history 12: header, R, U
+    const std::size_t stride = 208;  // the store's slot at history 12: header, R, U
     const std::size_t entries = std::bit_ceil(keys * 4 / 3 + 1);
     using block = std::unique_ptr<std::byte, streamcp::detail::free_block>;
     const block slots{static_cast<std::byte*>(streamcp::detail::allocate_block(keys * stride, 8))};

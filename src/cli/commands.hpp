@@ -30,6 +30,7 @@ struct detect_options {
     std::string rejects;
     std::string metrics_listen;  ///< `[metrics] listen`; empty: no metrics server
     bool quiet = false;          ///< no progress line (a terminal setting, not the pipeline's)
+    bool progress = false;       ///< progress lines also when stderr is not a terminal
 };
 
 /// Binds `detect`'s flags to `options`, which must outlive the parse.

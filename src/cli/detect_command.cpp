@@ -43,7 +43,7 @@ int run_detect_command(const detect_options& options) {
     if (config.rejects_path) {
         rejects.emplace(*config.rejects_path);
     }
-    settings.progress = make_progress(options.quiet);
+    settings.progress = make_progress(options.quiet, options.progress);
     const pipeline::detect_counts counts = pipeline::run_detect(
         config.query, source, output, metered_rejects(metrics.get(), rejects ? &*rejects : nullptr),
         settings);
@@ -154,6 +154,17 @@ void add_detect_options(CLI::App& detect, detect_options& options) {
                     "Events later than the tolerance: adjust (scored at the key's latest time "
                     "minus the tolerance) or drop (to rejects)")
         ->capture_default_str();
+    detect
+        .add_option("--idle-ttl", options.query.idle_ttl,
+                    "Forget a partition whose last event lies more than this behind the newest "
+                    "event time; its key then starts afresh. 0s (the default, as ASA): never")
+        ->capture_default_str();
+    detect
+        .add_option("--max-partitions", options.query.max_partitions,
+                    "At most this many partition keys at once; the events of a new key beyond "
+                    "it go to the rejects as partition_limit (with --idle-ttl an idle key frees "
+                    "its place). 0: no limit")
+        ->capture_default_str();
     detect.add_option("--input,-i", options.input, "Input JSON Lines file; - is stdin")
         ->capture_default_str();
     detect.add_option("--output,-o", options.output, "Output file; - is stdout")
@@ -205,7 +216,12 @@ void add_detect_options(CLI::App& detect, detect_options& options) {
                         "without --partition-by one thread does the work")
         ->capture_default_str();
     add_metrics_listen_option(detect, options.metrics_listen);
-    detect.add_flag("--quiet,-q", options.quiet, "No progress line on a terminal");
+    CLI::Option* quiet =
+        detect.add_flag("--quiet,-q", options.quiet, "No progress line on a terminal");
+    detect
+        .add_flag("--progress", options.progress,
+                  "Progress on stderr also when it is not a terminal: a line every 5 s")
+        ->excludes(quiet);
 }
 
 }  // namespace streamcp::cli

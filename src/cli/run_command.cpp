@@ -21,6 +21,7 @@ namespace {
 struct run_flags {
     std::string config;
     bool quiet = false;
+    bool progress = false;
     std::string metrics_listen;
 };
 
@@ -58,7 +59,7 @@ int run_pipeline(const run_flags& flags) {
         rejects.emplace(*config.rejects_path);
     }
     settings.checkpoint = config.checkpoint;
-    settings.progress = make_progress(flags.quiet);
+    settings.progress = make_progress(flags.quiet, flags.progress);
     // Broker sources never end by themselves: SIGINT / SIGTERM end the run with a checkpoint.
     install_stop_handlers();
     const pipeline::detect_counts counts = pipeline::run_detect(
@@ -78,7 +79,11 @@ void add_run_command(CLI::App& root, command_action& action) {
         "Run a pipeline described in a TOML file: [source], [query], [[sinks]], [rejects], "
         "[checkpoint], [archive] (see docs/cli.md)");
     cmd->add_option("config", flags->config, "The pipeline's TOML file")->required();
-    cmd->add_flag("--quiet,-q", flags->quiet, "No progress line on a terminal");
+    CLI::Option* quiet =
+        cmd->add_flag("--quiet,-q", flags->quiet, "No progress line on a terminal");
+    cmd->add_flag("--progress", flags->progress,
+                  "Progress on stderr also when it is not a terminal: a line every 5 s")
+        ->excludes(quiet);
     add_metrics_listen_option(*cmd, flags->metrics_listen);
     cmd->callback([flags, &action] { action = [flags] { return run_pipeline(*flags); }; });
 }

@@ -17,23 +17,37 @@ std::string number_text(double value) {
     return text;
 }
 
-std::function<void(const pipeline::detect_counts&, bool)> make_progress(bool quiet) {
-    if (quiet || ::isatty(STDERR_FILENO) == 0) {
+namespace {
+
+// Off a terminal (a log file, a service's journal): a line every few seconds, not a rewrite.
+constexpr std::chrono::seconds heartbeat_period{5};
+
+}  // namespace
+
+std::function<void(const pipeline::detect_counts&, bool)> make_progress(bool quiet,
+                                                                        bool heartbeat) {
+    const bool terminal = ::isatty(STDERR_FILENO) != 0;
+    if (quiet || (!terminal && !heartbeat)) {
         return {};
     }
     const auto start = std::chrono::steady_clock::now();
-    return [start](const pipeline::detect_counts& counts, bool done) {
-        if (done) {
-            std::fputs("\r\033[K", stderr);  // clear the progress line before the summary
+    return [start, terminal, next_line = start + heartbeat_period](
+               const pipeline::detect_counts& counts, bool done) mutable {
+        const auto now = std::chrono::steady_clock::now();
+        if (done || (!terminal && now < next_line)) {
+            if (done && terminal) {
+                std::fputs("\r\033[K", stderr);  // clear the progress line before the summary
+            }
             return;
         }
-        const double seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        std::fprintf(stderr, "\r\033[K%llu events  %.0f events/s  %llu anomalies  %llu rejects",
-                     static_cast<unsigned long long>(counts.read),
-                     seconds > 0 ? static_cast<double>(counts.read) / seconds : 0.0,
-                     static_cast<unsigned long long>(counts.anomalies),
-                     static_cast<unsigned long long>(counts.rejected));
+        next_line = now + heartbeat_period;
+        const double seconds = std::chrono::duration<double>(now - start).count();
+        std::fprintf(
+            stderr, "%s%llu events  %.0f events/s  %llu anomalies  %llu rejects%s",
+            terminal ? "\r\033[K" : "streamcp: ", static_cast<unsigned long long>(counts.read),
+            seconds > 0 ? static_cast<double>(counts.read) / seconds : 0.0,
+            static_cast<unsigned long long>(counts.anomalies),
+            static_cast<unsigned long long>(counts.rejected), terminal ? "" : "\n");
         std::fflush(stderr);
     };
 }

@@ -13,8 +13,10 @@
 
 namespace streamcp::cli {
 
-/// Progress on stderr when it is a terminal (events/s, anomalies, rejects), else nothing.
-[[nodiscard]] std::function<void(const pipeline::detect_counts&, bool)> make_progress(bool quiet);
+/// Progress on stderr (events, events/s, anomalies, rejects): a line rewritten in place on a
+/// terminal; elsewhere, with `heartbeat`, a line every 5 s; nothing when `quiet`.
+[[nodiscard]] std::function<void(const pipeline::detect_counts&, bool)> make_progress(
+    bool quiet, bool heartbeat);
 
 /// The archive `settings` describe: files, where a minute's file stays open `grace` (the
 /// out-of-order tolerance) past the minute, or an object store (`checkpointed`: the job commits

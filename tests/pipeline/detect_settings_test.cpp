@@ -63,6 +63,8 @@ const std::map<std::string, std::vector<setting>> by_flag = {
      {{"--out-of-order-tolerance", "30s", "query", "out_of_order_tolerance", "\"30s\""}}},
     {"--out-of-order-action",
      {{"--out-of-order-action", "drop", "query", "out_of_order_action", "\"drop\""}}},
+    {"--idle-ttl", {{"--idle-ttl", "2h", "query", "idle_ttl", "\"2h\""}}},
+    {"--max-partitions", {{"--max-partitions", "500", "query", "max_partitions", "500"}}},
     {"--only-anomalies", {{"--only-anomalies", "", "query", "only_anomalies", "true"}}},
     {"--project", {{"--project", "", "query", "project", "true"}}},
     {"--threads", {{"--threads", "3", "query", "threads", "3"}}},
@@ -102,6 +104,7 @@ const std::map<std::string, std::vector<setting>> by_flag = {
 const std::map<std::string, std::string> exempt = {
     {"--help", "prints the help"},
     {"--quiet", "the progress line of a terminal; `streamcp run -q` has it too"},
+    {"--progress", "progress lines off a terminal; `streamcp run --progress` has it too"},
 };
 
 /// Later settings replace earlier ones of the same key.

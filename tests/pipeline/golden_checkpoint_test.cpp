@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <ostream>
 #include <stdexcept>
@@ -223,6 +224,46 @@ TEST_P(GoldenCheckpoint, HoldsAMidRunState) {
     if (c.tolerance != "0s") {
         EXPECT_GT(job->held(), 0U);
     }
+}
+
+std::vector<std::byte> bytes_of(std::string_view text) {
+    const auto* begin = reinterpret_cast<const std::byte*>(text.data());  // NOLINT
+    return {begin, begin + text.size()};
+}
+
+// An incremental checkpoint replaces only the rows it is given (an empty state deletes one), and
+// a load returns the head with every stored row.
+TEST(CheckpointStore, IncrementalCheckpointsReplaceOnlyTheirRows) {
+    const fs::path work = fresh_dir("incremental");
+    const std::string path = (work / "checkpoint.sqlite").string();
+    auto point = [](std::string_view head, std::vector<partition_row> rows) {
+        checkpoint saved;
+        saved.fingerprint = "query";
+        saved.state = bytes_of(head);
+        saved.incremental = true;
+        saved.partitions = std::move(rows);
+        return saved;
+    };
+    {
+        checkpoint_store store{path};
+        store.save(point("head 1", {{bytes_of("a"), bytes_of("a1")},
+                                    {bytes_of("b"), bytes_of("b1")},
+                                    {bytes_of("c"), bytes_of("c1")}}));
+        store.save(point("head 2", {{bytes_of("b"), bytes_of("b2")}, {bytes_of("c"), {}}}));
+    }
+    const auto loaded = checkpoint_store{path}.load();
+    fs::remove_all(work);
+    ASSERT_TRUE(loaded.has_value());
+    EXPECT_TRUE(loaded->incremental);
+    EXPECT_EQ(loaded->fingerprint, "query");
+    EXPECT_EQ(loaded->state, bytes_of("head 2"));
+    std::map<std::vector<std::byte>, std::vector<std::byte>> rows;
+    for (const partition_row& row : loaded->partitions) {
+        rows.emplace(row.key, row.state);
+    }
+    const std::map<std::vector<std::byte>, std::vector<std::byte>> expected{
+        {bytes_of("a"), bytes_of("a1")}, {bytes_of("b"), bytes_of("b2")}};
+    EXPECT_EQ(rows, expected);
 }
 
 std::string case_name(const ::testing::TestParamInfo<golden_case>& param) {

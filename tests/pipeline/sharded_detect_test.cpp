@@ -3,9 +3,12 @@
 // checkpoints, whatever the thread count on either side of a restore, with either detector.
 #include "sharded_detect.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -134,7 +137,16 @@ struct order_case {
     out_of_order_action action;
     bool only_anomalies;
     detector_kind detector = detector_kind::asa;
+    std::uint64_t max_partitions = 0;
+    std::chrono::nanoseconds idle_ttl{0};
 };
+
+detect_query make_query(unsigned threads, const order_case& c) {
+    detect_query query = make_query(threads, c.tolerance, c.action, c.only_anomalies, c.detector);
+    query.max_partitions = c.max_partitions;
+    query.idle_ttl = c.idle_ttl;
+    return query;
+}
 
 class ShardedDetect : public ::testing::TestWithParam<order_case> {};
 
@@ -237,6 +249,146 @@ TEST(ShardedDetect, CheckpointsRestoreWithAnyThreadCount) {
     }
 }
 
+/// Rows as a checkpoint store keeps them: the newest of each key; an empty state deletes.
+void keep_rows(std::map<std::vector<std::byte>, std::vector<std::byte>>& stored,
+               std::vector<partition_row> rows) {
+    for (partition_row& row : rows) {
+        if (row.state.empty()) {
+            stored.erase(row.key);
+        } else {
+            stored[row.key] = std::move(row.state);
+        }
+    }
+}
+
+/// A run with incremental checkpoints after each of `cuts` lines, killed after the last one and
+/// resumed from the head and rows stored by then (with `after` threads).
+run_result run_with_incremental_restore(const std::vector<std::string>& lines,
+                                        const std::vector<std::size_t>& cuts, unsigned before,
+                                        unsigned after, const order_case& c) {
+    string_sink output;
+    string_sink rejects;
+    std::uint64_t output_size = 0;
+    std::uint64_t rejects_size = 0;
+    std::map<std::vector<std::byte>, std::vector<std::byte>> stored;
+    std::vector<std::byte> head;
+    {
+        const auto first = make_detect_engine(make_query(before, c), output, &rejects);
+        first->track_changes();
+        std::size_t fed = 0;
+        for (const std::size_t cut : cuts) {
+            feed(*first, lines, fed, cut);
+            fed = cut;
+            output_size = output.position();
+            rejects_size = rejects.position();
+            incremental_state state = first->save_changes();
+            head = std::move(state.head);
+            keep_rows(stored, std::move(state.rows));
+        }
+        feed(*first, lines, fed, std::min(lines.size(), fed + 700));
+    }
+    output.truncate(output_size);
+    rejects.truncate(rejects_size);
+    std::vector<partition_row> rows;
+    for (const auto& [key, state] : stored) {
+        rows.push_back({key, state});
+    }
+    run_result out;
+    {
+        const auto second = make_detect_engine(make_query(after, c), output, &rejects);
+        second->track_changes();
+        second->load_state(head, rows);
+        feed(*second, lines, cuts.back(), lines.size());
+        second->finish();
+        out.counts = second->counts();
+        // What the resumed run changed is its rows; with the stored ones they are its state.
+        keep_rows(stored, second->save_changes().rows);
+    }
+    out.output = output.text;
+    out.rejects = rejects.text;
+    return out;
+}
+
+// Property: resuming from incremental checkpoints (a head and the newest row of each key
+// changed since the previous checkpoint) gives the uninterrupted run's bytes, for random
+// checkpoint positions, thread counts, ordering policies and both detectors.
+TEST(ShardedDetect, IncrementalCheckpointsResumeExactly) {
+    std::mt19937_64 random{13};
+    const std::vector<order_case> cases{
+        {20s, out_of_order_action::adjust, false},
+        {20s, out_of_order_action::drop, true},
+        {0s, out_of_order_action::adjust, false},
+        {20s, out_of_order_action::adjust, false, detector_kind::robust}};
+    const auto lines = make_lines(4000, 9);
+    for (const order_case& c : cases) {
+        const run_result one = run(make_query(1, c), lines);
+        for (int trial = 0; trial < 6; ++trial) {
+            std::vector<std::size_t> cuts(1 + random() % 5);
+            for (std::size_t& cut : cuts) {
+                cut = random() % (lines.size() + 1);
+            }
+            std::sort(cuts.begin(), cuts.end());
+            const auto before = static_cast<unsigned>(1 + random() % 3);
+            const auto after = static_cast<unsigned>(1 + random() % 3);
+            SCOPED_TRACE("trial " + std::to_string(trial) + ": " + std::to_string(before) + " -> " +
+                         std::to_string(after) + " threads, last cut at " +
+                         std::to_string(cuts.back()));
+            expect_same(run_with_incremental_restore(lines, cuts, before, after, c), one);
+        }
+    }
+}
+
+// --max-partitions: a new key beyond the limit is rejected with its own reason, the same keys
+// whatever the thread count; with an idle TTL an idle key frees its place.
+TEST(ShardedDetect, PartitionLimitRejectsNewKeysAlikeWithAnyThreadCount) {
+    const std::vector<std::string> lines{
+        R"({"k":"a","t":1574200000,"v":1})", R"({"k":"b","t":1574200001,"v":1})",
+        R"({"k":"c","t":1574200002,"v":1})", R"({"k":"a","t":1574200003,"v":2})",
+        R"({"k":"c","t":1574200004,"v":2})",
+        // Two hours on: with a one-hour TTL "a" and "b" are idle and "c" finds a place.
+        R"({"k":"b","t":1574207300,"v":3})", R"({"k":"c","t":1574207301,"v":3})",
+        R"({"k":"d","t":1574207302,"v":3})"};
+    for (const std::chrono::nanoseconds ttl :
+         {std::chrono::nanoseconds{0}, std::chrono::nanoseconds{1h}}) {
+        order_case c{0s, out_of_order_action::adjust, false, detector_kind::asa, 2, ttl};
+        const run_result one = run(make_query(1, c), lines);
+        expect_same(run(make_query(3, c), lines), one);
+        std::vector<std::uint64_t> rejected_lines;
+        std::size_t from = 0;
+        while ((from = one.rejects.find("\"line\":", from)) != std::string::npos) {
+            from += 7;
+            rejected_lines.push_back(std::stoull(one.rejects.substr(from)));
+        }
+        EXPECT_EQ(one.counts.rejected, rejected_lines.size());
+        EXPECT_EQ(one.rejects.find("\"reason\":\"partition_limit\""), 1U) << one.rejects;
+        if (ttl.count() == 0) {
+            EXPECT_EQ(rejected_lines, (std::vector<std::uint64_t>{3, 5, 7, 8}));
+        } else {
+            // "b" (line 6) still holds its place; "c" takes the one "a" freed, "d" finds none.
+            EXPECT_EQ(rejected_lines, (std::vector<std::uint64_t>{3, 5, 8}));
+        }
+    }
+}
+
+// A checkpoint after a few events writes the rows of their keys only.
+TEST(ShardedDetect, IncrementalCheckpointsWriteOnlyChangedKeys) {
+    for (const unsigned threads : {1U, 2U}) {
+        string_sink output;
+        const auto job = make_detect_engine(make_query(threads, 0s, out_of_order_action::adjust),
+                                            output, nullptr);
+        job->track_changes();
+        feed(*job, make_lines(2000, 10), 0, 2000);
+        EXPECT_GT(job->save_changes().rows.size(), 40U);
+        const std::vector<std::string> two{R"({"k":"d1","t":1574200000,"v":1})",
+                                           R"({"k":7,"t":1574200000,"v":1})",
+                                           R"({"k":"d1","t":1574200001,"v":2})"};
+        feed(*job, two, 0, two.size());
+        const incremental_state state = job->save_changes();
+        EXPECT_EQ(state.rows.size(), 2U);
+        EXPECT_TRUE(job->save_changes().rows.empty());
+    }
+}
+
 TEST(ShardedDetect, SavingTheStateMidRunChangesNothing) {
     const order_case c{20s, out_of_order_action::drop, false};
     const auto lines = make_lines(4000, 6);
@@ -283,6 +435,25 @@ TEST(ShardedDetect, ThreadCountIsValidated) {
                  std::invalid_argument);
     EXPECT_NO_THROW(
         detect_engine::validate(make_query(max_detect_threads, 0s, out_of_order_action::adjust)));
+}
+
+// An event after a gap imputes up to history steps of history terms each: the history is
+// bounded so that one event's work is (semantics.md#deviations).
+TEST(DetectQuery, HistoryIsBoundedSoThatImputationIs) {
+    detect_query query = make_query(1, 0s, out_of_order_action::adjust);
+    query.history = max_query_history;
+    EXPECT_NO_THROW(detect_engine::validate(query));
+    query.history = max_query_history + 1;
+    try {
+        detect_engine::validate(query);
+        ADD_FAILURE() << "history above the bound was accepted";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_NE(std::string(e.what()).find("history = " + std::to_string(max_query_history + 1) +
+                                             " is out of range: allowed [1, " +
+                                             std::to_string(max_query_history) + "]"),
+                  std::string::npos)
+            << e.what();
+    }
 }
 
 TEST(ShardedDetect, ThreadsAreNotInTheFingerprint) {

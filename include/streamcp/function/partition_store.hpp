@@ -31,9 +31,9 @@
 STREAMCP_BEGIN_NAMESPACE
 namespace detail {
 
-/// The largest history whose partitions live in fixed-size slots of a `change_point_slab`
-/// (12 KiB per partition at this bound). Larger histories keep the heap model, whose storage
-/// grows with the events seen rather than with the history.
+/// The largest history whose partitions live in the slots of a `change_point_slab` (up to
+/// 12 KiB per partition at this bound). Larger histories keep the heap model, whose storage
+/// also grows with the events seen.
 inline constexpr std::int64_t max_compact_history = 1024;
 
 /// Blocks of at least this size are 2 MiB aligned and asked for transparent huge pages.
@@ -106,57 +106,72 @@ struct huge_page_allocator {
     }
 };
 
-/// Every partition's change-point state and clock in one array of fixed-size slots: a header
-/// of scalars, then R (W floats, padded to 8 bytes), then U (the bets after the first, W
-/// doubles). One partition is one contiguous run of memory, stepped in place by
-/// `change_point_detector::step_over`; the KDE reads the header and R first, which sit together.
+/// Every partition's change-point state and clock, in slots that grow with what the partition
+/// holds. A slot is a header of scalars, then R (c floats, padded to 8 bytes), then U (the bets
+/// after the first, c doubles), where c is its size class's capacity: the classes grow by half
+/// from 4 values up to the history W, and the slots of a class sit in one array. A partition
+/// whose values fill its class moves to the next before its next step (each value is copied
+/// O(1) times on average), so a key costs what it holds, not W up front. One partition is one
+/// contiguous run of memory, stepped in place by `change_point_detector::step_over`; the rings
+/// keep W as their capacity, so the numbers are those of W-sized storage.
 class change_point_slab {
   public:
     change_point_slab() = default;
     change_point_slab(const change_point_options& options, kernel_path kernel)
         : options_(options),
           window_(static_cast<std::size_t>(options.history)),
-          values_bytes_(round_up(window_ * sizeof(float))),
-          stride_(round_up(sizeof(header) + values_bytes_ + window_ * sizeof(double))),
           threshold_(change_point_detector{options}.threshold()),
-          kernel_(kernel) {}
+          kernel_(kernel) {
+        constexpr std::size_t first_capacity = 4;
+        for (std::size_t c = std::min(window_, first_capacity);; c = std::min(window_, c + c / 2)) {
+            classes_.emplace_back(c);
+            if (c == window_) {
+                break;
+            }
+        }
+    }
 
-    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+    [[nodiscard]] std::size_t size() const noexcept { return places_.size(); }
 
     /// A fresh partition at the end.
-    void push(dotnet_ticks ticks) {
-        grow_for(size_ + 1);
-        ::new (static_cast<void*>(base(size_))) header{.last_ticks = ticks};
-        ++size_;
-    }
+    void push(dotnet_ticks ticks) { push_into(0, ticks); }
 
     /// A partition at the end holding `model`'s state.
     void push(dotnet_ticks ticks, const change_point_detector& model) {
-        push(ticks);
-        header& h = head(size_ - 1);
         const windowed_log_martingale& m = model_access::martingale(model);
+        const ring_buffer<float>& r = model_access::history(model);
+        const std::size_t held = std::max(r.size(), m.bets().size());
+        std::size_t k = 0;
+        while (classes_[k].capacity < held) {
+            ++k;
+        }
+        push_into(k, ticks);
+        const std::size_t i = places_.size() - 1;
+        header& h = head(i);
         h.pairwise_sum = model_access::pairwise_sum(model);
         h.log_value = m.log_value();
         h.first_bet = m.first_bet();
         h.standins = static_cast<std::uint32_t>(m.standins());
         h.cooldown = model_access::cooldown_remaining(model);
-        auto bets = bets_of(size_ - 1);
-        for (std::size_t i = 0; i < m.bets().size(); ++i) {
-            bets.push_back(m.bets()[i]);
+        auto bets = bets_of(i);
+        for (std::size_t b = 0; b < m.bets().size(); ++b) {
+            bets.push_back(m.bets()[b]);
         }
-        auto values = values_of(size_ - 1);
-        const ring_buffer<float>& r = model_access::history(model);
-        for (std::size_t i = 0; i < r.size(); ++i) {
-            values.push_back(r[i]);
+        auto values = values_of(i);
+        for (std::size_t v = 0; v < r.size(); ++v) {
+            values.push_back(r[v]);
         }
     }
 
-    /// Moves the last partition into slot `i` and drops the last.
+    /// Moves the last partition to index `i` and drops the last.
     void remove(std::size_t i) noexcept {
-        if (i + 1 != size_) {
-            std::memcpy(base(i), base(size_ - 1), stride_);
+        release(places_[i]);
+        const std::size_t last = places_.size() - 1;
+        if (i != last) {
+            places_[i] = places_[last];
+            head(i).owner = static_cast<std::uint32_t>(i);
         }
-        --size_;
+        places_.pop_back();
     }
 
     [[nodiscard]] dotnet_ticks& ticks(std::size_t i) noexcept { return head(i).last_ticks; }
@@ -164,14 +179,22 @@ class change_point_slab {
 
     /// Starts loading partition `i`'s slot into the cache, for writing.
     void prefetch(std::size_t i) const noexcept {
-        const std::byte* p = base(i);
-        for (std::size_t at = 0; at < stride_; at += 64) {
-            prefetch_line(p + at, true);
+        const place p = places_[i];
+        const size_class& k = classes_[p.size_class];
+        const std::byte* slot = k.slot(p.slot);
+        for (std::size_t at = 0; at < k.stride; at += 64) {
+            prefetch_line(slot + at, true);
         }
-        prefetch_line(p + stride_ - 1, true);
+        prefetch_line(slot + k.stride - 1, true);
     }
 
     change_point_result step(std::size_t i, float x) {
+        const header& before = head(i);
+        const place p = places_[i];
+        if (std::max(before.values_size, before.bets_size) == classes_[p.size_class].capacity &&
+            p.size_class + 1 < classes_.size()) {
+            move_up(i);
+        }
         header& h = head(i);
         auto values = values_of(i);
         slot_martingale martingale{bets_of(i), h};
@@ -188,7 +211,12 @@ class change_point_slab {
     }
 
     /// Drops unused capacity.
-    void shrink_to_fit() { reallocate(size_); }
+    void shrink_to_fit() {
+        for (size_class& k : classes_) {
+            k.reallocate(k.size);
+        }
+        places_.shrink_to_fit();
+    }
 
   private:
     struct header {
@@ -202,6 +230,56 @@ class change_point_slab {
         std::uint32_t bets_head = 0;
         std::uint32_t standins = 0;  // copies of the first bet ahead of U
         int cooldown = 0;
+        std::uint32_t owner = 0;  // the partition's index, to update its place when moved
+    };
+
+    /// Where a partition's slot is.
+    struct place {
+        std::uint32_t slot = 0;
+        std::uint32_t size_class = 0;
+    };
+
+    /// The slots of one capacity, in one array (2 MiB pages once large).
+    struct size_class {
+        explicit size_class(std::size_t values)
+            : capacity(values),
+              values_bytes(round_up(values * sizeof(float))),
+              stride(round_up(sizeof(header) + values_bytes + values * sizeof(double))) {}
+
+        [[nodiscard]] std::byte* slot(std::size_t s) const noexcept {
+            return data.get() + s * stride;
+        }
+
+        /// A new slot at the end (uninitialised); returns its number.
+        std::size_t add() {
+            if (size == slots) {
+                reallocate(std::max({size + 1, slots + slots / 2, std::size_t{4}}));
+            }
+            return size++;
+        }
+
+        void reallocate(std::size_t count) {
+            if (count == slots) {
+                return;
+            }
+            std::unique_ptr<std::byte, free_block> moved;
+            if (count > 0) {
+                moved.reset(
+                    static_cast<std::byte*>(allocate_block(count * stride, alignof(header))));
+                if (size > 0) {
+                    std::memcpy(moved.get(), data.get(), size * stride);
+                }
+            }
+            data = std::move(moved);
+            slots = count;
+        }
+
+        std::size_t capacity;  // values (and bets) a slot holds
+        std::size_t values_bytes;
+        std::size_t stride;
+        std::unique_ptr<std::byte, free_block> data;
+        std::size_t size = 0;   // slots in use
+        std::size_t slots = 0;  // slots allocated
     };
 
     struct slot_martingale {
@@ -223,19 +301,26 @@ class change_point_slab {
         return (bytes + alignof(header) - 1) / alignof(header) * alignof(header);
     }
 
+    static header& header_at(std::byte* slot) noexcept {
+        return *std::launder(reinterpret_cast<header*>(slot));  // NOLINT
+    }
+    static const header& header_at(const std::byte* slot) noexcept {
+        return *std::launder(reinterpret_cast<const header*>(slot));  // NOLINT
+    }
+
     [[nodiscard]] std::byte* base(std::size_t i) const noexcept {
-        return data_.get() + i * stride_;
+        const place p = places_[i];
+        return classes_[p.size_class].slot(p.slot);
     }
-    [[nodiscard]] header& head(std::size_t i) const noexcept {
-        return *std::launder(reinterpret_cast<header*>(base(i)));  // NOLINT
-    }
+    [[nodiscard]] header& head(std::size_t i) const noexcept { return header_at(base(i)); }
     [[nodiscard]] float* values_data(std::size_t i) const noexcept {
         return reinterpret_cast<float*>(base(i) + sizeof(header));  // NOLINT
     }
     [[nodiscard]] double* bets_data(std::size_t i) const noexcept {
         return reinterpret_cast<double*>(  // NOLINT
-            base(i) + sizeof(header) + values_bytes_);
+            base(i) + sizeof(header) + classes_[places_[i].size_class].values_bytes);
     }
+    // The rings' capacity is W whatever the slot's: a slot is moved up before it would overflow.
     [[nodiscard]] ring_span<double> bets_of(std::size_t i) noexcept {
         header& h = head(i);
         return {bets_data(i), window_, h.bets_size, h.bets_head};
@@ -255,26 +340,43 @@ class change_point_slab {
         return {values_data(i), window_, h.values_size, h.values_head};
     }
 
-    void grow_for(std::size_t n) {
-        if (n > capacity_) {
-            reallocate(std::max({n, capacity_ + capacity_ / 2, std::size_t{4}}));
+    /// A fresh partition at the end, in a slot of class `k`.
+    void push_into(std::size_t k, dotnet_ticks ticks) {
+        if (places_.size() == places_.capacity()) {  // the slot and its place, or neither
+            places_.reserve(places_.size() + places_.size() / 2 + 4);
         }
+        const std::size_t s = classes_[k].add();
+        ::new (static_cast<void*>(classes_[k].slot(s)))
+            header{.last_ticks = ticks, .owner = static_cast<std::uint32_t>(places_.size())};
+        places_.push_back({static_cast<std::uint32_t>(s), static_cast<std::uint32_t>(k)});
     }
 
-    void reallocate(std::size_t capacity) {
-        if (capacity == capacity_) {
-            return;
+    /// Frees the slot at `p`: the class's last slot moves into it.
+    void release(place p) noexcept {
+        size_class& k = classes_[p.size_class];
+        const std::size_t last = k.size - 1;
+        if (p.slot != last) {
+            std::memcpy(k.slot(p.slot), k.slot(last), k.stride);
+            places_[header_at(k.slot(p.slot)).owner].slot = p.slot;
         }
-        std::unique_ptr<std::byte, free_block> data;
-        if (capacity > 0) {
-            data.reset(
-                static_cast<std::byte*>(allocate_block(capacity * stride_, alignof(header))));
-            if (size_ > 0) {
-                std::memcpy(data.get(), data_.get(), size_ * stride_);
-            }
-        }
-        data_ = std::move(data);
-        capacity_ = capacity;
+        --k.size;
+    }
+
+    /// Moves partition `i` to a slot of the next class. Its rings have not wrapped (they are
+    /// below W), so their elements are the first `size` of each array.
+    void move_up(std::size_t i) {
+        const place from = places_[i];
+        size_class& bigger = classes_[from.size_class + 1];
+        const std::size_t s = bigger.add();
+        const size_class& smaller = classes_[from.size_class];
+        const std::byte* source = smaller.slot(from.slot);
+        std::byte* target = bigger.slot(s);
+        const header& h = header_at(source);
+        std::memcpy(target, source, sizeof(header) + h.values_size * sizeof(float));
+        std::memcpy(target + sizeof(header) + bigger.values_bytes,
+                    source + sizeof(header) + smaller.values_bytes, h.bets_size * sizeof(double));
+        release(from);
+        places_[i] = {static_cast<std::uint32_t>(s), from.size_class + 1};
     }
 
     static_assert(std::is_trivially_copyable_v<header>);
@@ -282,13 +384,10 @@ class change_point_slab {
 
     change_point_options options_;
     std::size_t window_ = 0;
-    std::size_t values_bytes_ = 0;
-    std::size_t stride_ = 0;
     double threshold_ = 0.0;
     kernel_path kernel_ = kernel_path::exact;
-    std::unique_ptr<std::byte, free_block> data_;
-    std::size_t size_ = 0;
-    std::size_t capacity_ = 0;
+    std::vector<size_class> classes_;
+    std::vector<place, huge_page_allocator<place>> places_;
 };
 
 struct no_slab {};

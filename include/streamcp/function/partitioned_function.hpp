@@ -251,6 +251,42 @@ class partitioned_function {
         next_sweep_ticks_ = restored.next_sweep;
     }
 
+    /// Appends partition `key`'s record (key, clock, model) as `snapshot` lays it out, for a
+    /// store that saves the partitions that changed one by one; false, appending nothing, when
+    /// the function holds no partition for `key`.
+    bool save_partition(const Key& key, byte_writer& w) const {
+        const std::size_t i = partitions_.find(key);
+        if (i == store::npos) {
+            return false;
+        }
+        write_record(w, partitions_, i);
+        return true;
+    }
+
+    /// A snapshot of the parameters and clocks without any partition: the base that
+    /// `add_partitions` adds `save_partition`'s records to.
+    [[nodiscard]] std::vector<std::byte> snapshot_clocks() const {
+        return write_snapshot(store{model_options_, options_.kernel}, newest_ticks_,
+                              next_sweep_ticks_);
+    }
+
+    /// `snapshot` (of a function with this one's parameters) with `count` more partitions:
+    /// `records`, each as `save_partition` wrote it. Throws `snapshot_error` as `restore` does
+    /// for `snapshot`; the records are checked when the result is restored.
+    [[nodiscard]] std::vector<std::byte> add_partitions(std::span<const std::byte> snapshot,
+                                                        std::span<const std::byte> records,
+                                                        std::size_t count) const {
+        byte_reader r = open_snapshot(snapshot);
+        byte_writer w;
+        write_parameters(w);
+        w.i64(r.i64());
+        w.i64(r.i64());
+        w.u64(r.length(sizeof(std::int64_t) * 2) + count);
+        w.raw(r.take(r.remaining()));
+        w.raw(records);
+        return snapshot_format::seal(kind_, w.bytes());
+    }
+
     /// Cuts a snapshot of a function with this one's parameters into `parts` snapshots by key:
     /// partition `key` goes to part `part_of(key)`, which must be below `parts`. Each part keeps
     /// the whole's clocks, so a key scored in its part's function scores as in the whole. Throws
@@ -376,6 +412,12 @@ class partitioned_function {
         return out;
     }
 
+    static void write_record(byte_writer& w, const store& partitions, std::size_t i) {
+        key_codec<Key>::encode(w, partitions.key(i));
+        w.i64(partitions.slots().ticks(i));
+        partitions.slots().save(i, w);
+    }
+
     std::vector<std::byte> write_snapshot(const store& partitions, dotnet_ticks newest,
                                           dotnet_ticks next_sweep) const {
         byte_writer w;
@@ -384,9 +426,7 @@ class partitioned_function {
         w.i64(next_sweep);
         w.u64(partitions.size());
         for (std::size_t i = 0; i < partitions.size(); ++i) {
-            key_codec<Key>::encode(w, partitions.key(i));
-            w.i64(partitions.slots().ticks(i));
-            partitions.slots().save(i, w);
+            write_record(w, partitions, i);
         }
         return snapshot_format::seal(kind_, w.bytes());
     }

@@ -144,6 +144,32 @@ class robust_change_point_function {
         index_ = std::move(index);
     }
 
+    /// Appends partition `key`'s record (key, clock, model) as `snapshot` lays it out; false,
+    /// appending nothing, when the function holds no partition for `key`.
+    bool save_partition(const Key& key, byte_writer& w) const {
+        const auto found = index_.find(key);
+        if (found == index_.end()) {
+            return false;
+        }
+        write_record(w, partitions_[found->second]);
+        return true;
+    }
+
+    /// A snapshot of the parameters without any partition: the base of `add_partitions`.
+    [[nodiscard]] std::vector<std::byte> snapshot_clocks() const { return write_snapshot({}); }
+
+    /// `snapshot` (of a function with this one's parameters) with `count` more partitions:
+    /// `records`, each as `save_partition` wrote it, after the snapshot's own. Throws
+    /// `snapshot_error` as `restore` does when the result does not read back.
+    [[nodiscard]] std::vector<std::byte> add_partitions(std::span<const std::byte> snapshot,
+                                                        std::span<const std::byte> records,
+                                                        std::size_t count) const {
+        std::vector<partition> partitions;
+        index_map index;
+        read_partitions(snapshot, partitions, index);
+        return write_snapshot(partitions, records, count);
+    }
+
     /// Cuts a snapshot of a function with this one's parameters into `parts` snapshots by key:
     /// partition `key` goes to part `part_of(key)`, which must be below `parts`, keeping its
     /// first-seen rank within the part. A key scored in its part's function scores as in the
@@ -194,16 +220,23 @@ class robust_change_point_function {
 
     using index_map = std::unordered_map<Key, std::size_t, Hash, KeyEqual>;
 
-    [[nodiscard]] std::vector<std::byte> write_snapshot(
-        std::span<const partition> partitions) const {
+    static void write_record(byte_writer& w, const partition& p) {
+        key_codec<Key>::encode(w, p.key);
+        w.i64(p.last_ticks);
+        detail::model_access::save_state(p.model, w);
+    }
+
+    /// The snapshot of `partitions` then `extra_count` records already encoded in `extra`.
+    [[nodiscard]] std::vector<std::byte> write_snapshot(std::span<const partition> partitions,
+                                                        std::span<const std::byte> extra = {},
+                                                        std::size_t extra_count = 0) const {
         byte_writer w;
         write_parameters(w);
-        w.u64(partitions.size());
+        w.u64(partitions.size() + extra_count);
         for (const partition& p : partitions) {
-            key_codec<Key>::encode(w, p.key);
-            w.i64(p.last_ticks);
-            detail::model_access::save_state(p.model, w);
+            write_record(w, p);
         }
+        w.raw(extra);
         return snapshot_format::seal(kind, w.bytes());
     }
 

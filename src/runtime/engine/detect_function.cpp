@@ -33,6 +33,9 @@ robust_change_point_options robust_options(const detect_query& query) {
             "fractional confidence applies to detector asa only (robust keeps its confidence "
             "as given)");
     }
+    if (query.idle_ttl.count() != 0) {
+        throw std::invalid_argument("idle TTL (--idle-ttl) applies to detector asa only");
+    }
     options.confidence = query.confidence;
     options.history = query.history;
     return options;
@@ -43,7 +46,8 @@ std::variant<asa_function, robust_function> make_function(const detect_query& qu
         return robust_function{robust_options(query), query.duration};
     }
     return asa_function{query.confidence, query.history, query.duration,
-                        function_options{.fractional_confidence = query.fractional_confidence}};
+                        function_options{.fractional_confidence = query.fractional_confidence,
+                                         .idle_ttl = query.idle_ttl}};
 }
 
 }  // namespace
@@ -52,6 +56,17 @@ detect_function::detect_function(const detect_query& query) : function_(make_fun
 
 std::vector<std::byte> detect_function::snapshot() const {
     return std::visit([](const auto& f) { return f.snapshot(); }, function_);
+}
+
+std::vector<std::byte> detect_function::snapshot_clocks() const {
+    return std::visit([](const auto& f) { return f.snapshot_clocks(); }, function_);
+}
+
+std::vector<std::byte> detect_function::add_partitions(std::span<const std::byte> snapshot,
+                                                       std::span<const std::byte> records,
+                                                       std::size_t count) const {
+    return std::visit([&](const auto& f) { return f.add_partitions(snapshot, records, count); },
+                      function_);
 }
 
 void detect_function::restore(std::span<const std::byte> bytes) {

@@ -39,6 +39,16 @@ class detect_function {
     [[nodiscard]] std::vector<std::byte> snapshot() const;
     /// Throws `snapshot_error`, changing nothing, when the snapshot is not this function's.
     void restore(std::span<const std::byte> bytes);
+    /// The function's `save_partition`: partition `key`'s record; false when there is none.
+    bool save_partition(const partition_key& key, byte_writer& out) const {
+        return std::visit([&](const auto& f) { return f.save_partition(key, out); }, function_);
+    }
+    /// The function's `snapshot_clocks`: a snapshot of its clocks without any partition.
+    [[nodiscard]] std::vector<std::byte> snapshot_clocks() const;
+    /// The function's `add_partitions`.
+    [[nodiscard]] std::vector<std::byte> add_partitions(std::span<const std::byte> snapshot,
+                                                        std::span<const std::byte> records,
+                                                        std::size_t count) const;
     /// The function's `split_snapshot` (the sharded engine hands each worker its keys).
     [[nodiscard]] std::vector<std::vector<std::byte>> split_snapshot(
         std::span<const std::byte> snapshot, std::size_t parts,

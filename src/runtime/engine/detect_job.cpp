@@ -30,6 +30,13 @@ std::string detect_query::fingerprint() const {
     if (detector == detector_kind::robust) {
         out += ";detector=robust";  // absent for asa: checkpoints from before the choice resume
     }
+    // Absent when off, for the same reason.
+    if (idle_ttl.count() != 0) {
+        out += ";idle_ttl=" + duration_text(idle_ttl);
+    }
+    if (max_partitions != 0) {
+        out += ";max_partitions=" + std::to_string(max_partitions);
+    }
     return out;
 }
 
@@ -43,6 +50,13 @@ detect_counts& detect_counts::operator+=(const detect_counts& other) noexcept {
 }
 
 void detect_engine::validate(const detect_query& query) {
+    if (query.history > max_query_history) {
+        throw std::invalid_argument(
+            "history = " + std::to_string(query.history) + " is out of range: allowed [1, " +
+            std::to_string(max_query_history) +
+            "] (an event after a gap imputes up to history steps of history terms each; "
+            "docs/semantics.md#deviations)");
+    }
     (void)detect_function{query};
     (void)event_order{query.out_of_order_tolerance, query.out_of_order};
     if (query.fields.value.empty() || query.fields.timestamp.empty()) {

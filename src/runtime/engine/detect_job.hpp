@@ -14,12 +14,18 @@
 #include "event_order.hpp"
 #include "line_sink.hpp"
 #include "output_encoder.hpp"
+#include "partition_row.hpp"
 #include "score_observer.hpp"
 
 namespace streamcp::pipeline {
 
 /// The most threads `detect_query::threads` allows.
 inline constexpr unsigned max_detect_threads = 64;
+
+/// The largest history a query accepts (the library takes up to 2^31 - 1): an event after a
+/// gap imputes up to `history` model steps of `history` kernel terms each, and no shortcut is
+/// bit-identical to those steps, so this bounds one event's work (semantics.md#deviations).
+inline constexpr std::int64_t max_query_history = 10'000;
 
 /// Which function scores each partition.
 enum class detector_kind : std::uint8_t {
@@ -41,6 +47,12 @@ struct detect_query {
     bool fractional_confidence = false;
     std::chrono::nanoseconds out_of_order_tolerance{0};
     out_of_order_action out_of_order = out_of_order_action::adjust;
+    /// Forget a partition whose last event lies more than this behind the newest event time
+    /// (the function's event-time eviction; its key then starts afresh). Zero: never, as ASA.
+    std::chrono::nanoseconds idle_ttl{0};
+    /// At most this many partition keys at once (0: no limit): the events of a key beyond it
+    /// are rejected as `partition_limit`. With `idle_ttl`, a key idle that long frees its place.
+    std::uint64_t max_partitions = 0;
     output_shape shape;
     /// Threads scoring disjoint sets of partition keys (1: all on the caller's thread). How
     /// the query runs, not what it computes: outputs, counts and checkpoints are the same for
@@ -60,6 +72,13 @@ struct detect_counts {
     std::uint64_t anomalies = 0;
 
     detect_counts& operator+=(const detect_counts& other) noexcept;
+};
+
+/// A checkpoint's state in parts, so that a checkpoint costs what changed: the head (counts,
+/// clocks, pending lines) and one row per partition key changed since the last save.
+struct incremental_state {
+    std::vector<std::byte> head;
+    std::vector<partition_row> rows;
 };
 
 /// Runs one query: decode → order → evaluate → project → write, one input line at a time. Bad
@@ -104,8 +123,19 @@ class detect_engine {
     /// and is written after it (a checkpoint records the sinks' sizes before saving the state).
     [[nodiscard]] virtual std::vector<std::byte> save_state() = 0;
     /// Replaces the state with `save_state`'s, saved with any thread count. Throws
-    /// `snapshot_error` when it does not fit.
+    /// `snapshot_error` when it does not fit. After `track_changes`, every key counts as
+    /// changed: the next `save_changes` writes them all.
     virtual void load_state(std::span<const std::byte> bytes) = 0;
+
+    /// Records which partition keys change from now on, for `save_changes`.
+    virtual void track_changes() = 0;
+    /// The state as a head and a row for each partition key changed since `track_changes`,
+    /// the last `save_changes` or a load; with `save_state`'s bytes the same state.
+    [[nodiscard]] virtual incremental_state save_changes() = 0;
+    /// Replaces the state with a head and every row that `save_changes` calls saved (the
+    /// newest row of each key). Throws `snapshot_error` when they do not fit.
+    virtual void load_state(std::span<const std::byte> head,
+                            std::span<const partition_row> rows) = 0;
 };
 
 /// The engine for `query`: on the caller's thread for one thread, sharded by partition key

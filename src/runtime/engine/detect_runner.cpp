@@ -96,6 +96,7 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
                                         source.name() + " is not one");
         }
         store = std::make_unique<checkpoint_store>(settings.checkpoint->path);
+        job->track_changes();  // before a load: a whole state loaded counts as changed
         if (auto point = store->load()) {
             if (point->fingerprint != fingerprint) {
                 throw std::runtime_error("checkpoint " + settings.checkpoint->path +
@@ -103,7 +104,11 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
                                          fingerprint_difference(point->fingerprint, fingerprint) +
                                          "); remove it to start afresh");
             }
-            job->load_state(point->state);
+            if (point->incremental) {
+                job->load_state(point->state, point->partitions);
+            } else {
+                job->load_state(point->state);
+            }
             if (point->input_state.empty()) {
                 source.seek(point->input_offset);
             } else {
@@ -132,6 +137,7 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
         if (archive != nullptr) {
             archive->sync();
         }
+        incremental_state state = job->save_changes();
         store->save(checkpoint{
             .fingerprint = fingerprint,
             .input_offset = source.position(),
@@ -139,9 +145,11 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
             .output_offset = output.position(),
             .rejects_offset = rejects != nullptr ? rejects->position() : 0,
             .archive_offset = archive != nullptr ? archive->position() : 0,
-            .state = job->save_state(),
+            .state = std::move(state.head),
             .archive_state = archive != nullptr ? archive->save_state() : std::vector<std::byte>{},
-            .input_state = source.save_position()});
+            .input_state = source.save_position(),
+            .incremental = true,
+            .partitions = std::move(state.rows)});
         source.committed();
         if (metrics != nullptr) {
             metrics->checkpoint_committed(clock_type::now() - started);

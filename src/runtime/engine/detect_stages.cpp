@@ -36,7 +36,8 @@ void write_reject(line_sink* rejects, detect_counts& counts, const reject_detail
 event_intake::event_intake(const detect_query& query, line_sink* rejects, detect_counts& counts)
     : decoder_(query.fields, {std::string(score_field), std::string(is_anomaly_field)}),
       rejects_(rejects),
-      counts_(counts) {}
+      counts_(counts),
+      admission_(query.max_partitions, query.idle_ttl) {}
 
 const decoded_event* event_intake::decode(std::string_view line, std::uint64_t line_number) {
     ++counts_.read;
@@ -50,7 +51,29 @@ const decoded_event* event_intake::decode(std::string_view line, std::uint64_t l
     if (archive_ != nullptr) {
         archive_->write(line, event_.time, archive_partition_);
     }
+    if (!admission_.admit(event_.key, event_.time, tracking_ ? &changed_ : nullptr)) {
+        write_reject(rejects_, counts_,
+                     {reject_reason::partition_limit,
+                      "a new partition key while the partition limit (--max-partitions) is "
+                      "reached"},
+                     line, line_number);
+        return nullptr;
+    }
+    if (tracking_) {
+        changed_.insert(event_.key);
+    }
     return &event_;
+}
+
+void event_intake::mark_keys_of(const event_order& order, bool holding_only) {
+    if (!tracking_) {
+        return;
+    }
+    order.for_each_key([&](const partition_key& key, std::size_t held) {
+        if (held > 0 || !holding_only) {
+            changed_.insert(key);
+        }
+    });
 }
 
 partition_scorer::partition_scorer(const detect_query& query, line_sink& output, line_sink* rejects,

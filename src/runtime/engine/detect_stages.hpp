@@ -6,6 +6,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "archive_sink.hpp"
@@ -15,6 +17,7 @@
 #include "event_order.hpp"
 #include "line_sink.hpp"
 #include "output_encoder.hpp"
+#include "partition_admission.hpp"
 #include "reject_reason.hpp"
 #include "score_observer.hpp"
 
@@ -44,6 +47,21 @@ class event_intake {
     /// Decodes the held events of a restored state.
     [[nodiscard]] event_decoder& decoder() noexcept { return decoder_; }
 
+    /// `--max-partitions`'s state (saved and restored with the engine's).
+    [[nodiscard]] partition_admission& admission() noexcept { return admission_; }
+    [[nodiscard]] const partition_admission& admission() const noexcept { return admission_; }
+
+    /// Records the key of every event decoded from now on: all that an event changes is its
+    /// key's (an incremental checkpoint writes only those keys).
+    void track_changes() noexcept { tracking_ = true; }
+    [[nodiscard]] bool tracking() const noexcept { return tracking_; }
+    /// Records the keys `order` holds state for (`holding_only`: those with held events).
+    void mark_keys_of(const event_order& order, bool holding_only);
+    /// The keys recorded since the last call.
+    [[nodiscard]] std::unordered_set<partition_key> take_changed() noexcept {
+        return std::exchange(changed_, {});
+    }
+
   private:
     event_decoder decoder_;
     line_sink* rejects_;
@@ -51,6 +69,9 @@ class event_intake {
     archive_sink* archive_ = nullptr;
     std::uint32_t archive_partition_ = 0;
     decoded_event event_;
+    partition_admission admission_;
+    bool tracking_ = false;
+    std::unordered_set<partition_key> changed_;
 };
 
 /// order → evaluate → project → write, for the partition keys of one thread.

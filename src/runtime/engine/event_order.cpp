@@ -70,6 +70,42 @@ void event_order::load(byte_reader& in, event_decoder& decoder) {
     }
 }
 
+bool event_order::save_key(const partition_key& key, byte_writer& out) const {
+    const auto found = keys_.find(key);
+    if (found == keys_.end()) {
+        return false;
+    }
+    out.i64(found->second.latest.time_since_epoch().count());
+    out.u64(found->second.held.size());
+    for (const held_event& held : found->second.held) {
+        out.u64(held.line);
+        out.str(held.raw);
+    }
+    return true;
+}
+
+std::uint64_t event_order::copy_key_record(byte_reader& in, byte_writer& out) {
+    out.i64(in.i64());
+    const std::size_t held_count = in.length(sizeof(std::uint64_t) * 2);
+    out.u64(held_count);
+    std::uint64_t last_line = 0;
+    for (std::size_t h = 0; h < held_count; ++h) {
+        const std::uint64_t line = in.u64();
+        out.u64(line);
+        out.u64(line);  // lines number arrivals, as `merge` renumbers them
+        out.str(in.str());
+        last_line = std::max(last_line, line);
+    }
+    return last_line;
+}
+
+void event_order::for_each_key(
+    const std::function<void(const partition_key& key, std::size_t held)>& visit) const {
+    for (const auto& [key, state] : keys_) {
+        visit(key, state.held.size());
+    }
+}
+
 std::vector<event_order> event_order::split(
     std::size_t parts, const std::function<std::size_t(const partition_key&)>& part_of) && {
     std::vector<event_order> out;

@@ -101,6 +101,18 @@ class event_order {
     /// Reads what `save` wrote; held events are decoded again with `decoder`.
     void load(byte_reader& in, event_decoder& decoder);
 
+    /// Writes key `key`'s latest time and held events for a checkpoint row (each held event's
+    /// arrival number is its line); false, writing nothing, when the stage has no state for it.
+    bool save_key(const partition_key& key, byte_writer& out) const;
+    /// Copies a `save_key` record into `save`'s layout (after the key) and returns its largest
+    /// line, 0 when it holds none. Throws `snapshot_error` when the record is damaged.
+    static std::uint64_t copy_key_record(byte_reader& in, byte_writer& out);
+    /// The arrival number the next held event gets.
+    [[nodiscard]] std::uint64_t next_sequence() const noexcept { return next_sequence_; }
+    /// Calls `visit(key, held)` for every key the stage has state for.
+    void for_each_key(
+        const std::function<void(const partition_key& key, std::size_t held)>& visit) const;
+
     /// Cuts the stage by key into `parts` stages: key `k` goes, with its latest time and held
     /// events, to part `part_of(k)`, which must be below `parts`. Each part keeps the tolerance,
     /// the action and the arrival numbering, so every key behaves as it would in the whole.

@@ -21,6 +21,8 @@ std::string_view reject_reason_name(reject_reason reason) noexcept {
             return "bad_partition_key";
         case reject_reason::out_of_order:
             return "out_of_order";
+        case reject_reason::partition_limit:
+            return "partition_limit";
     }
     return "unknown";
 }

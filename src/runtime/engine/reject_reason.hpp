@@ -16,6 +16,7 @@ enum class reject_reason {
     value_out_of_range,  ///< the value is not finite or overflows float32 (semantics.md#decision-4)
     bad_partition_key,   ///< the partition key is neither a string, an integer nor null
     out_of_order,        ///< later than the out-of-order tolerance, with action `drop`
+    partition_limit,     ///< a new partition key beyond `--max-partitions`
 };
 
 /// The reason's name in rejects records: snake_case, stable.

@@ -351,6 +351,9 @@ void sharded_detect::settle() {
 
 void sharded_detect::finish() {
     settle();
+    for (const auto& w : workers_) {  // idle: their last batch is written
+        intake_.mark_keys_of(w->scorer.order(), true);
+    }
     for (auto& w : workers_) {
         {
             const std::lock_guard lock{done_mutex_};
@@ -414,7 +417,7 @@ void sharded_detect::finish() {
     update_counts();
 }
 
-std::vector<std::byte> sharded_detect::save_state() {
+void sharded_detect::drain_to_pending() {
     if (filling_ && !filling_->items.empty()) {
         dispatch();
     }
@@ -425,7 +428,10 @@ std::vector<std::byte> sharded_detect::save_state() {
         collect(*b, pending_.output, pending_.rejects);
         free_.push_back(std::move(b));
     }
-    // Every worker is idle now: its last batch is done.
+}
+
+std::vector<std::byte> sharded_detect::save_state() {
+    drain_to_pending();
     std::vector<const event_order*> orders;
     std::vector<std::vector<std::byte>> functions;
     for (const auto& w : workers_) {
@@ -434,10 +440,43 @@ std::vector<std::byte> sharded_detect::save_state() {
     }
     return save_detect_state(counts_, event_order::merge(orders),
                              workers_.front()->scorer.function().merge_snapshots(functions),
-                             pending_);
+                             pending_, intake_.admission());
+}
+
+incremental_state sharded_detect::save_changes() {
+    drain_to_pending();
+    std::uint64_t next_sequence = 0;
+    std::vector<std::vector<std::byte>> clocks;
+    for (const auto& w : workers_) {
+        next_sequence = std::max(next_sequence, w->scorer.order().next_sequence());
+        clocks.push_back(w->scorer.function().snapshot_clocks());
+    }
+    incremental_state out{
+        .head = save_state_head(counts_, next_sequence,
+                                workers_.front()->scorer.function().merge_snapshots(clocks),
+                                pending_, intake_.admission()),
+        .rows = {}};
+    for (const partition_key& key : intake_.take_changed()) {
+        const partition_scorer& owner = workers_[shard_of(key, workers_.size())]->scorer;
+        out.rows.push_back(
+            save_partition_row(key, intake_.admission(), owner.order(), owner.function()));
+    }
+    return out;
 }
 
 void sharded_detect::load_state(std::span<const std::byte> bytes) {
+    restore(bytes);
+    for (const auto& w : workers_) {
+        intake_.mark_keys_of(w->scorer.order(), false);
+    }
+}
+
+void sharded_detect::load_state(std::span<const std::byte> head,
+                                std::span<const partition_row> rows) {
+    restore(assemble_detect_state(head, rows, workers_.front()->scorer.function()));
+}
+
+void sharded_detect::restore(std::span<const std::byte> bytes) {
     detect_state state = load_detect_state(bytes, query_, intake_.decoder());
     const std::size_t shards = workers_.size();
     auto part_of = [shards](const partition_key& key) { return shard_of(key, shards); };
@@ -453,6 +492,7 @@ void sharded_detect::load_state(std::span<const std::byte> bytes) {
     }
     base_counts_ = state.counts;
     pending_ = std::move(state.pending);
+    intake_.admission() = std::move(state.admission);
     decoded_counts_ = {};
     intake_counts_ = {};
     update_counts();

@@ -49,6 +49,10 @@ class sharded_detect final : public detect_engine {
     /// Waits for the batches in flight; their bytes, not yet written, go into the state.
     [[nodiscard]] std::vector<std::byte> save_state() override;
     void load_state(std::span<const std::byte> bytes) override;
+    void track_changes() override { intake_.track_changes(); }
+    /// Waits for the batches in flight, as `save_state` does.
+    [[nodiscard]] incremental_state save_changes() override;
+    void load_state(std::span<const std::byte> head, std::span<const partition_row> rows) override;
 
   private:
     struct batch;
@@ -62,6 +66,10 @@ class sharded_detect final : public detect_engine {
     void collect(batch& b, std::string& output, std::string& rejects);
     void write_oldest();
     void update_counts();
+    /// Sends the batch being filled and collects every batch into `pending_`: the workers are
+    /// idle afterwards.
+    void drain_to_pending();
+    void restore(std::span<const std::byte> bytes);
     void run_worker(worker& w, std::size_t index);
 
     detect_query query_;

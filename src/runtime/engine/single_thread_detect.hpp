@@ -31,8 +31,13 @@ class single_thread_detect final : public detect_engine {
     [[nodiscard]] std::size_t held() const noexcept override { return scorer_.held(); }
     [[nodiscard]] std::vector<std::byte> save_state() override;
     void load_state(std::span<const std::byte> bytes) override;
+    void track_changes() override { intake_.track_changes(); }
+    [[nodiscard]] incremental_state save_changes() override;
+    void load_state(std::span<const std::byte> head, std::span<const partition_row> rows) override;
 
   private:
+    void restore(std::span<const std::byte> bytes);
+
     detect_query query_;
     line_sink& output_;
     line_sink* rejects_;

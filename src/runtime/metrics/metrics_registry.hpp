@@ -37,7 +37,7 @@ class single_writer_counter {
 };
 
 inline constexpr std::size_t reject_reason_count =
-    static_cast<std::size_t>(reject_reason::out_of_order) + 1;
+    static_cast<std::size_t>(reject_reason::partition_limit) + 1;  // the last reason
 
 /// Source partitions counted one by one; higher ones are counted with the last.
 inline constexpr std::size_t max_metric_partitions = 256;

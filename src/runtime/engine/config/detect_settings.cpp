@@ -63,6 +63,8 @@ detect_query build_query(const query_settings& settings) {
     query.fractional_confidence = settings.fractional_confidence;
     query.out_of_order_tolerance = parse_duration(settings.out_of_order_tolerance);
     query.out_of_order = parse_out_of_order_action(settings.out_of_order_action);
+    query.idle_ttl = parse_duration(settings.idle_ttl);
+    query.max_partitions = settings.max_partitions;
     query.shape.only_anomalies = settings.only_anomalies;
     query.shape.project = settings.project;
     query.threads = settings.threads;

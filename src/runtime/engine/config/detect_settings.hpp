@@ -30,6 +30,8 @@ struct query_settings {
     bool fractional_confidence = false;
     std::string out_of_order_tolerance = "0s";
     std::string out_of_order_action = "adjust";
+    std::string idle_ttl = "0s";       ///< 0s: never forget a partition
+    std::uint64_t max_partitions = 0;  ///< 0: no limit
     bool only_anomalies = false;
     bool project = false;
     unsigned threads = 1;

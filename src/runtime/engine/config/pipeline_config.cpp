@@ -163,6 +163,14 @@ query_settings read_query(const toml::table& table) {
         optional_string(table, "out_of_order_tolerance", settings.out_of_order_tolerance);
     settings.out_of_order_action =
         optional_string(table, "out_of_order_action", settings.out_of_order_action);
+    settings.idle_ttl = optional_string(table, "idle_ttl", settings.idle_ttl);
+    if (const toml::node* limit = table.get("max_partitions")) {
+        const auto count = limit->value<std::int64_t>();
+        if (!count || *count < 0) {
+            bad_setting("query.max_partitions", "must be an integer of at least 0 (0: no limit)");
+        }
+        settings.max_partitions = static_cast<std::uint64_t>(*count);
+    }
     settings.only_anomalies =
         optional_flag(table, "query", "only_anomalies", settings.only_anomalies);
     settings.project = optional_flag(table, "query", "project", settings.project);

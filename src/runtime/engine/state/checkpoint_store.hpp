@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "partition_row.hpp"
+
 struct sqlite3;
 
 namespace streamcp::pipeline {
@@ -23,10 +25,16 @@ struct checkpoint {
     std::vector<std::byte> archive_state;  ///< the archive's open files and sequence numbers
     /// The source's `save_position` (one offset per broker partition); empty: `input_offset`.
     std::vector<std::byte> input_state;
+    /// `state` is an incremental checkpoint's head and `partitions` its rows: on save the rows
+    /// that changed (an empty state deletes its row), on load every row. False: `state` is
+    /// the whole state, as checkpoints before incremental ones hold it.
+    bool incremental = false;
+    std::vector<partition_row> partitions;
 };
 
 /// Checkpoints in one SQLite file (WAL; one transaction per checkpoint; the newest replaces
-/// the previous one).
+/// the previous one). An incremental checkpoint keeps one row per partition key and rewrites
+/// only the rows it is given, so it costs what changed since the previous one.
 class checkpoint_store {
   public:
     /// Opens or creates `path`. Throws `std::runtime_error` naming the path on failure.
@@ -47,6 +55,8 @@ class checkpoint_store {
     /// still load.
     std::vector<std::byte> load_blob(const char* sql);
     void save_blob(const char* table, const std::vector<std::byte>& blob);
+    void save_partitions(const checkpoint& point);
+    std::vector<partition_row> load_partitions();
 
     std::string path_;
     sqlite3* db_ = nullptr;

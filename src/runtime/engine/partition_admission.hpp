@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <streamcp/state/byte_codec.hpp>
+
+#include "event_decoder.hpp"
+
+namespace streamcp::pipeline {
+
+/// `--max-partitions`: admits at most `limit` partition keys at once, decided in input order so
+/// that every thread count admits the same keys. With an idle TTL, a key whose latest event lies
+/// more than the TTL behind the newest admitted event frees its place; the places are looked
+/// over when a new key finds none, at most once per TTL of event time, so a full table costs a
+/// new key O(1) amortised.
+class partition_admission {
+  public:
+    /// `limit` 0: every key passes and nothing is kept.
+    partition_admission(std::uint64_t limit, std::chrono::nanoseconds idle_ttl) noexcept
+        : limit_(limit), idle_ttl_(idle_ttl) {}
+
+    [[nodiscard]] bool enabled() const noexcept { return limit_ != 0; }
+
+    /// Whether the event of `key` at `time` may pass. Keys that freed their place meanwhile are
+    /// added to `forgotten` unless it is null (their checkpoint rows change).
+    bool admit(const partition_key& key, event_time time,
+               std::unordered_set<partition_key>* forgotten);
+
+    /// The clocks and, with `with_keys`, every admitted key and its latest time.
+    void save(byte_writer& out, bool with_keys) const;
+    /// Reads what `save` wrote. Throws `snapshot_error` when the bytes are damaged.
+    void load(byte_reader& in);
+    /// Key `key`'s latest time, for its checkpoint row; false when it holds no place.
+    bool save_key(const partition_key& key, byte_writer& out) const;
+
+  private:
+    std::uint64_t limit_;
+    std::chrono::nanoseconds idle_ttl_;
+    std::unordered_map<partition_key, event_time> admitted_;  // each key's latest event time
+    event_time newest_{};
+    event_time next_sweep_{};
+};
+
+}  // namespace streamcp::pipeline
