@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 // `streamcp detect`: the seed's query over JSON Lines.
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include <streamcp/model/robust_change_point_detector.hpp>
 
@@ -11,9 +13,12 @@
 #include "detect_runner.hpp"
 #include "file_line_sink.hpp"
 #include "file_line_source.hpp"
+#include "integer_option.hpp"
 #include "metrics_option.hpp"
 #include "pipeline_config.hpp"
+#include "run_files.hpp"
 #include "run_reporting.hpp"
+#include "stop_signal.hpp"
 
 namespace streamcp::cli {
 namespace {
@@ -28,24 +33,32 @@ int run_detect_command(const detect_options& options) {
         }
         settings.checkpoint = config.checkpoint;
     }
-    pipeline::detect_engine::validate(config.query);  // before any file is created or truncated
+    // Every start-up check runs before any output is opened for writing.
+    pipeline::detect_engine::validate(config.query);
+    refuse_shared_files(config, setting_names::flags);
     const auto metrics =
         start_metrics(config.metrics_listen, "--metrics-listen", config.query, 1, settings);
     std::unique_ptr<adapters::file_archive> archive;
     if (config.archive) {
         archive = make_archive(*config.archive, config.query.out_of_order_tolerance);
+        archive->prepare();
         settings.archive = archive.get();
     }
-    adapters::file_line_source source{options.input};
+    install_stop_handlers();
+    settings.stop = signal_stop_token();
+    adapters::file_line_source source{options.input, settings.stop};
+    settings.outputs = outputs_identity(config);
+    pipeline::prepared_checkpoint checkpoint =
+        pipeline::prepare_checkpoint(config.query, source, settings);
     adapters::file_line_sink output{options.output};
     std::optional<adapters::file_line_sink> rejects;
     if (config.rejects_path) {
-        rejects.emplace(*config.rejects_path);
+        rejects.emplace(*config.rejects_path, "rejects file");
     }
     settings.progress = make_progress(options.quiet);
     const pipeline::detect_counts counts = pipeline::run_detect(
         config.query, source, output, metered_rejects(metrics.get(), rejects ? &*rejects : nullptr),
-        settings);
+        settings, std::move(checkpoint));
     output.flush();
     print_summary("detect", config.query, counts);
     return 0;
@@ -170,6 +183,7 @@ void add_detect_options(CLI::App& detect, detect_options& options) {
     detect
         .add_option("--checkpoint-every", options.checkpoint.every,
                     "Checkpoint after this many events")
+        ->check(integer_in(1, INT64_MAX))
         ->capture_default_str();
     detect
         .add_option("--checkpoint-interval", options.checkpoint.interval,
@@ -194,6 +208,7 @@ void add_detect_options(CLI::App& detect, detect_options& options) {
     detect
         .add_option("--archive-max-bytes", options.archive.max_bytes,
                     "Start a new file of the minute before one would grow past this (0: no limit)")
+        ->check(integer_in(0, INT64_MAX))
         ->capture_default_str();
     detect
         .add_option("--threads", options.query.threads,
@@ -202,6 +217,7 @@ void add_detect_options(CLI::App& detect, detect_options& options) {
                         "]. Output, rejects, counts and checkpoints are the same for every "
                         "value (a checkpoint resumes with any); only keys spread out, so "
                         "without --partition-by one thread does the work")
+        ->check(integer_in(1, pipeline::max_detect_threads))
         ->capture_default_str();
     add_metrics_listen_option(detect, options.metrics_listen);
     detect.add_flag("--quiet,-q", options.quiet, "No progress line on a terminal");

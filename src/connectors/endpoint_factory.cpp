@@ -53,14 +53,14 @@ std::string sink_types() {
 }
 
 std::unique_ptr<pipeline::line_source> make_source(const pipeline::endpoint_config& endpoint,
-                                                   [[maybe_unused]] pipeline::stop_token stop) {
+                                                   pipeline::stop_token stop) {
     if (endpoint.type == "file") {
         pipeline::reject_unknown_options(endpoint, {});
-        return std::make_unique<file_line_source>(endpoint.path);
+        return std::make_unique<file_line_source>(endpoint.path, stop);
     }
     if (endpoint.type == "stdin") {
         pipeline::reject_unknown_options(endpoint, {});
-        return std::make_unique<file_line_source>("-");
+        return std::make_unique<file_line_source>("-", stop);
     }
 #if STREAMCP_WITH_AMQP
     if (endpoint.type == "eventhubs") {

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <string_view>
 
 #include <fcntl.h>
 #include <simdjson.h>
@@ -14,6 +15,8 @@ namespace streamcp::adapters {
 namespace {
 
 constexpr std::size_t block_size = std::size_t{1} << 20;
+/// A UTF-8 byte-order mark, which some Windows tools put before the first line.
+constexpr std::string_view byte_order_mark = "\xEF\xBB\xBF";
 
 [[noreturn]] void io_error(const std::string& what, const std::string& name) {
     throw std::runtime_error(what + " " + name + ": " + std::strerror(errno));
@@ -21,8 +24,10 @@ constexpr std::size_t block_size = std::size_t{1} << 20;
 
 }  // namespace
 
-file_line_source::file_line_source(const std::string& path)
-    : name_(path == "-" ? "stdin" : path), buffer_(block_size + simdjson::SIMDJSON_PADDING) {
+file_line_source::file_line_source(const std::string& path, pipeline::stop_token stop)
+    : name_(path == "-" ? "stdin" : path),
+      stop_(stop),
+      buffer_(block_size + simdjson::SIMDJSON_PADDING) {
     if (path == "-") {
         fd_ = STDIN_FILENO;
     } else {
@@ -33,7 +38,14 @@ file_line_source::file_line_source(const std::string& path)
         owns_fd_ = true;
     }
     struct stat info {};
-    seekable_ = ::fstat(fd_, &info) == 0 && S_ISREG(info.st_mode);
+    const bool known = ::fstat(fd_, &info) == 0;
+    if (known && S_ISDIR(info.st_mode)) {
+        if (owns_fd_) {
+            ::close(fd_);
+        }
+        throw std::runtime_error("input " + name_ + " is a directory, not a JSON Lines file");
+    }
+    seekable_ = known && S_ISREG(info.st_mode);
 }
 
 file_line_source::~file_line_source() {
@@ -58,7 +70,10 @@ bool file_line_source::fill() {
     ssize_t got = 0;
     do {
         got = ::read(fd_, buffer_.data() + end_, room);
-    } while (got < 0 && errno == EINTR);
+    } while (got < 0 && errno == EINTR && !stop_.stop_requested());
+    if (got < 0 && errno == EINTR) {
+        return false;  // stopped while waiting for a pipe: not the end of the input
+    }
     if (got < 0) {
         io_error("cannot read input", name_);
     }
@@ -71,6 +86,18 @@ bool file_line_source::fill() {
 }
 
 bool file_line_source::next(std::string_view& line) {
+    if (stop_.stop_requested()) {
+        return false;
+    }
+    const bool first = position_ == 0;
+    const bool got = next_line(line);
+    if (got && first && line.starts_with(byte_order_mark)) {
+        line.remove_prefix(byte_order_mark.size());  // position_ still counts its bytes
+    }
+    return got;
+}
+
+bool file_line_source::next_line(std::string_view& line) {
     std::size_t scanned = begin_;
     while (true) {
         const void* newline = std::memchr(buffer_.data() + scanned, '\n', end_ - scanned);
@@ -84,8 +111,8 @@ bool file_line_source::next(std::string_view& line) {
         }
         const std::size_t pending = end_ - begin_;
         if (!fill()) {
-            if (begin_ == end_) {
-                return false;
+            if (begin_ == end_ || !at_end_) {
+                return false;  // the end, or a stop request while a line was incomplete
             }
             // The last line has no newline: hand it out as it is.
             line = std::string_view{buffer_.data() + begin_, end_ - begin_};
@@ -107,6 +134,33 @@ void file_line_source::seek(std::uint64_t offset) {
     begin_ = end_ = 0;
     at_end_ = false;
     position_ = offset;
+}
+
+std::optional<std::uint64_t> file_line_source::content_size() const {
+    struct stat info {};
+    if (!seekable_ || ::fstat(fd_, &info) != 0) {
+        return std::nullopt;
+    }
+    return static_cast<std::uint64_t>(info.st_size);
+}
+
+std::size_t file_line_source::read_at(std::uint64_t offset, std::span<char> into) const {
+    std::size_t done = 0;
+    while (done < into.size()) {
+        const ssize_t got =
+            ::pread(fd_, into.data() + done, into.size() - done, static_cast<off_t>(offset + done));
+        if (got < 0 && errno == EINTR) {
+            continue;
+        }
+        if (got < 0) {
+            io_error("cannot read input", name_);
+        }
+        if (got == 0) {
+            break;
+        }
+        done += static_cast<std::size_t>(got);
+    }
+    return done;
 }
 
 }  // namespace streamcp::adapters

@@ -2,11 +2,14 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "line_source.hpp"
+#include "stop_token.hpp"
 
 namespace streamcp::adapters {
 
@@ -14,8 +17,10 @@ namespace streamcp::adapters {
 /// simdjson's padding after it, so decoding copies nothing.
 class file_line_source final : public pipeline::line_source {
   public:
-    /// Opens `path`; "-" reads stdin. Throws `std::runtime_error` naming the path on failure.
-    explicit file_line_source(const std::string& path);
+    /// Opens `path`; "-" reads stdin. Throws `std::runtime_error` naming the path on failure
+    /// or when it is a directory. Once `stop` is requested, `next` returns false (a read
+    /// interrupted by the signal included) and never hands out a partial line.
+    explicit file_line_source(const std::string& path, pipeline::stop_token stop = {});
     ~file_line_source() override;
     file_line_source(const file_line_source&) = delete;
     file_line_source& operator=(const file_line_source&) = delete;
@@ -25,12 +30,17 @@ class file_line_source final : public pipeline::line_source {
     [[nodiscard]] bool seekable() const override { return seekable_; }
     void seek(std::uint64_t offset) override;
     [[nodiscard]] std::string name() const override { return name_; }
+    [[nodiscard]] std::optional<std::uint64_t> content_size() const override;
+    [[nodiscard]] std::size_t read_at(std::uint64_t offset, std::span<char> into) const override;
 
   private:
-    /// Reads more bytes after the unconsumed tail; false at the end of the input.
+    /// Reads more bytes after the unconsumed tail; false at the end of the input or on a stop.
     bool fill();
+    /// The next line, the byte-order mark left in.
+    bool next_line(std::string_view& line);
 
     std::string name_;
+    pipeline::stop_token stop_;
     int fd_ = -1;
     bool owns_fd_ = false;
     bool seekable_ = false;

@@ -58,6 +58,9 @@ checkpoint_store::checkpoint_store(const std::string& path) : path_(path) {
     exec(
         "CREATE TABLE IF NOT EXISTS input ("
         " id INTEGER PRIMARY KEY CHECK (id = 1), state BLOB NOT NULL)");
+    exec(
+        "CREATE TABLE IF NOT EXISTS input_identity ("
+        " id INTEGER PRIMARY KEY CHECK (id = 1), state BLOB NOT NULL)");
 }
 
 std::vector<std::byte> checkpoint_store::load_blob(const char* sql) {
@@ -119,6 +122,7 @@ std::optional<checkpoint> checkpoint_store::load() {
     point.state.assign(blob, blob + size);
     point.archive_state = load_blob("SELECT state FROM archive WHERE id = 1");
     point.input_state = load_blob("SELECT state FROM input WHERE id = 1");
+    point.input_identity = load_blob("SELECT state FROM input_identity WHERE id = 1");
     return point;
 }
 
@@ -143,6 +147,7 @@ void checkpoint_store::save(const checkpoint& point) {
         }
         save_blob("archive", point.archive_state);
         save_blob("input", point.input_state);
+        save_blob("input_identity", point.input_identity);
     } catch (...) {
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
         throw;

@@ -23,6 +23,9 @@ struct checkpoint {
     std::vector<std::byte> archive_state;  ///< the archive's open files and sequence numbers
     /// The source's `save_position` (one offset per broker partition); empty: `input_offset`.
     std::vector<std::byte> input_state;
+    /// What identifies the input's consumed bytes (`input_identity`); empty in checkpoints of
+    /// older releases and for inputs identified by name.
+    std::vector<std::byte> input_identity;
 };
 
 /// Checkpoints in one SQLite file (WAL; one transaction per checkpoint; the newest replaces
@@ -43,8 +46,8 @@ class checkpoint_store {
 
   private:
     void exec(const char* sql);
-    /// The one-row side tables (`archive`, `input`): checkpoints written before a table existed
-    /// still load.
+    /// The one-row side tables (`archive`, `input`, `input_identity`): checkpoints written before a
+    /// table existed still load.
     std::vector<std::byte> load_blob(const char* sql);
     void save_blob(const char* table, const std::vector<std::byte>& blob);
 
