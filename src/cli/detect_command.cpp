@@ -11,6 +11,7 @@
 
 #include "commands.hpp"
 #include "detect_runner.hpp"
+#include "duration_parse.hpp"
 #include "file_line_sink.hpp"
 #include "file_line_source.hpp"
 #include "integer_option.hpp"
@@ -22,6 +23,22 @@
 
 namespace streamcp::cli {
 namespace {
+
+/// `--follow` and `--idle-exit`.
+adapters::follow_options follow_flags(const detect_options& options) {
+    adapters::follow_options follow{.enabled = options.follow, .idle_exit = {}};
+    if (!options.idle_exit.empty()) {
+        if (!options.follow) {
+            throw std::invalid_argument("--idle-exit needs --follow");
+        }
+        follow.idle_exit = pipeline::parse_duration(options.idle_exit);
+        if (follow.idle_exit.count() <= 0) {
+            throw std::invalid_argument("--idle-exit must be a positive duration, not " +
+                                        options.idle_exit);
+        }
+    }
+    return follow;
+}
 
 int run_detect_command(const detect_options& options) {
     const pipeline::pipeline_config config = detect_config(options);
@@ -46,7 +63,7 @@ int run_detect_command(const detect_options& options) {
     }
     install_stop_handlers();
     settings.stop = signal_stop_token();
-    adapters::file_line_source source{options.input, settings.stop};
+    adapters::file_line_source source{options.input, settings.stop, follow_flags(options)};
     settings.outputs = outputs_identity(config);
     pipeline::prepared_checkpoint checkpoint =
         pipeline::prepare_checkpoint(config.query, source, settings);
@@ -79,6 +96,12 @@ pipeline::pipeline_config detect_config(const detect_options& options) {
     pipeline::pipeline_config config;
     config.source = file_or_standard(options.input, "stdin", "source");
     config.query = pipeline::build_query(options.query);
+    if (options.follow) {
+        config.source.options.emplace("follow", "true");
+    }
+    if (!options.idle_exit.empty()) {
+        config.source.options.emplace("idle_exit", options.idle_exit);
+    }
     config.sinks.push_back(file_or_standard(options.output, "stdout", "sinks[0]"));
     if (!options.rejects.empty()) {
         config.rejects_path = options.rejects;
@@ -170,6 +193,12 @@ void add_detect_options(CLI::App& detect, detect_options& options) {
         ->capture_default_str();
     detect.add_option("--output,-o", options.output, "Output file; - is stdout")
         ->capture_default_str();
+    detect.add_flag("--follow", options.follow,
+                    "Tail a growing --input file: wait at its end for more lines, never read a "
+                    "line before its newline, end on SIGINT/SIGTERM or --idle-exit; a file "
+                    "replaced or truncated meanwhile ends the run with exit status 3");
+    detect.add_option("--idle-exit", options.idle_exit,
+                      "With --follow: end after this long without new data (e.g. 5m)");
     detect.add_option("--rejects", options.rejects,
                       "Write rejected events here as {reason, detail, line, raw}");
     detect.add_flag("--only-anomalies", options.query.only_anomalies,
@@ -183,7 +212,7 @@ void add_detect_options(CLI::App& detect, detect_options& options) {
     detect
         .add_option("--checkpoint-every", options.checkpoint.every,
                     "Checkpoint after this many events")
-        ->check(integer_in(1, INT64_MAX))
+        ->check(integer_in(0, INT64_MAX))  // 0 reaches build_checkpoint, which names it
         ->capture_default_str();
     detect
         .add_option("--checkpoint-interval", options.checkpoint.interval,

@@ -11,6 +11,7 @@
 
 #include "closest_name.hpp"
 #include "commands.hpp"
+#include "line_source.hpp"
 #include "stop_signal.hpp"
 
 namespace {
@@ -52,6 +53,9 @@ int run_streamcp(int argc, char** argv) {
         // Stopped by SIGINT / SIGTERM after a clean finish: the shell's convention, 128 + signal.
         const int stopped_by = streamcp::cli::stop_signal_number();
         return code == 0 && stopped_by != 0 ? 128 + stopped_by : code;
+    } catch (const streamcp::pipeline::input_changed& error) {
+        std::fprintf(stderr, "streamcp: %s\n", error.what());
+        return streamcp::cli::exit_input_changed;
     } catch (const std::invalid_argument& error) {
         std::fprintf(stderr, "streamcp: %s\n", error.what());
         return streamcp::cli::exit_usage_error;

@@ -55,8 +55,15 @@ std::string sink_types() {
 std::unique_ptr<pipeline::line_source> make_source(const pipeline::endpoint_config& endpoint,
                                                    pipeline::stop_token stop) {
     if (endpoint.type == "file") {
-        pipeline::reject_unknown_options(endpoint, {});
-        return std::make_unique<file_line_source>(endpoint.path, stop);
+        pipeline::reject_unknown_options(endpoint, {"follow", "idle_exit"});
+        const follow_options follow{
+            .enabled = pipeline::option_bool(endpoint, "follow", false),
+            .idle_exit = pipeline::option_duration(endpoint, "idle_exit", {})};
+        if (follow.idle_exit.count() > 0 && !follow.enabled) {
+            throw std::invalid_argument("config: " + endpoint.section +
+                                        ".idle_exit needs follow = true");
+        }
+        return std::make_unique<file_line_source>(endpoint.path, stop, follow);
     }
     if (endpoint.type == "stdin") {
         pipeline::reject_unknown_options(endpoint, {});

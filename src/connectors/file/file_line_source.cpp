@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <stdexcept>
 #include <string_view>
 
@@ -15,6 +16,8 @@ namespace streamcp::adapters {
 namespace {
 
 constexpr std::size_t block_size = std::size_t{1} << 20;
+/// How often a followed file is checked for growth.
+constexpr auto follow_poll = std::chrono::milliseconds{50};
 /// A UTF-8 byte-order mark, which some Windows tools put before the first line.
 constexpr std::string_view byte_order_mark = "\xEF\xBB\xBF";
 
@@ -24,9 +27,12 @@ constexpr std::string_view byte_order_mark = "\xEF\xBB\xBF";
 
 }  // namespace
 
-file_line_source::file_line_source(const std::string& path, pipeline::stop_token stop)
+file_line_source::file_line_source(const std::string& path, pipeline::stop_token stop,
+                                   follow_options follow)
     : name_(path == "-" ? "stdin" : path),
       stop_(stop),
+      follow_(follow),
+      last_data_(std::chrono::steady_clock::now()),
       buffer_(block_size + simdjson::SIMDJSON_PADDING) {
     if (path == "-") {
         fd_ = STDIN_FILENO;
@@ -46,6 +52,43 @@ file_line_source::file_line_source(const std::string& path, pipeline::stop_token
         throw std::runtime_error("input " + name_ + " is a directory, not a JSON Lines file");
     }
     seekable_ = known && S_ISREG(info.st_mode);
+    if (follow_.enabled && !seekable_) {
+        if (owns_fd_) {
+            ::close(fd_);
+        }
+        throw std::invalid_argument("--follow needs a regular --input file; " + name_ +
+                                    " is not one");
+    }
+}
+
+bool file_line_source::wait_for_growth() {
+    struct stat now {};
+    struct stat open {};
+    if (::fstat(fd_, &open) != 0) {
+        io_error("cannot stat input", name_);
+    }
+    if (::stat(name_.c_str(), &now) != 0 || now.st_ino != open.st_ino ||
+        now.st_dev != open.st_dev) {
+        throw pipeline::input_changed("input " + name_ +
+                                      " was replaced or removed while followed; start again "
+                                      "on the new file");
+    }
+    const off_t read_so_far = ::lseek(fd_, 0, SEEK_CUR);
+    if (read_so_far >= 0 && open.st_size < read_so_far) {
+        throw pipeline::input_changed("input " + name_ + " was truncated while followed (to " +
+                                      std::to_string(open.st_size) + " bytes, " +
+                                      std::to_string(read_so_far) +
+                                      " read); start again");
+    }
+    if (follow_.idle_exit.count() > 0 &&
+        std::chrono::steady_clock::now() - last_data_ >= follow_.idle_exit) {
+        return false;
+    }
+    // One nanosleep: a signal ends it early, and the caller then sees the stop request.
+    const auto nanoseconds = std::chrono::nanoseconds{follow_poll}.count();
+    const timespec pause{.tv_sec = 0, .tv_nsec = static_cast<long>(nanoseconds)};
+    ::nanosleep(&pause, nullptr);
+    return true;
 }
 
 file_line_source::~file_line_source() {
@@ -68,14 +111,23 @@ bool file_line_source::fill() {
     }
     const std::size_t room = buffer_.size() - end_ - simdjson::SIMDJSON_PADDING;
     ssize_t got = 0;
-    do {
+    while (true) {
         got = ::read(fd_, buffer_.data() + end_, room);
-    } while (got < 0 && errno == EINTR && !stop_.stop_requested());
-    if (got < 0 && errno == EINTR) {
-        return false;  // stopped while waiting for a pipe: not the end of the input
+        if (stop_.stop_requested()) {
+            return false;  // a stop, even while waiting for a pipe: not the end of the input
+        }
+        if (got < 0 && errno == EINTR) {
+            continue;
+        }
+        if (got < 0) {
+            io_error("cannot read input", name_);
+        }
+        if (got > 0 || !follow_.enabled || !wait_for_growth()) {
+            break;
+        }
     }
-    if (got < 0) {
-        io_error("cannot read input", name_);
+    if (got > 0) {
+        last_data_ = std::chrono::steady_clock::now();
     }
     if (got == 0) {
         at_end_ = true;
@@ -111,8 +163,8 @@ bool file_line_source::next_line(std::string_view& line) {
         }
         const std::size_t pending = end_ - begin_;
         if (!fill()) {
-            if (begin_ == end_ || !at_end_) {
-                return false;  // the end, or a stop request while a line was incomplete
+            if (begin_ == end_ || !at_end_ || follow_.enabled) {
+                return false;  // the end, a stop, or a followed line its writer has not ended
             }
             // The last line has no newline: hand it out as it is.
             line = std::string_view{buffer_.data() + begin_, end_ - begin_};

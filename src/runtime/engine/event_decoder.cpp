@@ -87,6 +87,13 @@ bool widen_big_integers(std::string_view line, std::string& out) {
     return widened;
 }
 
+/// Whether an ISO-8601 text that did not parse has second 60 (hh:mm:60), to say so.
+bool is_leap_second(std::string_view text) {
+    const std::size_t t = text.find_first_of("Tt ");
+    return t != std::string_view::npos && text.size() >= t + 9 && text[t + 3] == ':' &&
+           text[t + 6] == ':' && text.substr(t + 7, 2) == "60";
+}
+
 reject_details reject(reject_reason reason, std::string detail) {
     return {reason, std::move(detail)};
 }
@@ -102,7 +109,10 @@ std::optional<reject_details> read_time(element field, const event_fields& field
         const auto time = parse_iso8601_time(text);
         if (!time) {
             return reject(reject_reason::bad_timestamp,
-                          name + " '" + std::string(text) + "' is not an ISO-8601 date-time");
+                          name + " '" + std::string(text) + "' is not an ISO-8601 date-time" +
+                              (is_leap_second(text) ? ": second 60 is a leap second, which "
+                                                      "event times cannot hold"
+                                                    : ""));
         }
         out = *time;
         return std::nullopt;

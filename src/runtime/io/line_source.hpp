@@ -5,11 +5,19 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace streamcp::pipeline {
+
+/// The input was replaced or truncated while it was followed (`--follow`): the command stops
+/// with its own exit status (3), since continuing would read another file's bytes.
+class input_changed : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
 
 /// Where input messages come from: one message per line. File and stdin sources live in
 /// src/connectors/file; broker sources implement the same interface.
