@@ -63,17 +63,17 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
 
 detect_counts run_detect(const detect_query& given, line_source& source, line_sink& output,
                          line_sink* rejects, const run_settings& settings,
-                         prepared_checkpoint checkpoint) {
-    if (settings.checkpoint && !checkpoint.store) {
-        checkpoint = prepare_checkpoint(given, source, settings);
+                         prepared_checkpoint prepared) {
+    if (settings.checkpoint && !prepared.store) {
+        prepared = prepare_checkpoint(given, source, settings);
     }
     // A confidence that truncates to the checkpoint's integer is the same query; the saved
     // models record the checkpoint's spelling, so the run continues with it.
     detect_query query = given;
-    if (checkpoint.last) {
+    if (prepared.last) {
         query.confidence =
-            recorded_confidence(checkpoint.last->fingerprint).value_or(query.confidence);
-        checkpoint.fingerprint = run_fingerprint(query, source, settings);
+            recorded_confidence(prepared.last->fingerprint).value_or(query.confidence);
+        prepared.fingerprint = run_fingerprint(query, source, settings);
     }
     output.set_checkpointed(settings.checkpoint.has_value());
     const auto job = make_detect_engine(query, output, rejects);
@@ -81,11 +81,11 @@ detect_counts run_detect(const detect_query& given, line_source& source, line_si
     job->set_archive(archive);
     run_observer* const metrics = settings.metrics;
     job->set_score_observer(metrics);
-    checkpoint_store* const store = settings.checkpoint ? checkpoint.store.get() : nullptr;
+    checkpoint_store* const store = settings.checkpoint ? prepared.store.get() : nullptr;
     std::uint64_t line_number = 0;
     std::uint64_t resumed_offset = 0;
-    if (store != nullptr && checkpoint.last) {
-        const struct checkpoint& point = *checkpoint.last;
+    if (store != nullptr && prepared.last) {
+        const checkpoint& point = *prepared.last;
         try {
             job->load_state(point.state);
         } catch (const snapshot_error& error) {
@@ -120,8 +120,8 @@ detect_counts run_detect(const detect_query& given, line_source& source, line_si
         if (archive != nullptr) {
             archive->sync();
         }
-        store->save(pipeline::checkpoint{
-            .fingerprint = checkpoint.fingerprint,
+        store->save(checkpoint{
+            .fingerprint = prepared.fingerprint,
             .input_offset = source.position(),
             .line = line_number,
             .output_offset = output.position(),

@@ -78,6 +78,6 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
 /// `settings.checkpoint`).
 detect_counts run_detect(const detect_query& query, line_source& source, line_sink& output,
                          line_sink* rejects, const run_settings& settings,
-                         prepared_checkpoint checkpoint);
+                         prepared_checkpoint prepared);
 
 }  // namespace streamcp::pipeline

@@ -51,7 +51,7 @@ struct prepared_checkpoint {
                                                   line_source& source);
 
 /// What a checkpoint records of the `consumed` bytes of an input identified by content: their
-/// count and hashes of their first, middle and last 64 KiB (a few preads per commit). Empty for
+/// count and hashes of their first, middle and last 16 KiB (three preads per commit). Empty for
 /// inputs identified by name.
 [[nodiscard]] std::vector<std::byte> input_identity(const line_source& source,
                                                     std::uint64_t consumed);
