@@ -61,22 +61,22 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
     return run_detect(query, source, output, rejects, settings, prepared_checkpoint{});
 }
 
-detect_counts run_detect(const detect_query& given, line_source& source, line_sink& output,
+detect_counts run_detect(const detect_query& query, line_source& source, line_sink& output,
                          line_sink* rejects, const run_settings& settings,
                          prepared_checkpoint prepared) {
     if (settings.checkpoint && !prepared.store) {
-        prepared = prepare_checkpoint(given, source, settings);
+        prepared = prepare_checkpoint(query, source, settings);
     }
     // A confidence that truncates to the checkpoint's integer is the same query; the saved
     // models record the checkpoint's spelling, so the run continues with it.
-    detect_query query = given;
+    detect_query effective = query;
     if (prepared.last) {
-        query.confidence =
-            recorded_confidence(prepared.last->fingerprint).value_or(query.confidence);
-        prepared.fingerprint = run_fingerprint(query, source, settings);
+        effective.confidence =
+            recorded_confidence(prepared.last->fingerprint).value_or(effective.confidence);
+        prepared.fingerprint = run_fingerprint(effective, source, settings);
     }
     output.set_checkpointed(settings.checkpoint.has_value());
-    const auto job = make_detect_engine(query, output, rejects);
+    const auto job = make_detect_engine(effective, output, rejects);
     archive_sink* archive = settings.archive;
     job->set_archive(archive);
     run_observer* const metrics = settings.metrics;
@@ -157,14 +157,14 @@ detect_counts run_detect(const detect_query& given, line_source& source, line_si
             metrics->line_read(source.partition(), line.size(), job->counts());
         }
         ++since_checkpoint;
-        if (store && since_checkpoint >= settings.checkpoint->every_events) {
+        if (store != nullptr && since_checkpoint >= settings.checkpoint->every_events) {
             commit();
             since_checkpoint = 0;
             next_checkpoint = clock_type::now() + settings.checkpoint->interval;
         }
-        if (line_number % check_every == 0 && (store || settings.progress)) {
+        if (line_number % check_every == 0 && (store != nullptr || settings.progress)) {
             const auto now = clock_type::now();
-            if (store && now >= next_checkpoint) {
+            if (store != nullptr && now >= next_checkpoint) {
                 commit();
                 since_checkpoint = 0;
                 next_checkpoint = now + settings.checkpoint->interval;
