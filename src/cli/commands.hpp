@@ -17,6 +17,8 @@ using command_action = std::function<int()>;
 /// Exit codes: 0 done, 1 an I/O or data error stopped the run, 2 bad arguments.
 inline constexpr int exit_io_error = 1;
 inline constexpr int exit_usage_error = 2;
+/// A followed input (`--follow`) was replaced or truncated.
+inline constexpr int exit_input_changed = 3;
 
 void add_detect_command(CLI::App& root, command_action& action);
 
@@ -28,6 +30,8 @@ struct detect_options {
     std::string input = "-";
     std::string output = "-";
     std::string rejects;
+    bool follow = false;         ///< `[source] follow`: tail a growing input file
+    std::string idle_exit;       ///< `[source] idle_exit`; empty: follow until a signal
     std::string metrics_listen;  ///< `[metrics] listen`; empty: no metrics server
     bool quiet = false;          ///< no progress line (a terminal setting, not the pipeline's)
     bool progress = false;       ///< progress lines also when stderr is not a terminal

@@ -1,22 +1,44 @@
 // SPDX-License-Identifier: MIT
 // `streamcp detect`: the seed's query over JSON Lines.
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include <streamcp/model/robust_change_point_detector.hpp>
 
 #include "commands.hpp"
 #include "detect_runner.hpp"
+#include "duration_parse.hpp"
 #include "file_line_sink.hpp"
 #include "file_line_source.hpp"
+#include "integer_option.hpp"
 #include "metrics_option.hpp"
 #include "pipeline_config.hpp"
+#include "run_files.hpp"
 #include "run_reporting.hpp"
+#include "stop_signal.hpp"
 
 namespace streamcp::cli {
 namespace {
+
+/// `--follow` and `--idle-exit`.
+adapters::follow_options follow_flags(const detect_options& options) {
+    adapters::follow_options follow{.enabled = options.follow, .idle_exit = {}};
+    if (!options.idle_exit.empty()) {
+        if (!options.follow) {
+            throw std::invalid_argument("--idle-exit needs --follow");
+        }
+        follow.idle_exit = pipeline::parse_duration(options.idle_exit);
+        if (follow.idle_exit.count() <= 0) {
+            throw std::invalid_argument("--idle-exit must be a positive duration, not " +
+                                        options.idle_exit);
+        }
+    }
+    return follow;
+}
 
 int run_detect_command(const detect_options& options) {
     const pipeline::pipeline_config config = detect_config(options);
@@ -28,25 +50,33 @@ int run_detect_command(const detect_options& options) {
         }
         settings.checkpoint = config.checkpoint;
     }
-    pipeline::detect_engine::validate(config.query);  // before any file is created or truncated
+    // Every start-up check runs before any output is opened for writing.
+    pipeline::detect_engine::validate(config.query);
+    refuse_shared_files(config, setting_names::flags);
     const auto metrics =
         start_metrics(config.metrics_listen, "--metrics-listen", config.query, 1, settings);
     std::unique_ptr<pipeline::archive_sink> archive;
     if (config.archive) {
         archive = make_archive(*config.archive, config.query.out_of_order_tolerance,
                                config.checkpoint.has_value());
+        archive->prepare();
         settings.archive = archive.get();
     }
-    adapters::file_line_source source{options.input};
+    install_stop_handlers();
+    settings.stop = signal_stop_token();
+    adapters::file_line_source source{options.input, settings.stop, follow_flags(options)};
+    settings.outputs = outputs_identity(config);
+    pipeline::prepared_checkpoint checkpoint =
+        pipeline::prepare_checkpoint(config.query, source, settings);
     adapters::file_line_sink output{options.output};
     std::optional<adapters::file_line_sink> rejects;
     if (config.rejects_path) {
-        rejects.emplace(*config.rejects_path);
+        rejects.emplace(*config.rejects_path, "rejects file");
     }
     settings.progress = make_progress(options.quiet, options.progress);
     const pipeline::detect_counts counts = pipeline::run_detect(
         config.query, source, output, metered_rejects(metrics.get(), rejects ? &*rejects : nullptr),
-        settings);
+        settings, std::move(checkpoint));
     output.flush();
     print_summary("detect", config.query, counts);
     return 0;
@@ -67,6 +97,12 @@ pipeline::pipeline_config detect_config(const detect_options& options) {
     pipeline::pipeline_config config;
     config.source = file_or_standard(options.input, "stdin", "source");
     config.query = pipeline::build_query(options.query);
+    if (options.follow) {
+        config.source.options.emplace("follow", "true");
+    }
+    if (!options.idle_exit.empty()) {
+        config.source.options.emplace("idle_exit", options.idle_exit);
+    }
     config.sinks.push_back(file_or_standard(options.output, "stdout", "sinks[0]"));
     if (!options.rejects.empty()) {
         config.rejects_path = options.rejects;
@@ -169,6 +205,12 @@ void add_detect_options(CLI::App& detect, detect_options& options) {
         ->capture_default_str();
     detect.add_option("--output,-o", options.output, "Output file; - is stdout")
         ->capture_default_str();
+    detect.add_flag("--follow", options.follow,
+                    "Tail a growing --input file: wait at its end for more lines, never read a "
+                    "line before its newline, end on SIGINT/SIGTERM or --idle-exit; a file "
+                    "replaced or truncated meanwhile ends the run with exit status 3");
+    detect.add_option("--idle-exit", options.idle_exit,
+                      "With --follow: end after this long without new data (e.g. 5m)");
     detect.add_option("--rejects", options.rejects,
                       "Write rejected events here as {reason, detail, line, raw}");
     detect.add_flag("--only-anomalies", options.query.only_anomalies,
@@ -182,6 +224,7 @@ void add_detect_options(CLI::App& detect, detect_options& options) {
     detect
         .add_option("--checkpoint-every", options.checkpoint.every,
                     "Checkpoint after this many events")
+        ->check(integer_in(0, INT64_MAX))  // 0 reaches build_checkpoint, which names it
         ->capture_default_str();
     detect
         .add_option("--checkpoint-interval", options.checkpoint.interval,
@@ -206,6 +249,7 @@ void add_detect_options(CLI::App& detect, detect_options& options) {
     detect
         .add_option("--archive-max-bytes", options.archive.max_bytes,
                     "Start a new file of the minute before one would grow past this (0: no limit)")
+        ->check(integer_in(0, INT64_MAX))
         ->capture_default_str();
     detect
         .add_option("--threads", options.query.threads,
@@ -214,6 +258,7 @@ void add_detect_options(CLI::App& detect, detect_options& options) {
                         "]. Output, rejects, counts and checkpoints are the same for every "
                         "value (a checkpoint resumes with any); only keys spread out, so "
                         "without --partition-by one thread does the work")
+        ->check(integer_in(1, pipeline::max_detect_threads))
         ->capture_default_str();
     add_metrics_listen_option(detect, options.metrics_listen);
     CLI::Option* quiet =

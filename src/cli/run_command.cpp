@@ -3,6 +3,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "commands.hpp"
@@ -12,6 +13,7 @@
 #include "file_line_sink.hpp"
 #include "metrics_option.hpp"
 #include "pipeline_config.hpp"
+#include "run_files.hpp"
 #include "run_reporting.hpp"
 #include "stop_signal.hpp"
 
@@ -27,7 +29,9 @@ struct run_flags {
 
 int run_pipeline(const run_flags& flags) {
     const pipeline::pipeline_config config = pipeline::load_pipeline_config(flags.config);
+    // Every start-up check runs before any output is opened for writing.
     pipeline::detect_engine::validate(config.query);
+    refuse_shared_files(config, setting_names::config_keys);
     pipeline::run_settings settings;
     const auto metrics =
         start_metrics(flags.metrics_listen.empty() ? config.metrics_listen : flags.metrics_listen,
@@ -37,10 +41,14 @@ int run_pipeline(const run_flags& flags) {
     if (config.archive) {
         archive = make_archive(*config.archive, config.query.out_of_order_tolerance,
                                config.checkpoint.has_value());
+        archive->prepare();
         settings.archive = archive.get();
     }
+    // Broker sources never end by themselves: SIGINT / SIGTERM end the run with a checkpoint.
+    install_stop_handlers();
+    settings.stop = signal_stop_token();
     const std::unique_ptr<pipeline::line_source> source =
-        adapters::make_source(config.source, signal_stop_token());
+        adapters::make_source(config.source, settings.stop);
     const backlog_watch watch(metrics.get(), *source);
     if (config.checkpoint && !source->seekable()) {
         throw std::invalid_argument(
@@ -48,6 +56,10 @@ int run_pipeline(const run_flags& flags) {
             "or a broker); " +
             source->name() + " cannot");
     }
+    settings.checkpoint = config.checkpoint;
+    settings.outputs = outputs_identity(config);
+    pipeline::prepared_checkpoint checkpoint =
+        pipeline::prepare_checkpoint(config.query, *source, settings);
     std::vector<std::unique_ptr<pipeline::line_sink>> sinks;
     std::vector<pipeline::line_sink*> targets;
     for (const pipeline::endpoint_config& sink : config.sinks) {
@@ -56,15 +68,13 @@ int run_pipeline(const run_flags& flags) {
     pipeline::fanout_line_sink output{targets};
     std::optional<adapters::file_line_sink> rejects;
     if (config.rejects_path) {
-        rejects.emplace(*config.rejects_path);
+        rejects.emplace(*config.rejects_path, "rejects file");
     }
-    settings.checkpoint = config.checkpoint;
     settings.progress = make_progress(flags.quiet, flags.progress);
-    // Broker sources never end by themselves: SIGINT / SIGTERM end the run with a checkpoint.
-    install_stop_handlers();
-    const pipeline::detect_counts counts = pipeline::run_detect(
-        config.query, *source, output,
-        metered_rejects(metrics.get(), rejects ? &*rejects : nullptr), settings);
+    const pipeline::detect_counts counts =
+        pipeline::run_detect(config.query, *source, output,
+                             metered_rejects(metrics.get(), rejects ? &*rejects : nullptr),
+                             settings, std::move(checkpoint));
     output.flush();
     print_summary("run", config.query, counts);
     return 0;

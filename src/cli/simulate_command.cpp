@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // `streamcp simulate`: the seed's IoT devices, as JSON Lines or over MQTT as IoT Hub devices.
 #include <chrono>
+#include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <optional>
@@ -11,12 +13,19 @@
 #include "connection_string.hpp"
 #include "duration_parse.hpp"
 #include "file_line_sink.hpp"
+#include "integer_option.hpp"
 #include "message_output.hpp"
+#include "run_reporting.hpp"
 #include "simulator.hpp"
+#include "stop_signal.hpp"
 #include "timestamp_parse.hpp"
 
 namespace streamcp::cli {
 namespace {
+
+/// Each simulated device holds its id and generator state: this bounds the memory one flag
+/// can ask for.
+constexpr std::uint64_t max_devices = 10'000'000;
 
 struct simulate_flags {
     std::size_t devices = 3;
@@ -151,15 +160,25 @@ int run_simulate(const simulate_flags& flags) {
     if (flags.events == 0 && !end && !flags.realtime) {
         throw std::invalid_argument("give --events N or --length DURATION (or --realtime)");
     }
+    if (!std::isfinite(flags.temp_min) || !std::isfinite(flags.temp_max) ||
+        flags.temp_min > flags.temp_max) {
+        throw std::invalid_argument(
+            "--temp-min and --temp-max must be finite numbers with "
+            "--temp-min <= --temp-max; got " +
+            number_text(flags.temp_min) + " and " + number_text(flags.temp_max));
+    }
     if (!(flags.rate >= 0)) {
         throw std::invalid_argument("--rate must be >= 0 (messages per second; 0 = no limit)");
     }
     pipeline::device_simulator simulator{options};
     const std::unique_ptr<pipeline::message_output> output =
         make_output(flags, simulator.device_ids());
+    install_stop_handlers();
+    const pipeline::stop_token stop = signal_stop_token();
     const auto wall_start = std::chrono::steady_clock::now();
     std::string line;
-    for (std::uint64_t n = 0; flags.events == 0 || n < flags.events; ++n) {
+    for (std::uint64_t n = 0; (flags.events == 0 || n < flags.events) && !stop.stop_requested();
+         ++n) {
         const event_time at = simulator.next_time();
         if (end && at >= *end) {
             break;
@@ -195,7 +214,11 @@ void add_simulate_command(CLI::App& root, command_action& action) {
         "\"datetime\":\"2019-11-18T19:00:00+0000\"}: every device reports once per interval, "
         "temperatures uniform in [temp-min, temp-max]. Deterministic for a --seed; as fast as "
         "possible unless --realtime.");
-    cmd->add_option("--devices,-n", flags->devices, "Number of devices")->capture_default_str();
+    cmd->add_option(
+           "--devices,-n", flags->devices,
+           "Number of devices, in [1, " + std::to_string(max_devices) + "]; memory grows with it")
+        ->check(integer_in(1, max_devices))
+        ->capture_default_str();
     cmd->add_option("--interval", flags->interval, "Time between a device's readings")
         ->capture_default_str();
     cmd->add_option("--temp-min", flags->temp_min, "Lowest normal temperature")
@@ -203,11 +226,13 @@ void add_simulate_command(CLI::App& root, command_action& action) {
     cmd->add_option("--temp-max", flags->temp_max, "Highest normal temperature")
         ->capture_default_str();
     cmd->add_option("--seed", flags->seed, "Random seed (device ids and readings)")
+        ->check(integer_in(0, UINT64_MAX))
         ->capture_default_str();
     cmd->add_option("--start", flags->start,
                     "First reading's time, ISO-8601 (default 2019-11-18T19:00:00Z; now with "
                     "--realtime)");
-    cmd->add_option("--events", flags->events, "Stop after this many messages");
+    cmd->add_option("--events", flags->events, "Stop after this many messages")
+        ->check(integer_in(0, UINT64_MAX));
     cmd->add_option("--length", flags->length, "Stop after this much simulated time, e.g. 2h");
     cmd->add_option("--inject", flags->injections,
                     "Anomaly schedule, repeatable: DEVICE@FROM[+LENGTH]:LOW-HIGH. Device "
@@ -250,6 +275,7 @@ void add_simulate_command(CLI::App& root, command_action& action) {
         ->group("MQTT");
     cmd->add_option("--max-in-flight", flags->max_in_flight,
                     "Unacknowledged messages per connection, in [1, 65535]")
+        ->check(integer_in(1, 65535))
         ->capture_default_str()
         ->group("MQTT");
     cmd->add_option("--retry-for", flags->retry_for,

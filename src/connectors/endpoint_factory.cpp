@@ -74,14 +74,21 @@ std::unique_ptr<pipeline::archive_sink> make_archive_store(
 }
 
 std::unique_ptr<pipeline::line_source> make_source(const pipeline::endpoint_config& endpoint,
-                                                   [[maybe_unused]] pipeline::stop_token stop) {
+                                                   pipeline::stop_token stop) {
     if (endpoint.type == "file") {
-        pipeline::reject_unknown_options(endpoint, {});
-        return std::make_unique<file_line_source>(endpoint.path);
+        pipeline::reject_unknown_options(endpoint, {"follow", "idle_exit"});
+        const follow_options follow{
+            .enabled = pipeline::option_bool(endpoint, "follow", false),
+            .idle_exit = pipeline::option_duration(endpoint, "idle_exit", {})};
+        if (follow.idle_exit.count() > 0 && !follow.enabled) {
+            throw std::invalid_argument("config: " + endpoint.section +
+                                        ".idle_exit needs follow = true");
+        }
+        return std::make_unique<file_line_source>(endpoint.path, stop, follow);
     }
     if (endpoint.type == "stdin") {
         pipeline::reject_unknown_options(endpoint, {});
-        return std::make_unique<file_line_source>("-");
+        return std::make_unique<file_line_source>("-", stop);
     }
 #if STREAMCP_WITH_AMQP
     if (endpoint.type == "eventhubs") {

@@ -436,6 +436,23 @@ TEST_F(KafkaSinkTest, UnreachableBootstrapFailsAfterTheDeliveryTimeout) {
     }
 }
 
+TEST(KafkaSinkClosing, UnacknowledgedRecordsMentionACheckpointOnlyWhenThereIsOne) {
+    for (const bool checkpointed : {false, true}) {
+        testing::internal::CaptureStderr();
+        {
+            kafka_sink_settings settings = local_settings("127.0.0.1:1", "anomalies");
+            settings.stall_timeout = std::chrono::seconds(1);
+            kafka_sink sink(settings);
+            sink.set_checkpointed(checkpointed);
+            sink.write(output_line(0, 1));
+            EXPECT_THROW(sink.sync(), std::runtime_error);
+        }
+        const std::string text = testing::internal::GetCapturedStderr();
+        EXPECT_NE(text.find("closing with 1 records not acknowledged"), std::string::npos) << text;
+        EXPECT_EQ(text.find("checkpoint") != std::string::npos, checkpointed) << text;
+    }
+}
+
 TEST_F(KafkaSinkTest, MissingTopicIsAPermanentErrorNamingTheTopic) {
     const std::string topic = unique_topic("absent");
     kafka_sink_settings settings = local_settings(broker_.plaintext, topic);

@@ -71,6 +71,15 @@ const std::map<std::string, std::vector<setting>> by_flag = {
     {"--input",
      {{"--input", "in.jsonl", "source", "path", "\"in.jsonl\""},
       {"", "", "source", "type", "\"file\""}}},
+    {"--follow",
+     {{"--input", "in.jsonl", "source", "path", "\"in.jsonl\""},
+      {"", "", "source", "type", "\"file\""},
+      {"--follow", "", "source", "follow", "true"}}},
+    {"--idle-exit",
+     {{"--input", "in.jsonl", "source", "path", "\"in.jsonl\""},
+      {"", "", "source", "type", "\"file\""},
+      {"--follow", "", "source", "follow", "true"},
+      {"--idle-exit", "5m", "source", "idle_exit", "\"5m\""}}},
     {"--output",
      {{"--output", "out.jsonl", "sinks", "path", "\"out.jsonl\""},
       {"", "", "sinks", "type", "\"file\""}}},
@@ -153,7 +162,13 @@ pipeline::pipeline_config from_config_file(const std::vector<setting>& settings)
 
 /// Everything a pipeline config sets, in one comparable line.
 std::string describe(const pipeline::pipeline_config& c) {
-    auto endpoint = [](const pipeline::endpoint_config& e) { return e.type + ":" + e.path; };
+    auto endpoint = [](const pipeline::endpoint_config& e) {
+        std::string text = e.type + ":" + e.path;
+        for (const auto& [key, value] : e.options) {
+            text += "," + key + "=" + value;
+        }
+        return text;
+    };
     std::string out = c.query.fingerprint() + ";threads=" + std::to_string(c.query.threads) +
                       ";source=" + endpoint(c.source) + ";sinks=";
     for (const auto& sink : c.sinks) {

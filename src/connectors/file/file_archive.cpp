@@ -112,6 +112,24 @@ file_archive::~file_archive() {
     }
 }
 
+void file_archive::prepare() {
+    const std::string& dir = options_.directory;
+    std::error_code error;
+    std::filesystem::create_directories(dir, error);
+    if (error || !std::filesystem::is_directory(dir)) {
+        throw std::runtime_error("cannot use archive directory " + dir + ": " +
+                                 (error ? error.message() : std::string("not a directory")));
+    }
+    // Permissions alone do not tell (root, read-only mounts): a file created and removed does.
+    const std::string probe = dir + "/.streamcp-probe-" + std::to_string(::getpid()) + ".tmp";
+    const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        io_error("cannot write in archive directory", dir);
+    }
+    ::close(fd);
+    ::unlink(probe.c_str());
+}
+
 std::string file_archive::name() const {
     return "archive(" + options_.directory + "," +
            (options_.layout == archive_layout::iothub ? "iothub:" + options_.hub : "date") + "," +

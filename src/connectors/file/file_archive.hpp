@@ -63,6 +63,7 @@ class file_archive final : public pipeline::archive_sink {
     file_archive(const file_archive&) = delete;
     file_archive& operator=(const file_archive&) = delete;
 
+    void prepare() override;
     void write(std::string_view raw, event_time time, std::uint32_t partition) override;
     void sync() override;
     void close() override;

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -21,14 +22,14 @@ constexpr std::size_t buffer_size = std::size_t{1} << 18;
 
 }  // namespace
 
-file_line_sink::file_line_sink(const std::string& path)
-    : name_(path == "-" ? "stdout" : path), buffer_(buffer_size) {
+file_line_sink::file_line_sink(const std::string& path, std::string role)
+    : name_(path == "-" ? "stdout" : path), role_(std::move(role)), buffer_(buffer_size) {
     if (path == "-") {
         fd_ = STDOUT_FILENO;
     } else {
         fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
         if (fd_ < 0) {
-            io_error("cannot open output", path);
+            io_error("cannot open " + role_, path);
         }
         owns_fd_ = true;
     }
@@ -73,7 +74,7 @@ void file_line_sink::flush() {
                 continue;
             }
             used_ = 0;  // a broken sink does not get the same bytes again from the destructor
-            io_error("cannot write", name_);
+            io_error("cannot write " + role_, name_);
         }
         done += static_cast<std::size_t>(wrote);
     }
@@ -83,27 +84,27 @@ void file_line_sink::flush() {
 void file_line_sink::sync() {
     flush();
     if (truncatable_ && ::fdatasync(fd_) != 0) {
-        io_error("cannot sync", name_);
+        io_error("cannot sync " + role_, name_);
     }
 }
 
 void file_line_sink::truncate(std::uint64_t size) {
     if (!truncatable_) {
-        throw std::runtime_error("output " + name_ + " cannot be truncated");
+        throw std::runtime_error(role_ + " " + name_ + " cannot be truncated");
     }
     flush();
     struct stat info {};
     if (::fstat(fd_, &info) != 0) {
-        io_error("cannot stat", name_);
+        io_error("cannot stat " + role_, name_);
     }
     if (static_cast<std::uint64_t>(info.st_size) < size) {
-        throw std::runtime_error("output " + name_ + " holds " + std::to_string(info.st_size) +
+        throw std::runtime_error(role_ + " " + name_ + " holds " + std::to_string(info.st_size) +
                                  " bytes, fewer than the checkpoint's " + std::to_string(size) +
                                  ": it was changed since; remove the checkpoint to start afresh");
     }
     if (::ftruncate(fd_, static_cast<off_t>(size)) != 0 ||
         ::lseek(fd_, static_cast<off_t>(size), SEEK_SET) < 0) {
-        io_error("cannot truncate", name_);
+        io_error("cannot truncate " + role_, name_);
     }
     position_ = size;
 }

@@ -15,8 +15,9 @@ namespace streamcp::adapters {
 class file_line_sink final : public pipeline::line_sink {
   public:
     /// Opens `path` for writing without truncating it (the pipeline decides where to cut); "-"
-    /// writes stdout. Throws `std::runtime_error` naming the path on failure.
-    explicit file_line_sink(const std::string& path);
+    /// writes stdout. Throws `std::runtime_error` naming the path on failure; `role` says what
+    /// the file is in messages ("output", "rejects file").
+    explicit file_line_sink(const std::string& path, std::string role = "output");
     ~file_line_sink() override;
     file_line_sink(const file_line_sink&) = delete;
     file_line_sink& operator=(const file_line_sink&) = delete;
@@ -31,6 +32,7 @@ class file_line_sink final : public pipeline::line_sink {
 
   private:
     std::string name_;
+    std::string role_;
     int fd_ = -1;
     bool owns_fd_ = false;
     bool truncatable_ = false;

@@ -193,9 +193,9 @@ kafka_sink::kafka_sink(kafka_sink_settings settings)
 }
 
 kafka_sink::~kafka_sink() {
-    // A run that ends without a last sync() (no checkpoint) still delivers what it wrote, with
-    // the same stall bound; after a failure or a stall nothing more is awaited. What is left is
-    // not checkpointed, so a restart from the last checkpoint sends it again.
+    // A run that ends without a last sync() still delivers what it wrote, with the same stall
+    // bound; after a failure or a stall nothing more is awaited. With checkpoints what is left
+    // was not checkpointed, so a restart from the last checkpoint sends it again.
     if (state_->failure.empty() && !stalled_) {
         try {
             sync();
@@ -204,12 +204,12 @@ kafka_sink::~kafka_sink() {
         }
     }
     if (state_->acknowledged + state_->failed < state_->produced) {
-        std::fprintf(stderr,
-                     "streamcp: %s: closing with %llu records not acknowledged (a restart from "
-                     "the last checkpoint sends them again)\n",
+        std::fprintf(stderr, "streamcp: %s: closing with %llu records not acknowledged (%s)\n",
                      state_->name.c_str(),
                      static_cast<unsigned long long>(state_->produced - state_->acknowledged -
-                                                     state_->failed));
+                                                     state_->failed),
+                     checkpointed_ ? "a restart from the last checkpoint sends them again"
+                                   : "they may not have reached the topic");
         rd_kafka_purge(state_->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
         rd_kafka_poll(state_->producer, 0);
     }

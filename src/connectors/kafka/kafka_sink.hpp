@@ -61,6 +61,7 @@ class kafka_sink final : public pipeline::line_sink {
     [[nodiscard]] bool truncatable() const override { return false; }
     void truncate(std::uint64_t size) override;
     [[nodiscard]] std::string name() const override;
+    void set_checkpointed(bool checkpointed) override { checkpointed_ = checkpointed; }
 
     /// Records acknowledged by the broker so far (tests, reports).
     [[nodiscard]] std::uint64_t acknowledged() const noexcept;
@@ -75,7 +76,8 @@ class kafka_sink final : public pipeline::line_sink {
 
     kafka_sink_settings settings_;
     std::unique_ptr<state> state_;
-    std::string partial_line_;  // a write() that ended mid-line keeps the start here
+    std::string partial_line_;   // a write() that ended mid-line keeps the start here
+    bool checkpointed_ = false;  // a restart from a checkpoint resends what is unacknowledged
     std::uint64_t position_ = 0;
     bool stalled_ = false;  // a wait hit stall_timeout: the destructor does not wait again
 };

@@ -3,12 +3,13 @@
 
 #include <algorithm>
 #include <functional>
-#include <map>
 #include <memory>
-#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
+
+#include <streamcp/state/snapshot_error.hpp>
 
 #include "checkpoint_store.hpp"
 
@@ -20,52 +21,18 @@ using clock_type = std::chrono::steady_clock;
 constexpr std::uint64_t clock_check_every = 1024;  // lines between reads of the clock
 constexpr auto progress_period = std::chrono::milliseconds{500};
 
-using fingerprint_map = std::map<std::string, std::string, std::less<>>;
-
-/// `key=value;...` as a map; a part without `=` is its own key with an empty value.
-fingerprint_map fingerprint_settings(std::string_view text) {
-    fingerprint_map out;
-    while (!text.empty()) {
-        const std::string_view part = text.substr(0, text.find(';'));
-        text.remove_prefix(std::min(text.size(), part.size() + 1));
-        const std::size_t equals = part.find('=');
-        out[std::string(part.substr(0, equals))] =
-            equals == std::string_view::npos ? "" : std::string(part.substr(equals + 1));
+/// The fingerprint a checkpoint of this run records: the query, the input, the archive's
+/// settings and the outputs.
+std::string run_fingerprint(const detect_query& query, const line_source& source,
+                            const run_settings& settings) {
+    std::string fingerprint = query.fingerprint() + ";input=" + source.name();
+    if (settings.archive != nullptr) {
+        fingerprint.append(";").append(settings.archive->name());
     }
-    out.try_emplace("detector", "asa");  // checkpoints from before the choice are asa's
-    return out;
-}
-
-/// The settings in which a checkpoint's fingerprint and this run's differ, as "name: X in
-/// the checkpoint, Y in this run"; the checkpoint's whole fingerprint when none differs.
-std::string fingerprint_difference(std::string_view recorded, std::string_view current) {
-    const fingerprint_map then = fingerprint_settings(recorded);
-    const fingerprint_map now = fingerprint_settings(current);
-    std::set<std::string, std::less<>> keys;
-    for (const fingerprint_map* settings : {&then, &now}) {
-        for (const auto& setting : *settings) {
-            keys.insert(setting.first);
-        }
+    if (!settings.outputs.empty()) {
+        fingerprint.append(";outputs=").append(settings.outputs);
     }
-    auto value = [](const fingerprint_map& settings, const std::string& key) {
-        const auto found = settings.find(key);
-        return found == settings.end() ? std::string("(none)") : found->second;
-    };
-    std::string out;
-    for (const std::string& key : keys) {
-        const std::string was = value(then, key);
-        const std::string is = value(now, key);
-        if (was != is) {
-            out.append(out.empty() ? "" : "; ")
-                .append(key)
-                .append(": ")
-                .append(was)
-                .append(" in the checkpoint, ")
-                .append(is)
-                .append(" in this run");
-        }
-    }
-    return out.empty() ? std::string(recorded) : out;
+    return fingerprint;
 }
 
 void cut_back(line_sink* sink, std::uint64_t size) {
@@ -76,51 +43,74 @@ void cut_back(line_sink* sink, std::uint64_t size) {
 
 }  // namespace
 
+prepared_checkpoint prepare_checkpoint(const detect_query& query, line_source& source,
+                                       const run_settings& settings) {
+    if (!settings.checkpoint) {
+        return {};
+    }
+    if (!source.seekable()) {
+        throw std::invalid_argument("--checkpoint needs a seekable input file; " + source.name() +
+                                    " is not one");
+    }
+    return open_checkpoint(settings.checkpoint->path, run_fingerprint(query, source, settings),
+                           source);
+}
+
 detect_counts run_detect(const detect_query& query, line_source& source, line_sink& output,
                          line_sink* rejects, const run_settings& settings) {
-    const auto job = make_detect_engine(query, output, rejects);
+    return run_detect(query, source, output, rejects, settings, prepared_checkpoint{});
+}
+
+detect_counts run_detect(const detect_query& query, line_source& source, line_sink& output,
+                         line_sink* rejects, const run_settings& settings,
+                         prepared_checkpoint prepared) {
+    if (settings.checkpoint && !prepared.store) {
+        prepared = prepare_checkpoint(query, source, settings);
+    }
+    // A confidence that truncates to the checkpoint's integer is the same query; the saved
+    // models record the checkpoint's spelling, so the run continues with it.
+    detect_query effective = query;
+    if (prepared.last) {
+        effective.confidence =
+            recorded_confidence(prepared.last->fingerprint).value_or(effective.confidence);
+        prepared.fingerprint = run_fingerprint(effective, source, settings);
+    }
+    output.set_checkpointed(settings.checkpoint.has_value());
+    const auto job = make_detect_engine(effective, output, rejects);
     archive_sink* archive = settings.archive;
     job->set_archive(archive);
     run_observer* const metrics = settings.metrics;
     job->set_score_observer(metrics);
-    std::unique_ptr<checkpoint_store> store;
-    std::string fingerprint = query.fingerprint() + ";input=" + source.name();
-    if (archive != nullptr) {
-        fingerprint.append(";").append(archive->name());
-    }
+    checkpoint_store* const store = settings.checkpoint ? prepared.store.get() : nullptr;
     std::uint64_t line_number = 0;
     std::uint64_t resumed_offset = 0;
-    if (settings.checkpoint) {
-        if (!source.seekable()) {
-            throw std::invalid_argument("--checkpoint needs a seekable input file; " +
-                                        source.name() + " is not one");
-        }
-        store = std::make_unique<checkpoint_store>(settings.checkpoint->path);
+    if (store != nullptr) {
         job->track_changes();  // before a load: a whole state loaded counts as changed
-        if (auto point = store->load()) {
-            if (point->fingerprint != fingerprint) {
-                throw std::runtime_error("checkpoint " + settings.checkpoint->path +
-                                         " belongs to another query or input (" +
-                                         fingerprint_difference(point->fingerprint, fingerprint) +
-                                         "); remove it to start afresh");
-            }
-            if (point->incremental) {
-                job->load_state(point->state, point->partitions);
+    }
+    if (store != nullptr && prepared.last) {
+        const checkpoint& point = *prepared.last;
+        try {
+            if (point.incremental) {
+                job->load_state(point.state, point.partitions);
             } else {
-                job->load_state(point->state);
+                job->load_state(point.state);
             }
-            if (point->input_state.empty()) {
-                source.seek(point->input_offset);
-            } else {
-                source.restore_position(point->input_state);
-            }
-            line_number = point->line;
-            resumed_offset = point->input_offset;
-            cut_back(&output, point->output_offset);
-            cut_back(rejects, point->rejects_offset);
-            if (archive != nullptr) {
-                archive->restore(point->archive_state);
-            }
+        } catch (const snapshot_error& error) {
+            throw std::runtime_error("checkpoint " + settings.checkpoint->path +
+                                     ": its saved state is damaged (" + error.what() +
+                                     "); to start over, remove it (and its -wal file)");
+        }
+        if (point.input_state.empty()) {
+            source.seek(point.input_offset);
+        } else {
+            source.restore_position(point.input_state);
+        }
+        line_number = point.line;
+        resumed_offset = point.input_offset;
+        cut_back(&output, point.output_offset);
+        cut_back(rejects, point.rejects_offset);
+        if (archive != nullptr) {
+            archive->restore(point.archive_state);
         }
     }
     if (resumed_offset == 0 && line_number == 0) {
@@ -139,7 +129,7 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
         }
         incremental_state state = job->save_changes();
         store->save(checkpoint{
-            .fingerprint = fingerprint,
+            .fingerprint = prepared.fingerprint,
             .input_offset = source.position(),
             .line = line_number,
             .output_offset = output.position(),
@@ -149,7 +139,8 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
             .archive_state = archive != nullptr ? archive->save_state() : std::vector<std::byte>{},
             .input_state = source.save_position(),
             .incremental = true,
-            .partitions = std::move(state.rows)});
+            .partitions = std::move(state.rows),
+            .input_identity = input_identity(source, source.position())});
         source.committed();
         if (metrics != nullptr) {
             metrics->checkpoint_committed(clock_type::now() - started);
@@ -166,7 +157,7 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
         (settings.checkpoint ? settings.checkpoint->interval : std::chrono::nanoseconds::zero());
     std::uint64_t since_checkpoint = 0;
     std::string_view line;
-    while (source.next(line)) {
+    while (!settings.stop.stop_requested() && source.next(line)) {
         ++line_number;
         if (unbounded && archive != nullptr) {
             job->set_archive(archive, source.partition());
@@ -176,14 +167,14 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
             metrics->line_read(source.partition(), line.size(), job->counts());
         }
         ++since_checkpoint;
-        if (store && since_checkpoint >= settings.checkpoint->every_events) {
+        if (store != nullptr && since_checkpoint >= settings.checkpoint->every_events) {
             commit();
             since_checkpoint = 0;
             next_checkpoint = clock_type::now() + settings.checkpoint->interval;
         }
-        if (line_number % check_every == 0 && (store || settings.progress)) {
+        if (line_number % check_every == 0 && (store != nullptr || settings.progress)) {
             const auto now = clock_type::now();
-            if (store && now >= next_checkpoint) {
+            if (store != nullptr && now >= next_checkpoint) {
                 commit();
                 since_checkpoint = 0;
                 next_checkpoint = now + settings.checkpoint->interval;
@@ -194,7 +185,12 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
             }
         }
     }
-    job->finish();
+    // Stopped with a checkpoint: the held events stay held, in the state the last commit saves,
+    // so that the resumed run releases them as an uninterrupted one would.
+    const bool resumable_stop = settings.stop.stop_requested() && store != nullptr;
+    if (!resumable_stop) {
+        job->finish();
+    }
     // Broker sinks acknowledge asynchronously: a run ends only once everything was accepted,
     // so exit status 0 means every output arrived.
     output.sync();
@@ -202,9 +198,13 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
         rejects->sync();
     }
     if (archive != nullptr) {
-        archive->close();
+        if (resumable_stop) {
+            archive->sync();  // its open files stay open: the resumed run continues them
+        } else {
+            archive->close();
+        }
     }
-    if (store) {
+    if (store != nullptr) {
         commit();
     }
     if (settings.progress) {

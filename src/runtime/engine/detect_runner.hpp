@@ -8,10 +8,12 @@
 #include <string>
 
 #include "archive_sink.hpp"
+#include "checkpoint_check.hpp"
 #include "detect_job.hpp"
 #include "line_sink.hpp"
 #include "line_source.hpp"
 #include "score_observer.hpp"
+#include "stop_token.hpp"
 
 namespace streamcp::pipeline {
 
@@ -47,7 +49,20 @@ struct run_settings {
     /// Told about every line, score and checkpoint as the run goes (`--metrics-listen`);
     /// null: no one.
     run_observer* metrics = nullptr;
+    /// The run's outputs in one line (`file:/abs/out.jsonl,rejects:...`): a checkpoint records
+    /// them and refuses a resume that writes other ones. Empty: not recorded.
+    std::string outputs;
+    /// Once requested (SIGINT / SIGTERM), the run stops reading. With a checkpoint it commits
+    /// one without releasing held events, so a resumed run writes what an uninterrupted one
+    /// would; without, it finishes as at the end of the input.
+    stop_token stop;
 };
+
+/// Opens, locks and checks the checkpoint of `settings` for this query, input, archive and
+/// outputs, before any output is opened for writing. Throws `std::runtime_error` saying what
+/// differs and how to start over, `std::invalid_argument` for an input that cannot seek.
+[[nodiscard]] prepared_checkpoint prepare_checkpoint(const detect_query& query, line_source& source,
+                                                     const run_settings& settings);
 
 /// Runs `query` over `source` to the end. With a checkpoint it first restores the last one
 /// (state, input position, and each truncatable sink cut back to its recorded size), then
@@ -58,5 +73,11 @@ struct run_settings {
 /// `std::runtime_error` for I/O errors or a checkpoint of another query or input.
 detect_counts run_detect(const detect_query& query, line_source& source, line_sink& output,
                          line_sink* rejects, const run_settings& settings);
+
+/// `run_detect` with a checkpoint `prepare_checkpoint` made (ignored without
+/// `settings.checkpoint`).
+detect_counts run_detect(const detect_query& query, line_source& source, line_sink& output,
+                         line_sink* rejects, const run_settings& settings,
+                         prepared_checkpoint prepared);
 
 }  // namespace streamcp::pipeline

@@ -35,6 +35,65 @@ std::optional<element> find_field(object root, const field_path& path) {
     return found;
 }
 
+/// Whether `token` (a JSON number) is an integer beyond int64 and uint64.
+bool too_big_for_an_integer(std::string_view token) {
+    if (token.find_first_of(".eE") != std::string_view::npos) {
+        return false;
+    }
+    const char* end = token.data() + token.size();
+    std::int64_t signed_value = 0;
+    std::uint64_t unsigned_value = 0;
+    const bool fits = token.starts_with('-')
+                          ? std::from_chars(token.data(), end, signed_value).ec == std::errc{}
+                          : std::from_chars(token.data(), end, unsigned_value).ec == std::errc{};
+    return !fits;
+}
+
+/// `line` with `e0` after every integer too big for 64 bits, which makes it a floating-point
+/// number of the same value: JSON sets no limit, and 100000000000000000000 must read as 1e20
+/// does. False when the line holds none.
+bool widen_big_integers(std::string_view line, std::string& out) {
+    out.clear();
+    bool widened = false;
+    bool in_string = false;
+    for (std::size_t i = 0; i < line.size();) {
+        const char c = line[i];
+        if (in_string) {
+            out += c;
+            if (c == '\\' && i + 1 < line.size()) {  // an escaped character, '"' included
+                out += line[i + 1];
+                i += 2;
+                continue;
+            }
+            in_string = c != '"';
+            ++i;
+            continue;
+        }
+        if (c == '-' || (c >= '0' && c <= '9')) {
+            const std::size_t end = line.find_first_not_of("0123456789+-.eE", i);
+            const std::string_view token = line.substr(i, end - i);
+            out.append(token);
+            if (too_big_for_an_integer(token)) {
+                out.append("e0");
+                widened = true;
+            }
+            i += token.size();
+            continue;
+        }
+        in_string = c == '"';
+        out += c;
+        ++i;
+    }
+    return widened;
+}
+
+/// Whether an ISO-8601 text that did not parse has second 60 (hh:mm:60), to say so.
+bool is_leap_second(std::string_view text) {
+    const std::size_t t = text.find_first_of("Tt ");
+    return t != std::string_view::npos && text.size() >= t + 9 && text[t + 3] == ':' &&
+           text[t + 6] == ':' && text.substr(t + 7, 2) == "60";
+}
+
 reject_details reject(reject_reason reason, std::string detail) {
     return {reason, std::move(detail)};
 }
@@ -50,7 +109,10 @@ std::optional<reject_details> read_time(element field, const event_fields& field
         const auto time = parse_iso8601_time(text);
         if (!time) {
             return reject(reject_reason::bad_timestamp,
-                          name + " '" + std::string(text) + "' is not an ISO-8601 date-time");
+                          name + " '" + std::string(text) + "' is not an ISO-8601 date-time" +
+                              (is_leap_second(text) ? ": second 60 is a leap second, which "
+                                                      "event times cannot hold"
+                                                    : ""));
         }
         out = *time;
         return std::nullopt;
@@ -145,7 +207,11 @@ std::optional<reject_details> event_decoder::decode(std::string_view line, decod
     element root;
     if (const auto error = parser_.parse(line.data(), line.size(), false).get(root);
         error != simdjson::SUCCESS) {
-        return reject(reject_reason::malformed_json, simdjson::error_message(error));
+        // simdjson refuses integers beyond 64 bits; the raw line is still what is written out.
+        if (error != simdjson::NUMBER_ERROR || !widen_big_integers(line, widened_) ||
+            parser_.parse(widened_).get(root) != simdjson::SUCCESS) {
+            return reject(reject_reason::malformed_json, simdjson::error_message(error));
+        }
     }
     object members;
     if (root.get(members) != simdjson::SUCCESS) {

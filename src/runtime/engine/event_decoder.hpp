@@ -74,6 +74,7 @@ class event_decoder {
     event_fields fields_;
     std::vector<std::string> output_names_;
     simdjson::dom::parser parser_;
+    std::string widened_;  ///< a line whose big integers were made floats (rare; reused)
 };
 
 }  // namespace streamcp::pipeline

@@ -18,6 +18,10 @@ class archive_sink {
   public:
     virtual ~archive_sink() = default;
 
+    /// Checks at start-up, before any output is opened for writing, that the archive can be
+    /// written (a file archive creates its directory). Throws `std::runtime_error` naming it.
+    virtual void prepare() {}
+
     /// Archives one raw message (without its newline) under its event time (the enqueued time
     /// for broker sources) and source partition. Throws `std::runtime_error` on an I/O error.
     virtual void write(std::string_view raw, event_time time, std::uint32_t partition) = 0;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "closest_name.hpp"
 #include "duration_parse.hpp"
 
 namespace streamcp::pipeline {
@@ -103,13 +104,9 @@ void reject_unknown_options(const endpoint_config& endpoint,
                             std::initializer_list<std::string_view> known) {
     for (const auto& [key, value] : endpoint.options) {
         if (std::find(known.begin(), known.end(), key) == known.end()) {
-            std::string allowed;
-            for (const std::string_view name : known) {
-                allowed.append(allowed.empty() ? "" : ", ").append(name);
-            }
             bad_option(endpoint, key,
-                       "is not a setting of type \"" + endpoint.type + "\" (allowed: " +
-                           (allowed.empty() ? std::string("none") : allowed) + ")");
+                       "is not a setting of type \"" + endpoint.type + "\" (" +
+                           allowed_names(key, known) + ")");
         }
     }
 }

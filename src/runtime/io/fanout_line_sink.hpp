@@ -36,6 +36,11 @@ class fanout_line_sink final : public line_sink {
     [[nodiscard]] bool truncatable() const override { return sinks_.front()->truncatable(); }
     void truncate(std::uint64_t size) override { sinks_.front()->truncate(size); }
     [[nodiscard]] std::string name() const override { return sinks_.front()->name(); }
+    void set_checkpointed(bool checkpointed) override {
+        for (line_sink* sink : sinks_) {
+            sink->set_checkpointed(checkpointed);
+        }
+    }
 
   private:
     std::vector<line_sink*> sinks_;

@@ -34,6 +34,10 @@ class line_sink {
 
     /// A name for messages: the path, or "stdout".
     [[nodiscard]] virtual std::string name() const = 0;
+
+    /// Told before the first write whether checkpoints cover this sink (a restart resends what
+    /// was not acknowledged), so that its messages never mention a checkpoint there is none of.
+    virtual void set_checkpointed(bool /*checkpointed*/) {}
 };
 
 }  // namespace streamcp::pipeline

@@ -26,4 +26,8 @@ void line_source::restore_position(std::span<const std::byte> bytes) {
     seek(r.u64());
 }
 
+std::size_t line_source::read_at(std::uint64_t /*offset*/, std::span<char> /*into*/) const {
+    throw std::runtime_error("input " + name() + " cannot be read at an offset");
+}
+
 }  // namespace streamcp::pipeline

@@ -3,13 +3,22 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 namespace streamcp::pipeline {
+
+/// The input was replaced or truncated while it was followed (`--follow`): the command stops
+/// with its own exit status (3), since continuing would read another file's bytes.
+class input_changed : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
 
 /// Where input messages come from: one message per line. File and stdin sources live in
 /// src/connectors/file; broker sources implement the same interface.
@@ -61,6 +70,15 @@ class line_source {
     /// True for streams without an end (brokers): the runner then checks its checkpoint clock on
     /// every message, since they may arrive seconds apart.
     [[nodiscard]] virtual bool unbounded() const { return false; }
+
+    /// The input's size in bytes when a checkpoint identifies it by content (a regular file):
+    /// then the same file resumes under any spelling of its path, and a replaced or shortened one
+    /// is refused. Empty for inputs identified by name (brokers, pipes).
+    [[nodiscard]] virtual std::optional<std::uint64_t> content_size() const { return std::nullopt; }
+
+    /// For inputs with a `content_size`: up to `into.size()` bytes at `offset`, without moving
+    /// the read position; returns how many were read. Throws `std::runtime_error` on an I/O error.
+    [[nodiscard]] virtual std::size_t read_at(std::uint64_t offset, std::span<char> into) const;
 };
 
 }  // namespace streamcp::pipeline

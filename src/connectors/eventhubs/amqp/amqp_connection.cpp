@@ -49,6 +49,7 @@ void amqp_connection::dial() {
     options.idle_timeout(proton::duration(60000));  // heartbeats find a dead peer
     connection_ = container_.connect(peer_.url(), options);
     transport_open_ = true;
+    opened_ = false;
 }
 
 void amqp_connection::retry_later(const std::string& reason) {
@@ -95,6 +96,7 @@ amqp_request_link& amqp_connection::management() {
 
 void amqp_connection::on_connection_open(proton::connection& connection) {
     connection_ = connection;
+    opened_ = true;
     if (!cbs_) {
         ready_ = true;
         events_.ready(connection_);
@@ -195,9 +197,12 @@ void amqp_connection::on_transport_close(proton::transport& /*unused*/) {
     const auto delay = backoff_.delay(failures_);
     ++failures_;
     pipeline::count_runtime_error(component_);
-    std::cerr << "streamcp: " << what_ << ": connection to " << peer_.url() << " lost ("
-              << (last_error_.empty() ? "closed by the peer" : last_error_) << "); reconnecting in "
-              << delay.count() << " ms\n";
+    // A connection that never opened was not lost: say that it could not be made.
+    std::cerr << "streamcp: " << what_ << ": "
+              << (opened_ ? "connection to " + peer_.url() + " lost ("
+                          : "cannot connect to " + peer_.url() + " (")
+              << (last_error_.empty() ? "closed by the peer" : last_error_)
+              << (opened_ ? "); reconnecting in " : "); retrying in ") << delay.count() << " ms\n";
     last_error_.clear();
     const std::uint64_t generation = generation_;
     schedule_after(container_, delay, [this, generation] {

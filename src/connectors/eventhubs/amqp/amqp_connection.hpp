@@ -105,6 +105,7 @@ class amqp_connection : public proton::messaging_handler {
     bool redial_now_ = false;  // a redirect: no back-off
     bool closed_ = false;
     bool transport_open_ = false;  // dialed and not yet closed
+    bool opened_ = false;          // the current dial reached an open connection
     std::function<void()> on_closed_;
     std::string last_error_;
 };

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: MIT
 #include "pipeline_config.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdlib>
 #include <stdexcept>
+#include <string_view>
+#include <vector>
 
 #include <toml++/toml.h>
 
+#include "closest_name.hpp"
 #include "detect_settings.hpp"
 
 namespace streamcp::pipeline {
@@ -15,6 +19,95 @@ namespace {
 
 [[noreturn]] void bad_setting(const std::string& key, const std::string& why) {
     throw std::invalid_argument("config: " + key + " " + why);
+}
+
+/// Every table a config may hold and the keys of each, in one place: any other table or key is
+/// refused by name (a typo must not run silently with a default). A new setting is one more
+/// name here. `[source]` and `[[sinks]]` hold their adapter's keys, which the adapter checks.
+struct config_table {
+    std::string_view name;
+    std::vector<std::string_view> keys;
+};
+const std::vector<config_table>& config_tables() {
+    static const std::vector<config_table> tables{
+        {"source", {}},
+        {"sinks", {}},
+        {"query",
+         {"value", "timestamp", "timestamp_format", "partition_by", "when", "detector",
+          "confidence", "history", "duration", "fractional_confidence", "out_of_order_tolerance",
+          "out_of_order_action", "idle_ttl", "max_partitions", "only_anomalies", "project",
+          "threads"}},
+        {"rejects", {"path"}},
+        {"checkpoint", {"path", "every", "interval"}},
+        {"archive", {"type", "path", "layout", "format", "hub", "max_bytes"}},
+        {"metrics", {"listen"}},
+    };
+    return tables;
+}
+
+/// What a TOML value is, for "must be X, not Y" messages.
+std::string type_name(const toml::node& node) {
+    switch (node.type()) {
+        case toml::node_type::string:
+            return "a string";
+        case toml::node_type::integer:
+            return "an integer";
+        case toml::node_type::floating_point:
+            return "a number";
+        case toml::node_type::boolean:
+            return "a boolean";
+        case toml::node_type::table:
+            return "a table";
+        case toml::node_type::array:
+            return "an array";
+        default:
+            return "a date or time";
+    }
+}
+
+/// An `[archive]` of another type than "file" (an object store) holds its connector's keys,
+/// which the connector checks as `[source]`'s adapter does.
+bool is_object_store_archive(const std::string& name, const toml::node& node) {
+    const toml::table* table = node.as_table();
+    if (name != "archive" || table == nullptr) {
+        return false;
+    }
+    const auto* type = table->get_as<std::string>("type");
+    return type != nullptr && type->get() != "file";
+}
+
+/// Refuses a table or key `config_tables` does not list, naming the allowed ones and the
+/// closest match.
+void refuse_unknown_keys(const toml::table& root) {
+    std::vector<std::string_view> tables;
+    for (const config_table& table : config_tables()) {
+        tables.push_back(table.name);
+    }
+    for (const auto& [key, node] : root) {
+        const std::string name{key.str()};
+        const auto known = std::find_if(config_tables().begin(), config_tables().end(),
+                                        [&](const config_table& t) { return t.name == name; });
+        if (known == config_tables().end()) {
+            bad_setting(
+                node.is_table() ? "[" + name + "]" : name,
+                "is not a table of a pipeline config (" + allowed_names(name, tables) + ")");
+        }
+        if (known->keys.empty() || is_object_store_archive(name, node)) {
+            continue;  // the adapter's keys
+        }
+        const toml::table* table = node.as_table();
+        if (table == nullptr) {
+            bad_setting("[" + name + "]", "must be a table, not " + type_name(node));
+        }
+        for (const auto& [inner, value] : *table) {
+            const std::string_view setting = inner.str();
+            if (std::find(known->keys.begin(), known->keys.end(), setting) == known->keys.end()) {
+                bad_setting(name + "." + std::string(setting),
+                            "is not a setting of [" + name + "] (" +
+                                allowed_names(setting, known->keys) + ")");
+            }
+        }
+    }
 }
 
 /// Replaces each `${NAME}` in a string setting with the environment variable NAME, so one file
@@ -44,17 +137,34 @@ std::string expand_environment(const std::string& text, const std::string& setti
 
 std::string required_string(const toml::table& table, const std::string& section,
                             const std::string& key) {
-    const auto value = table[key].value<std::string>();
-    if (!value) {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) {
         bad_setting(section + "." + key, "is required (a string)");
     }
-    return expand_environment(*value, section + "." + key);
+    const auto* text = node->as_string();
+    if (text == nullptr) {
+        bad_setting(section + "." + key, "must be a string, not " + type_name(*node));
+    }
+    return expand_environment(text->get(), section + "." + key);
 }
 
-std::string optional_string(const toml::table& table, const std::string& key,
-                            const std::string& fallback) {
-    const auto value = table[key].value<std::string>();
-    return value ? expand_environment(*value, key) : fallback;
+std::string optional_string(const toml::table& table, const std::string& section,
+                            const std::string& key, const std::string& fallback) {
+    return table.contains(key) ? required_string(table, section, key) : fallback;
+}
+
+/// An integer key, or empty when absent; any other type is refused naming the key.
+std::optional<std::int64_t> optional_integer(const toml::table& table, const std::string& section,
+                                             const std::string& key) {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) {
+        return std::nullopt;
+    }
+    const auto* number = node->as_integer();
+    if (number == nullptr) {
+        bad_setting(section + "." + key, "must be an integer, not " + type_name(*node));
+    }
+    return number->get();
 }
 
 /// A scalar as the text an adapter parses; arrays of scalars are joined with commas.
@@ -126,11 +236,11 @@ bool optional_flag(const toml::table& table, const std::string& section, const s
     if (node == nullptr) {
         return fallback;
     }
-    const auto flag = node->value<bool>();
-    if (!flag) {
-        bad_setting(section + "." + key, "must be true or false");
+    const auto* flag = node->as_boolean();
+    if (flag == nullptr) {
+        bad_setting(section + "." + key, "must be true or false, not " + type_name(*node));
     }
-    return *flag;
+    return flag->get();
 }
 
 /// `[query]`: the keys are `detect`'s flag names with `_` for `-`; the defaults are
@@ -140,33 +250,27 @@ query_settings read_query(const toml::table& table) {
     settings.value = required_string(table, "query", "value");
     settings.timestamp = required_string(table, "query", "timestamp");
     settings.timestamp_format =
-        optional_string(table, "timestamp_format", settings.timestamp_format);
-    settings.partition_by = optional_string(table, "partition_by", settings.partition_by);
-    settings.when = optional_string(table, "when", settings.when);
-    settings.detector = optional_string(table, "detector", settings.detector);
+        optional_string(table, "query", "timestamp_format", settings.timestamp_format);
+    settings.partition_by = optional_string(table, "query", "partition_by", settings.partition_by);
+    settings.when = optional_string(table, "query", "when", settings.when);
+    settings.detector = optional_string(table, "query", "detector", settings.detector);
     if (const toml::node* confidence = table.get("confidence")) {
+        if (!confidence->is_number()) {
+            bad_setting("query.confidence", "must be a number, not " + type_name(*confidence));
+        }
         settings.confidence = confidence->value<double>();
-        if (!settings.confidence) {
-            bad_setting("query.confidence", "must be a number");
-        }
     }
-    if (const toml::node* history = table.get("history")) {
-        settings.history = history->value<std::int64_t>();
-        if (!settings.history) {
-            bad_setting("query.history", "must be an integer");
-        }
-    }
+    settings.history = optional_integer(table, "query", "history");
     settings.duration = required_string(table, "query", "duration");
     settings.fractional_confidence =
         optional_flag(table, "query", "fractional_confidence", settings.fractional_confidence);
     settings.out_of_order_tolerance =
-        optional_string(table, "out_of_order_tolerance", settings.out_of_order_tolerance);
+        optional_string(table, "query", "out_of_order_tolerance", settings.out_of_order_tolerance);
     settings.out_of_order_action =
-        optional_string(table, "out_of_order_action", settings.out_of_order_action);
-    settings.idle_ttl = optional_string(table, "idle_ttl", settings.idle_ttl);
-    if (const toml::node* limit = table.get("max_partitions")) {
-        const auto count = limit->value<std::int64_t>();
-        if (!count || *count < 0) {
+        optional_string(table, "query", "out_of_order_action", settings.out_of_order_action);
+    settings.idle_ttl = optional_string(table, "query", "idle_ttl", settings.idle_ttl);
+    if (const auto count = optional_integer(table, "query", "max_partitions")) {
+        if (*count < 0) {
             bad_setting("query.max_partitions", "must be an integer of at least 0 (0: no limit)");
         }
         settings.max_partitions = static_cast<std::uint64_t>(*count);
@@ -174,9 +278,8 @@ query_settings read_query(const toml::table& table) {
     settings.only_anomalies =
         optional_flag(table, "query", "only_anomalies", settings.only_anomalies);
     settings.project = optional_flag(table, "query", "project", settings.project);
-    if (const toml::node* threads = table.get("threads")) {
-        const auto count = threads->value<std::int64_t>();
-        if (!count || *count < 1 || *count > max_detect_threads) {
+    if (const auto count = optional_integer(table, "query", "threads")) {
+        if (*count < 1 || *count > max_detect_threads) {
             bad_setting("query.threads",
                         "must be an integer in [1, " + std::to_string(max_detect_threads) + "]");
         }
@@ -189,14 +292,13 @@ query_settings read_query(const toml::table& table) {
 checkpoint_settings read_checkpoint(const toml::table& table) {
     checkpoint_settings settings;
     settings.path = required_string(table, "checkpoint", "path");
-    if (const toml::node* every = table.get("every")) {
-        const auto count = every->value<std::int64_t>();
-        if (!count || *count < 1) {
+    if (const auto count = optional_integer(table, "checkpoint", "every")) {
+        if (*count < 1) {
             bad_setting("checkpoint.every", "must be an integer of at least 1");
         }
         settings.every = static_cast<std::uint64_t>(*count);
     }
-    settings.interval = optional_string(table, "interval", settings.interval);
+    settings.interval = optional_string(table, "checkpoint", "interval", settings.interval);
     return settings;
 }
 
@@ -212,9 +314,13 @@ pipeline_config load_pipeline_config(const std::string& path) {
                                     std::to_string(where.column) + ": " +
                                     std::string(error.description()));
     }
+    refuse_unknown_keys(root);
     pipeline_config config;
     config.source = read_endpoint(required_table(root, "source"), "source");
     config.query = build_query(read_query(required_table(root, "query")));
+    if (root.contains("sinks") && !root["sinks"].is_array()) {
+        bad_setting("sinks", "must be an array of tables ([[sinks]])");
+    }
     if (const toml::array* sinks = root["sinks"].as_array()) {
         for (const toml::node& node : *sinks) {
             const toml::table* table = node.as_table();
@@ -236,30 +342,30 @@ pipeline_config load_pipeline_config(const std::string& path) {
         config.checkpoint = build_checkpoint(read_checkpoint(*checkpoint));
     }
     if (const toml::table* store = root["archive"].as_table();
-        store != nullptr && optional_string(*store, "type", "file") != "file") {
+        store != nullptr && optional_string(*store, "archive", "type", "file") != "file") {
         // An object store (type = "azure_blob"): its connector reads and checks its options.
         archive_config settings;
-        settings.type = optional_string(*store, "type", settings.type);
+        settings.type = optional_string(*store, "archive", "type", settings.type);
         settings.store = read_endpoint(*store, "archive");
         config.archive = settings;
     } else if (const toml::table* archive = root["archive"].as_table()) {
         archive_config settings;
         settings.path = required_string(*archive, "archive", "path");
-        settings.layout = optional_string(*archive, "layout", settings.layout);
+        settings.layout = optional_string(*archive, "archive", "layout", settings.layout);
         if (settings.layout != "date" && settings.layout != "iothub") {
             bad_setting("archive.layout",
                         "'" + settings.layout + "' is unknown: allowed date, iothub");
         }
-        settings.format = optional_string(*archive, "format", settings.format);
+        settings.format = optional_string(*archive, "archive", "format", settings.format);
         if (settings.format != "json" && settings.format != "avro") {
             bad_setting("archive.format",
                         "'" + settings.format + "' is unknown: allowed json, avro");
         }
-        settings.hub = optional_string(*archive, "hub", settings.hub);
+        settings.hub = optional_string(*archive, "archive", "hub", settings.hub);
         if (settings.layout == "iothub" && settings.hub.empty()) {
             bad_setting("archive.hub", "is required with layout = \"iothub\"");
         }
-        if (const auto max_bytes = (*archive)["max_bytes"].value<std::int64_t>()) {
+        if (const auto max_bytes = optional_integer(*archive, "archive", "max_bytes")) {
             if (*max_bytes < 0) {
                 bad_setting("archive.max_bytes", "must not be negative (0: no size limit)");
             }

@@ -78,6 +78,9 @@ checkpoint_store::checkpoint_store(const std::string& path) : path_(path) {
     exec(
         "CREATE TABLE IF NOT EXISTS partition ("
         " key BLOB PRIMARY KEY, state BLOB NOT NULL) WITHOUT ROWID");
+    exec(
+        "CREATE TABLE IF NOT EXISTS input_identity ("
+        " id INTEGER PRIMARY KEY CHECK (id = 1), state BLOB NOT NULL)");
 }
 
 std::vector<partition_row> checkpoint_store::load_partitions() {
@@ -204,6 +207,7 @@ std::optional<checkpoint> checkpoint_store::load() {
         }
         point.partitions = load_partitions();
     }
+    point.input_identity = load_blob("SELECT state FROM input_identity WHERE id = 1");
     return point;
 }
 
@@ -232,6 +236,7 @@ void checkpoint_store::save(const checkpoint& point) {
         save_blob("archive", point.archive_state);
         save_blob("input", point.input_state);
         save_partitions(point);
+        save_blob("input_identity", point.input_identity);
     } catch (...) {
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
         throw;

@@ -30,6 +30,9 @@ struct checkpoint {
     /// the whole state, as checkpoints before incremental ones hold it.
     bool incremental = false;
     std::vector<partition_row> partitions;
+    /// What identifies the input's consumed bytes (`input_identity`); empty in checkpoints of
+    /// older releases and for inputs identified by name.
+    std::vector<std::byte> input_identity;
 };
 
 /// Checkpoints in one SQLite file (WAL; one transaction per checkpoint; the newest replaces
@@ -51,8 +54,8 @@ class checkpoint_store {
 
   private:
     void exec(const char* sql);
-    /// The one-row side tables (`archive`, `input`): checkpoints written before a table existed
-    /// still load.
+    /// The one-row side tables (`archive`, `input`, `input_identity`): checkpoints written before a
+    /// table existed still load.
     std::vector<std::byte> load_blob(const char* sql);
     void save_blob(const char* table, const std::vector<std::byte>& blob);
     void save_partitions(const checkpoint& point);
