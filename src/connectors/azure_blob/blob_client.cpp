@@ -195,7 +195,9 @@ void blob_client::send(const request& what) {
         }
         curl_slist* list = nullptr;
         for (const auto& [name, value] : headers) {
-            list = curl_slist_append(list, (name + ": " + value).c_str());
+            std::string line = name;
+            line.append(": ").append(value);
+            list = curl_slist_append(list, line.c_str());
         }
         if (std::none_of(headers.begin(), headers.end(), [](const http_header& header) {
                 return header.first == "Content-Type";
@@ -237,8 +239,9 @@ void blob_client::send(const request& what) {
             why = curl_easy_strerror(code);  // not the error buffer: it would name the URL
         }
         if (fatal(code) || !retriable(status)) {
-            throw std::runtime_error("archive azure_blob: " + subject + " in " + where() +
-                                     " failed: " + why);
+            std::string message = "archive azure_blob: " + subject;
+            message.append(" in ").append(where()).append(" failed: ").append(why);
+            throw std::runtime_error(message);
         }
         pipeline::count_runtime_error(pipeline::runtime_component::archive);
         std::fprintf(stderr, "streamcp: archive azure_blob: %s: %s; retrying in %lld ms\n",

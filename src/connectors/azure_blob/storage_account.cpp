@@ -143,6 +143,7 @@ std::string shared_key_authorization(const storage_account& account, std::string
     }
     to_sign.append("/").append(account.name).append(path);
     std::vector<http_header> parameters;
+    parameters.reserve(query.size());
     for (const auto& [name, value] : query) {
         parameters.emplace_back(lower_ascii(name), value);
     }
