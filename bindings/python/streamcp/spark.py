@@ -582,6 +582,11 @@ def flush_stream(df: Any, checkpoint_location: str, **query: Any) -> Any:
     (Spark >= 4.0). The checkpoint is not changed: a stream resumed from it would release
     these rows again.
     """
+    import pyspark  # noqa: PLC0415
+
+    if int(pyspark.__version__.split(".")[0]) < 4:
+        msg = f"flush_stream reads the checkpoint with Spark's state data source: needs Spark >= 4.0, got {pyspark.__version__}"
+        raise RuntimeError(msg)
     watermark_delay = query.pop("watermark_delay", None)
     del watermark_delay  # the stream's timeouts do not apply to the end of the input
     _, prepared_query, schema = _prepare(df, **{"partition_by": None, "when": None, "order_by": None,
