@@ -27,13 +27,20 @@ def local_session(name: str, time_zone: str) -> Any:
     os.environ["PYSPARK_PYTHON"] = sys.executable
     # Spark's Kafka connector, fetched by `scripts/fetch-brokers spark-kafka`: local files on
     # spark.jars, set on every session since the first one in a process fixes the classpath.
-    jars = ",".join(str(p) for p in sorted(REPO_ROOT.glob("build/brokers/spark-kafka-*/*.jar")))
+    jars = ",".join(str(p) for p in kafka_connector_jars())
     return (SparkSession.builder.master("local[2]").appName(name)
             .config("spark.jars", jars)
             .config("spark.sql.session.timeZone", time_zone)
             .config("spark.ui.enabled", "false")
             .config("spark.sql.shuffle.partitions", "3")
             .getOrCreate())
+
+
+def kafka_connector_jars() -> list[Path]:
+    """The connector fetched for this pyspark's version (tests/spark/pom.xml)."""
+    import pyspark  # noqa: PLC0415
+
+    return sorted(REPO_ROOT.glob(f"build/brokers/spark-kafka-{pyspark.__version__}/*.jar"))
 
 
 def find_cli() -> str | None:

@@ -5,8 +5,10 @@ and the streamcp command; scripts/test runs them in build/spark-venv)."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import json
 import random
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +16,12 @@ import pytest
 
 pyspark = pytest.importorskip("pyspark")
 
+from pyspark.sql import functions as F  # noqa: E402, N812
 from pyspark.sql import types as T  # noqa: E402, N812
 from spark_support import (  # noqa: E402
+    CLI_QUERY,
     QUERY,
+    REPO_ROOT,
     cli_outputs,
     compare,
     find_cli,
@@ -207,3 +212,23 @@ def test_arguments_are_checked(spark: Any) -> None:
         streamcp.spark.detect(frame, **args, out_of_order_action="keep")
     with pytest.raises(TypeError, match="timestamp column 'seq' is bigint"):
         streamcp.spark.detect(frame, **{**args, "timestamp": "seq"})
+
+
+def test_archive_backfill_equals_cli(spark: Any, cli: str, seed: list[str], tmp_path: Path) -> None:
+    # What `streamcp detect --archive` keeps, scored again by examples/spark/seed_job.py's
+    # reader and query: the rows the CLI wrote while archiving.
+    source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text("".join(line + "\n" for line in seed))
+    subprocess.run([cli, "detect", *CLI_QUERY, "-i", str(source), "-o", str(out), "--archive",
+                    str(tmp_path / "archive"), "--archive-max-bytes", "4096"], check=True)
+    expected = {}
+    for line in out.read_text().splitlines():
+        obj = json.loads(line)
+        expected[obj["seq"]] = (obj["Score"], obj["IsAnomaly"], None)
+    spec = importlib.util.spec_from_file_location("seed_job", REPO_ROOT / "examples/spark/seed_job.py")
+    seed_job = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(seed_job)
+    events = seed_job.read_events(spark, str(tmp_path / "archive"))
+    scored = seed_job.score(events.withColumn("seq", F.get_json_object("raw", "$.seq").cast("long")))
+    assert len(list((tmp_path / "archive").rglob("*.jsonl"))) > 10
+    assert compare(expected, spark_outputs(scored.collect())) == []

@@ -15,7 +15,15 @@ import pytest
 pytest.importorskip("pyspark")
 
 from pyspark.sql import functions as F  # noqa: E402, N812
-from spark_support import CLI_QUERY, QUERY, REPO_ROOT, find_cli, local_session, seed_lines  # noqa: E402
+from spark_support import (  # noqa: E402
+    CLI_QUERY,
+    QUERY,
+    REPO_ROOT,
+    find_cli,
+    kafka_connector_jars,
+    local_session,
+    seed_lines,
+)
 
 import streamcp.spark  # noqa: E402
 
@@ -34,7 +42,7 @@ def cli() -> str:
 
 @pytest.fixture(scope="module")
 def kafka(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    if not list(REPO_ROOT.glob("build/brokers/spark-kafka-*/*.jar")):
+    if not kafka_connector_jars():
         pytest.skip("no Spark Kafka connector: run scripts/fetch-brokers spark-kafka")
     run_dir = tmp_path_factory.mktemp("kafka")
     brokers = str(REPO_ROOT / "scripts" / "brokers")

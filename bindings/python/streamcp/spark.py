@@ -148,17 +148,29 @@ def _when_flags(pdf: pd.DataFrame, query: _Query) -> np.ndarray | None:
 
 @dataclass
 class _KeyResult:
+    #: The output rows: every input column plus Score, IsAnomaly and RejectReason.
     output: pd.DataFrame
     held: pd.DataFrame
     latest: int | None
 
 
-def _with_outputs(rows: pd.DataFrame, score: np.ndarray, alert: pd.array, reason: np.ndarray) -> pd.DataFrame:
-    out = rows.copy()
-    out["Score"] = score
-    out["IsAnomaly"] = alert
-    out["RejectReason"] = reason
-    return out
+def _output_frame(
+    rows: pd.DataFrame, take: np.ndarray, score: np.ndarray, alert: np.ndarray, reason: np.ndarray, query: _Query
+) -> pd.DataFrame:
+    """The output columns in one construction (adding columns one by one costs more than the
+    scoring for small groups). Arrow-backed strings (pandas 3) become objects: PySpark's
+    conversion back to Arrow rejects the chunked arrays pandas builds for them."""
+    columns: dict[str, Any] = {}
+    for name in query.output_columns[:-3]:
+        column = rows[name]
+        if isinstance(column.dtype, (pd.StringDtype, pd.ArrowDtype)):
+            columns[name] = column.to_numpy(dtype=object, na_value=None)[take]
+        else:
+            columns[name] = column.to_numpy()[take] if column.dtype.kind in "biufM" else column.array.take(take)
+    columns["Score"] = score
+    columns["IsAnomaly"] = pd.arrays.IntegerArray(np.nan_to_num(alert).astype(np.int64), np.isnan(alert))
+    columns["RejectReason"] = reason
+    return pd.DataFrame(columns, copy=False)
 
 
 def _score_key(
@@ -173,38 +185,32 @@ def _score_key(
     """Feeds one key's held rows and newly arrived rows (arrival order) through the ordering
     stage and the function; returns the output rows, the rows still held and the key's latest
     time."""
-    times, values, reasons = _read(arrived, query)
-    good = reasons == None  # noqa: E711
-    held_times, held_values, _ = _read(held, query)
-    rows = pd.concat([held, arrived[good]], ignore_index=True) if len(held) else arrived[good].reset_index(drop=True)
-    all_values = np.concatenate([held_values, values[good]])
+    rows = pd.concat([held, arrived], ignore_index=True) if len(held) else arrived.reset_index(drop=True)
+    times, values, reasons = _read(rows, query)
+    good_rows = np.flatnonzero(reasons == None)  # noqa: E711 (held rows were all good)
+    n_held = len(held)
     ordered = order_key(
-        held_times, times[good], latest=latest, tolerance_ns=query.tolerance_ns, drop=query.drop, flush=flush
+        times[good_rows[:n_held]], times[good_rows[n_held:]], latest=latest,
+        tolerance_ns=query.tolerance_ns, drop=query.drop, flush=flush,
     )
-    released = ordered.released
+    released = good_rows[ordered.released]
     when = _when_flags(rows, query)
     result = function.evaluate_many(
         None,
-        ordered.times[released].view("datetime64[ns]"),
-        all_values[released],
+        ordered.times[ordered.released].view("datetime64[ns]"),
+        values[released],
         None if when is None else when[released],
     )
-    score = np.where(np.isfinite(result["score"]), result["score"], np.nan)
-    alert = pd.array(result["is_anomaly"].astype(np.int64), dtype="Int64")
-    alert[~result["included"]] = pd.NA
-    parts = [_with_outputs(rows.iloc[released], score, alert, np.full(len(released), None, dtype=object))]
-    dropped = np.flatnonzero(ordered.dropped)
-    if len(dropped):
-        parts.append(_null_outputs(rows.iloc[dropped], np.full(len(dropped), "out_of_order", dtype=object)))
-    if not good.all():
-        parts.append(_null_outputs(arrived[~good], reasons[~good]))
-    output = pd.concat(parts, ignore_index=True)
-    return _KeyResult(output, rows.iloc[ordered.held].reset_index(drop=True), ordered.latest)
-
-
-def _null_outputs(rows: pd.DataFrame, reasons: np.ndarray) -> pd.DataFrame:
-    n = len(rows)
-    return _with_outputs(rows, np.full(n, np.nan), pd.array([pd.NA] * n, dtype="Int64"), reasons)
+    dropped = good_rows[np.flatnonzero(ordered.dropped)]
+    rejected = np.flatnonzero(reasons != None)  # noqa: E711
+    unscored = len(dropped) + len(rejected)
+    take = np.concatenate([released, dropped, rejected])
+    score = np.concatenate([np.where(np.isfinite(result["score"]), result["score"], np.nan), np.full(unscored, np.nan)])
+    alert = np.concatenate([np.where(result["included"], result["is_anomaly"], np.nan), np.full(unscored, np.nan)])
+    reason = np.concatenate([np.full(len(released), None, dtype=object),
+                             np.full(len(dropped), "out_of_order", dtype=object), reasons[rejected]])
+    output = _output_frame(rows, take, score, alert, reason, query)
+    return _KeyResult(output, rows.iloc[good_rows[ordered.held]].reset_index(drop=True), ordered.latest)
 
 
 def _arrival_order(pdf: pd.DataFrame, query: _Query) -> pd.DataFrame:
@@ -218,21 +224,11 @@ def _arrival_order(pdf: pd.DataFrame, query: _Query) -> pd.DataFrame:
     return pdf.iloc[order].reset_index(drop=True)
 
 
-def _finish(output: pd.DataFrame, query: _Query) -> pd.DataFrame:
-    out = output[list(query.output_columns)]
-    # Arrow-backed string columns (pandas 3's default) come out of pd.concat in several chunks,
-    # which PySpark's conversion back to Arrow does not accept; plain objects convert.
-    for name in out.columns:
-        if isinstance(out[name].dtype, (pd.StringDtype, pd.ArrowDtype)):
-            out[name] = out[name].to_numpy(dtype=object, na_value=None)
-    return out
-
-
 def _batch_scorer(query: _Query) -> Callable[[pd.DataFrame], pd.DataFrame]:
     def score_group(pdf: pd.DataFrame) -> pd.DataFrame:
         arrived = _arrival_order(pdf, query)
         result = _score_key(query.function(), arrived.iloc[:0], arrived, None, query, flush=True)
-        return _finish(result.output, query)
+        return result.output
 
     return score_group
 
@@ -492,7 +488,7 @@ def _stream_scorer(query: _Query) -> Callable[[Any, Iterator[pd.DataFrame], Any]
             newest_ms = int(np.ceil(_read(still_held, query)[0].max() / 1e6))
             state.setTimeoutTimestamp(max(newest_ms, state.getCurrentWatermarkMs() + 1))
         if len(result.output):
-            yield _finish(result.output, query)
+            yield result.output
 
     return score_key
 
@@ -571,7 +567,7 @@ def _flush_scorer(query: _Query) -> Callable[[Iterator[pd.DataFrame]], Iterator[
                 if held is None or len(held) == 0:
                     continue
                 result = _score_key(function, held, held.iloc[:0], latest_ns, query, flush=True)
-                yield _finish(result.output, query)
+                yield result.output
 
     return flush
 
@@ -586,6 +582,11 @@ def flush_stream(df: Any, checkpoint_location: str, **query: Any) -> Any:
     (Spark >= 4.0). The checkpoint is not changed: a stream resumed from it would release
     these rows again.
     """
+    import pyspark  # noqa: PLC0415
+
+    if int(pyspark.__version__.split(".")[0]) < 4:
+        msg = f"flush_stream reads the checkpoint with Spark's state data source: needs Spark >= 4.0, got {pyspark.__version__}"
+        raise RuntimeError(msg)
     watermark_delay = query.pop("watermark_delay", None)
     del watermark_delay  # the stream's timeouts do not apply to the end of the input
     _, prepared_query, schema = _prepare(df, **{"partition_by": None, "when": None, "order_by": None,
