@@ -54,8 +54,8 @@ const decoded_event* event_intake::decode(std::string_view line, std::uint64_t l
     if (!admission_.admit(event_.key, event_.time, tracking_ ? &changed_ : nullptr)) {
         write_reject(rejects_, counts_,
                      {reject_reason::partition_limit,
-                      "a new partition key while the partition limit (--max-partitions) is "
-                      "reached"},
+                      "a new partition key while " + std::to_string(admission_.limit()) +
+                          " keys hold the places of --max-partitions"},
                      line, line_number);
         return nullptr;
     }

@@ -24,6 +24,7 @@ class partition_admission {
         : limit_(limit), idle_ttl_(idle_ttl) {}
 
     [[nodiscard]] bool enabled() const noexcept { return limit_ != 0; }
+    [[nodiscard]] std::uint64_t limit() const noexcept { return limit_; }
 
     /// Whether the event of `key` at `time` may pass. Keys that freed their place meanwhile are
     /// added to `forgotten` unless it is null (their checkpoint rows change).
