@@ -77,8 +77,7 @@ bool file_line_source::wait_for_growth() {
     if (read_so_far >= 0 && open.st_size < read_so_far) {
         throw pipeline::input_changed("input " + name_ + " was truncated while followed (to " +
                                       std::to_string(open.st_size) + " bytes, " +
-                                      std::to_string(read_so_far) +
-                                      " read); start again");
+                                      std::to_string(read_so_far) + " read); start again");
     }
     if (follow_.idle_exit.count() > 0 &&
         std::chrono::steady_clock::now() - last_data_ >= follow_.idle_exit) {

@@ -39,7 +39,10 @@ std::string option_string(const endpoint_config& endpoint, std::string_view key)
 std::string option_string(const endpoint_config& endpoint, std::string_view key,
                           std::string fallback) {
     const std::string* value = find_option(endpoint, key);
-    return value == nullptr ? std::move(fallback) : *value;
+    if (value == nullptr) {
+        return fallback;  // moved: a ternary would copy it
+    }
+    return *value;
 }
 
 std::int64_t option_int(const endpoint_config& endpoint, std::string_view key,
