@@ -75,7 +75,7 @@ def _style_axes(values_ax: Axes, score_ax: Axes, log_score: bool, span: tuple[fl
         decades = np.log10(span[1]) - np.log10(span[0])
         # One labelled tick per decade (or 1-2-5 on a short span), never a lone tick.
         subs = (1.0,) if decades >= 3 else (1.0, 2.0, 5.0)
-        score_ax.yaxis.set_major_locator(mticker.LogLocator(base=10, subs=subs, numticks=7))
+        score_ax.yaxis.set_major_locator(mticker.LogLocator(base=10, subs=subs, numticks=5))
         score_ax.yaxis.set_major_formatter(mticker.LogFormatterSciNotation(labelOnlyBase=False))
         score_ax.yaxis.set_minor_formatter(mticker.NullFormatter())
 
