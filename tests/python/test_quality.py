@@ -264,6 +264,20 @@ def test_tune_the_partitioned_function_on_a_frame() -> None:
         streamcp.tune(_step_series(), [60], partition_by="device")
 
 
+def test_tune_a_frame_without_partitions_and_in_robust_mode() -> None:
+    df, _ = _keyed_frame()
+    one = df[df["device"] == "c"]
+    query = {"value": "temp", "timestamp": "t", "duration": "1h", "confidences": (90, 99), "histories": (20,)}
+    as_list = streamcp.tune(one, [60], **query)
+    assert as_list.scores == streamcp.tune(one, label_column="change", **query).scores
+    robust = streamcp.tune(df, value="temp", timestamp="t", partition_by="device", duration="1h",
+                           label_column="change", robust=True, confidences=(95,), histories=(30,))
+    assert robust.robust and "robust defaults (90, 450):" in robust.report()
+    assert robust.asa_default_score == streamcp.tune(df, value="temp", timestamp="t", partition_by="device",
+                                                     duration="1h", label_column="change", confidences=(95,),
+                                                     histories=(20,)).score
+
+
 def test_tune_command_line_on_keyed_csv(tmp_path: Path) -> None:
     df, _ = _keyed_frame()
     csv_path = tmp_path / "keyed.csv"

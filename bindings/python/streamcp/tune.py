@@ -219,9 +219,11 @@ def _frame_problem(
         flags = df[label_column].to_numpy()
         annotations = [_annotations(flags[rows_of[k]], len(rows_of[k]), f"df[{label_column!r}] (key {k!r})", True) for k in keys]
     else:
+        if partition_by is None and change_points is not None and not isinstance(change_points, Mapping):
+            change_points = {None: change_points}  # one partition: its positions as a plain list
         if not isinstance(change_points, Mapping):
             msg = ("with a DataFrame, change_points must be {key: positions} (0-based positions in "
-                   "each key's rows in timestamp order; {None: positions} without partition_by), "
+                   "each key's rows in timestamp order; a list without partition_by), "
                    "or pass label_column")
             raise TypeError(msg)
         unknown = [k for k in change_points if k not in rows_of]
