@@ -211,8 +211,9 @@ def test_tune_validates_change_points() -> None:
         streamcp.tune(_step_series(), indicator)  # 0/1 values taken as positions: refused
     with pytest.raises(ValueError, match="indicator=True"):
         streamcp.tune(_step_series(), np.array(indicator, dtype=bool))
-    with pytest.raises(ValueError, match="not an integer position"):
-        streamcp.tune(_step_series(), [60.5])
+    for bad in (60.5, math.nan, math.inf, "60"):
+        with pytest.raises(ValueError, match="not an integer position"):
+            streamcp.tune(_step_series(), [bad])
     by_flag = streamcp.tune(_step_series(), indicator, indicator=True, histories=(10, 20))
     assert by_flag.scores == streamcp.tune(_step_series(), [60], histories=(10, 20)).scores
     with pytest.raises(ValueError, match=r"one 0/1 entry per value \(120\)"):

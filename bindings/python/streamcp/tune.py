@@ -91,7 +91,7 @@ def _positions(cps: Any, length: int, where: str, indicator: bool) -> list[int]:
         raise ValueError(msg)
     out: list[int] = []
     for c in array.tolist():
-        if isinstance(c, bool) or not isinstance(c, (int, float)) or c != int(c):
+        if isinstance(c, bool) or not isinstance(c, (int, float)) or not math.isfinite(c) or c != int(c):
             msg = f"{where}: change point {c!r} is not an integer position"
             raise ValueError(msg)
         if not 0 <= c < length:
