@@ -60,6 +60,10 @@ def test_plot_without_partitions_and_errors() -> None:
         streamcp.plot(out, value="nope", timestamp="t")
     with pytest.raises(ValueError, match="keys"):
         streamcp.plot(out, value="temp", timestamp="t", partition_by="device", keys=["zz"])
+    with pytest.raises(ValueError, match=r"data\['device'\] must hold numbers"):
+        streamcp.plot(out, value="device", timestamp="t")
+    with pytest.raises(ValueError, match=r"data\['temp'\] does not hold timestamps"):
+        streamcp.plot(out, value="temp", timestamp="temp")
 
 
 def test_plot_renders_to_png(tmp_path) -> None:

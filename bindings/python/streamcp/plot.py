@@ -26,6 +26,16 @@ def _need_matplotlib() -> Any:
     return Figure
 
 
+def _numbers(data: Any, name: Any) -> np.ndarray:
+    import pandas as pd  # noqa: PLC0415 (optional dependency)
+
+    try:
+        return pd.to_numeric(data[name]).to_numpy(dtype=float, na_value=np.nan)
+    except (ValueError, TypeError) as e:
+        msg = f"data[{name!r}] must hold numbers ({e})"
+        raise ValueError(msg) from None
+
+
 def _threshold(threshold: Any, confidence: Any, history: Any, mode: str | None, fractional_confidence: bool) -> float | None:
     """The alert threshold the function compares Score with, as the function computes it."""
     if threshold is not None:
@@ -138,14 +148,20 @@ def plot(
     limit = _threshold(threshold, confidence, history, mode, fractional_confidence)
     p_value = mode is not None
 
-    times = pd.to_datetime(data[timestamp], utc=True).dt.tz_convert(None).to_numpy()
-    values = pd.to_numeric(data[value], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    scores = pd.to_numeric(data[score], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    alerts = pd.to_numeric(data[is_anomaly], errors="coerce").to_numpy(dtype=float, na_value=np.nan) == 1.0
+    try:
+        if pd.api.types.is_numeric_dtype(data[timestamp]):  # epoch numbers have no unit to go by
+            msg = f"numbers; convert them with pd.to_datetime(..., unit=...) first (dtype {data[timestamp].dtype})"
+            raise TypeError(msg)
+        times = pd.to_datetime(data[timestamp], utc=True).dt.tz_convert(None).to_numpy()
+    except (ValueError, TypeError) as e:
+        msg = f"data[{timestamp!r}] does not hold timestamps ({e})"
+        raise ValueError(msg) from None
+    values, scores = _numbers(data, value), _numbers(data, score)
+    alerts = _numbers(data, is_anomaly) == 1.0
     if limit is not None:
         limits = np.full(len(data), limit)
     elif "Threshold" in data.columns:
-        limits = pd.to_numeric(data["Threshold"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        limits = _numbers(data, "Threshold")
     else:
         limits = None
     ranking_limits = limits if limits is not None else np.ones(len(data))
