@@ -4,6 +4,7 @@ the robust detector. Reads only tests/data/tcpd (never ../shared). Runs in a few
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import subprocess
@@ -11,6 +12,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import streamcp
@@ -181,6 +183,119 @@ def test_tune_command_line(tmp_path: Path) -> None:
                          capture_output=True, text=True, check=True, timeout=60)
     assert "chose confidence=" in out.stdout
     assert "RuntimeWarning" not in out.stderr
+
+
+def _step_series() -> list[float]:
+    return [0.0, 1.0] * 30 + [10.0, 11.0] * 30
+
+
+def test_tune_asa_mode_tunes_only_what_asa_runs() -> None:
+    # ASA truncates 99.9 to 99: tuning 99.9 as ML.NET runs it would pick a setting the cloud never runs.
+    assert all(c == int(c) for c in importlib.import_module("streamcp.tune").DEFAULT_CONFIDENCES)
+    with pytest.raises(ValueError, match=r"confidences \[99.9\].*fractional_confidence=True"):
+        streamcp.tune(_step_series(), [60], confidences=(95, 99.9))
+    result = streamcp.tune(_step_series(), [60], confidences=(95, 99.9), histories=(10,), fractional_confidence=True)
+    assert [s[0] for s in result.scores] == [95.0, 99.9] and "fractional_confidence=True" in result.report()
+    robust = streamcp.tune(_step_series(), [60], confidences=(95.5,), histories=(20,), robust=True)
+    assert robust.confidence == 95.5  # the robust detector is not truncated: any confidence is its own
+
+
+def test_tune_validates_change_points() -> None:
+    with pytest.raises(ValueError, match=r"change point 120 is out of range: allowed 0 to 119"):
+        streamcp.tune(_step_series(), [60, 120])
+    with pytest.raises(ValueError, match=r"change_points\[1\]\['ann'\]: change point -1"):
+        streamcp.tune([_step_series(), _step_series()], [[60], {"ann": [-1]}])
+    indicator = [0] * 120
+    indicator[60] = 1
+    with pytest.raises(ValueError, match="indicator=True"):
+        streamcp.tune(_step_series(), indicator)  # 0/1 values taken as positions: refused
+    with pytest.raises(ValueError, match="indicator=True"):
+        streamcp.tune(_step_series(), np.array(indicator, dtype=bool))
+    for bad in (60.5, math.nan, math.inf, "60"):
+        with pytest.raises(ValueError, match="not an integer position"):
+            streamcp.tune(_step_series(), [bad])
+    by_flag = streamcp.tune(_step_series(), indicator, indicator=True, histories=(10, 20))
+    assert by_flag.scores == streamcp.tune(_step_series(), [60], histories=(10, 20)).scores
+    with pytest.raises(ValueError, match=r"one 0/1 entry per value \(120\)"):
+        streamcp.tune(_step_series(), [0, 1], indicator=True)
+
+
+def test_tune_robust_mode_reports_both_baselines() -> None:
+    result = streamcp.tune(_step_series(), [60], robust=True, confidences=(95,), histories=(20,))
+    asa = streamcp.tune(_step_series(), [60], confidences=(95,), histories=(20,))
+    assert result.asa_default_score == asa.default_score == asa.asa_default_score
+    text = result.report()
+    assert "robust defaults (90, 450):" in text and "ASA defaults (95, 20):" in text
+    assert "ASA defaults" not in asa.report().replace("ASA defaults (95, 20):", "", 1)
+
+
+def _keyed_frame() -> tuple[pd.DataFrame, dict[str, list[int]]]:
+    rng = np.random.default_rng(3)
+    shifts = {"a": 100, "b": None, "c": 60}
+    parts = []
+    for key, shift in shifts.items():
+        v = rng.normal(0, 1, 200) + np.where(np.arange(200) >= (shift or 10**9), 8.0, 0.0)
+        parts.append(pd.DataFrame({"t": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(200) * 10, unit="s"),
+                                   "device": key, "temp": v, "change": (np.arange(200) == shift).astype(int)}))
+    df = pd.concat(parts).sample(frac=1, random_state=1)  # rows out of time order: tuned in time order per key
+    return df, {k: [s] for k, s in shifts.items() if s is not None}
+
+
+def test_tune_the_partitioned_function_on_a_frame() -> None:
+    df, labels = _keyed_frame()
+    grid = {"confidences": (90, 99), "histories": (10, 20)}
+    query = {"value": "temp", "timestamp": "t", "partition_by": "device", "duration": "1h"}
+    by_column = streamcp.tune(df, **query, label_column="change", **grid)
+    assert by_column.scores == streamcp.tune(df, labels, **query, **grid).scores
+    # Each grid point's score is the mean over keys of F1 on what the ASA function alerts on.
+    scored = streamcp.pandas.detect(df, **query, confidence=90, history=10)
+    expected = []
+    for key in ("a", "b", "c"):
+        rows = scored[scored["device"] == key].sort_values("t", kind="stable")
+        found = list(np.flatnonzero(rows["IsAnomaly"].to_numpy() == 1))
+        expected.append(streamcp.metrics.f_measure({"labels": labels.get(key, [])}, found, len(rows)))
+    assert by_column.scores[0] == (90.0, 10, pytest.approx(float(np.mean(expected))))
+    with pytest.raises(ValueError, match=r"keys \['zz'\]"):
+        streamcp.tune(df, {"zz": [1]}, **query)
+    with pytest.raises(ValueError, match=r"change_points\['a'\]: change point 200 is out of range"):
+        streamcp.tune(df, {"a": [200]}, **query)
+    with pytest.raises(ValueError, match="duration is required"):
+        streamcp.tune(df, labels, **{**query, "duration": None})
+    with pytest.raises(ValueError, match="apply to a pandas DataFrame only"):
+        streamcp.tune(_step_series(), [60], partition_by="device")
+
+
+def test_tune_a_frame_without_partitions_and_in_robust_mode() -> None:
+    df, _ = _keyed_frame()
+    one = df[df["device"] == "c"]
+    query = {"value": "temp", "timestamp": "t", "duration": "1h", "confidences": (90, 99), "histories": (20,)}
+    as_list = streamcp.tune(one, [60], **query)
+    assert as_list.scores == streamcp.tune(one, label_column="change", **query).scores
+    robust = streamcp.tune(df, value="temp", timestamp="t", partition_by="device", duration="1h",
+                           label_column="change", robust=True, confidences=(95,), histories=(30,))
+    assert robust.robust and "robust defaults (90, 450):" in robust.report()
+    assert robust.asa_default_score == streamcp.tune(df, value="temp", timestamp="t", partition_by="device",
+                                                     duration="1h", label_column="change", confidences=(95,),
+                                                     histories=(20,)).score
+
+
+def test_tune_command_line_on_keyed_csv(tmp_path: Path) -> None:
+    df, _ = _keyed_frame()
+    csv_path = tmp_path / "keyed.csv"
+    df[["device", "t", "temp", "change"]].to_csv(csv_path, index=False)
+    run = [sys.executable, "-m", "streamcp.tune", str(csv_path), "--label-column", "change"]
+    out = subprocess.run([*run, "--timestamp", "t", "--partition-by", "device", "--duration", "1h",
+                          "--confidences", "90,99", "--histories", "10,20"],
+                         capture_output=True, text=True, check=True, timeout=120)
+    assert "chose confidence=" in out.stdout
+    for flags, message in (
+        (["--column", "device"], "column 'device', row 1: "),  # keys are not values
+        (["--column", "device", "--timestamp", "t", "--duration", "1h"], "--column 'device' is not numeric"),
+        (["--confidences", "99.9"], "fractional_confidence=True"),
+        (["--timestamp", "t"], "--timestamp and --duration go together"),
+    ):
+        bad = subprocess.run([*run, *flags], capture_output=True, text=True, timeout=120)
+        assert bad.returncode == 2 and message in bad.stderr and "Traceback" not in bad.stderr, (flags, bad.stderr)
 
 
 # ---------------------------------------------------------------- robust detector
