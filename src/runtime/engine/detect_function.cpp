@@ -33,6 +33,10 @@ robust_change_point_options robust_options(const detect_query& query) {
             "fractional confidence applies to detector asa only (robust keeps its confidence "
             "as given)");
     }
+    if (query.kernel != kernel_path::exact) {
+        throw std::invalid_argument(
+            "kernel fast applies to detector asa only (robust has one kernel of its own)");
+    }
     options.confidence = query.confidence;
     options.history = query.history;
     return options;
@@ -43,7 +47,8 @@ std::variant<asa_function, robust_function> make_function(const detect_query& qu
         return robust_function{robust_options(query), query.duration};
     }
     return asa_function{query.confidence, query.history, query.duration,
-                        function_options{.fractional_confidence = query.fractional_confidence}};
+                        function_options{.fractional_confidence = query.fractional_confidence,
+                                         .kernel = query.kernel}};
 }
 
 }  // namespace

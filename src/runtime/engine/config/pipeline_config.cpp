@@ -144,6 +144,7 @@ query_settings read_query(const toml::table& table) {
     settings.partition_by = optional_string(table, "partition_by", settings.partition_by);
     settings.when = optional_string(table, "when", settings.when);
     settings.detector = optional_string(table, "detector", settings.detector);
+    settings.kernel = optional_string(table, "kernel", settings.kernel);
     if (const toml::node* confidence = table.get("confidence")) {
         settings.confidence = confidence->value<double>();
         if (!settings.confidence) {
