@@ -113,12 +113,10 @@ class change_point_slab {
   public:
     change_point_slab() = default;
     change_point_slab(const change_point_options& options, kernel_path kernel)
-        : options_(options),
-          window_(static_cast<std::size_t>(options.history)),
+        : window_(static_cast<std::size_t>(options.history)),
           values_bytes_(round_up(window_ * sizeof(float))),
           stride_(round_up(sizeof(header) + values_bytes_ + window_ * sizeof(double))),
-          threshold_(change_point_detector{options}.threshold()),
-          kernel_(kernel) {}
+          constants_(options, kernel) {}
 
     [[nodiscard]] std::size_t size() const noexcept { return size_; }
 
@@ -175,8 +173,8 @@ class change_point_slab {
         auto values = values_of(i);
         slot_martingale martingale{bets_of(i), h};
         slot_cooldown cooldown{h.cooldown};
-        return change_point_detector::step_over(options_, threshold_, kernel_, values,
-                                                h.pairwise_sum, martingale, cooldown, x);
+        return change_point_detector::step_over(constants_, values, h.pairwise_sum, martingale,
+                                                cooldown, x);
     }
 
     void save(std::size_t i, byte_writer& w) const {
@@ -279,12 +277,10 @@ class change_point_slab {
     static_assert(std::is_trivially_copyable_v<header>);
     static_assert(alignof(header) >= alignof(double) && sizeof(header) % alignof(double) == 0);
 
-    change_point_options options_;
     std::size_t window_ = 0;
     std::size_t values_bytes_ = 0;
     std::size_t stride_ = 0;
-    double threshold_ = 0.0;
-    kernel_path kernel_ = kernel_path::exact;
+    change_point_detector::step_constants constants_{change_point_options{}, kernel_path::exact};
     std::unique_ptr<std::byte, free_block> data_;
     std::size_t size_ = 0;
     std::size_t capacity_ = 0;
