@@ -76,10 +76,17 @@ void def_snapshots(Class& cls) {
             "snapshot is damaged, foreign or was taken with other options.")
         .def_static(
             "from_snapshot",
-            [](const py::bytes& data) {
-                return std::make_unique<G>(Detector::from_snapshot(as_span(data)));
+            [](const py::bytes& data, const std::string& kernel) {
+                return std::make_unique<G>(
+                    Detector::from_snapshot(as_span(data), parse_kernel(kernel)));
             },
-            "data"_a, "A detector built from a snapshot, with the options it records.")
+            "data"_a, "kernel"_a = "exact",
+            "A detector built from a snapshot, with the options it records and `kernel`.")
+        .def_property_readonly("kernel",
+                               [](G& self) {
+                                   const std::lock_guard lock{self.mutex};
+                                   return std::string(streamcp::to_string(self.value.kernel()));
+                               })
         .def_property_readonly("threshold",
                                [](G& self) {
                                    const std::lock_guard lock{self.mutex};
@@ -100,14 +107,16 @@ void register_detectors(py::module_& m) {
     py::class_<cpd> cp(m, "ChangePointDetector",
                        "ML.NET's IidChangePointDetector on one series (semantics.md#per-event).");
     cp.def(py::init([](double confidence, std::int64_t history, const std::string& martingale,
-                       double epsilon) {
+                       double epsilon, const std::string& kernel) {
                return std::make_unique<cpd>(
                    streamcp::change_point_options{.confidence = confidence,
                                                   .history = history,
                                                   .martingale = parse_martingale(martingale),
-                                                  .epsilon = epsilon});
+                                                  .epsilon = epsilon},
+                   parse_kernel(kernel));
            }),
-           "confidence"_a, "history"_a, "martingale"_a = "power", "epsilon"_a = 0.1)
+           "confidence"_a, "history"_a, "martingale"_a = "power", "epsilon"_a = 0.1,
+           "kernel"_a = "exact")
         .def(
             "update",
             [](cpd& self, double x) {
@@ -154,13 +163,15 @@ void register_detectors(py::module_& m) {
     py::class_<sdd> sd(
         m, "SpikeAndDipDetector",
         "ML.NET's IidSpikeDetector on one series (semantics.md#kde-p-value, #spike-and-dip).");
-    sd.def(py::init([](double confidence, std::int64_t history, const std::string& mode) {
+    sd.def(py::init([](double confidence, std::int64_t history, const std::string& mode,
+                       const std::string& kernel) {
                return std::make_unique<sdd>(
                    streamcp::spike_and_dip_options{.confidence = confidence,
                                                    .history = history,
-                                                   .mode = streamcp::parse_spike_mode(mode)});
+                                                   .mode = streamcp::parse_spike_mode(mode)},
+                   parse_kernel(kernel));
            }),
-           "confidence"_a, "history"_a, "mode"_a = "spikesanddips")
+           "confidence"_a, "history"_a, "mode"_a = "spikesanddips", "kernel"_a = "exact")
         .def(
             "update",
             [](sdd& self, double x) {

@@ -284,15 +284,20 @@ void bind_function(py::class_<guarded<Function>>& cls) {
                                [](G& self) { return self.value.options().fractional_confidence; })
         .def_property_readonly("idle_ttl_ns",
                                [](G& self) { return self.value.options().idle_ttl.count(); })
+        .def_property_readonly(
+            "kernel",
+            [](G& self) { return std::string(streamcp::to_string(self.value.options().kernel)); })
         .def_property_readonly("threshold", [](G& self) {
             using model = typename Function::model_type;
             return model{self.value.partition_model_options()}.threshold();
         });
 }
 
-streamcp::function_options make_options(bool fractional_confidence, std::int64_t idle_ttl_ns) {
+streamcp::function_options make_options(bool fractional_confidence, std::int64_t idle_ttl_ns,
+                                        const std::string& kernel) {
     return {.fractional_confidence = fractional_confidence,
-            .idle_ttl = std::chrono::nanoseconds{idle_ttl_ns}};
+            .idle_ttl = std::chrono::nanoseconds{idle_ttl_ns},
+            .kernel = parse_kernel(kernel)};
 }
 
 }  // namespace
@@ -305,13 +310,14 @@ void register_functions(py::module_& m) {
         m, "AnomalyDetectionChangePoint",
         "ASA's AnomalyDetection_ChangePoint per partition key (semantics.md#asa-mapping).");
     cp.def(py::init([](double confidence, std::int64_t history, std::int64_t duration_ns,
-                       bool fractional_confidence, std::int64_t idle_ttl_ns) {
-               return std::make_unique<cpf>(confidence, history,
-                                            std::chrono::nanoseconds{duration_ns},
-                                            make_options(fractional_confidence, idle_ttl_ns));
+                       bool fractional_confidence, std::int64_t idle_ttl_ns,
+                       const std::string& kernel) {
+               return std::make_unique<cpf>(
+                   confidence, history, std::chrono::nanoseconds{duration_ns},
+                   make_options(fractional_confidence, idle_ttl_ns, kernel));
            }),
            "confidence"_a, "history"_a, "duration_ns"_a, "fractional_confidence"_a = false,
-           "idle_ttl_ns"_a = 0);
+           "idle_ttl_ns"_a = 0, "kernel"_a = "exact");
     bind_function(cp);
 
     using sdf = guarded<spike_and_dip_function>;
@@ -320,13 +326,14 @@ void register_functions(py::module_& m) {
         "ASA's AnomalyDetection_SpikeAndDip per partition key (semantics.md#spike-and-dip).");
     sd.def(py::init([](double confidence, std::int64_t history, const std::string& mode,
                        std::int64_t duration_ns, bool fractional_confidence,
-                       std::int64_t idle_ttl_ns) {
-               return std::make_unique<sdf>(confidence, history, streamcp::parse_spike_mode(mode),
-                                            std::chrono::nanoseconds{duration_ns},
-                                            make_options(fractional_confidence, idle_ttl_ns));
+                       std::int64_t idle_ttl_ns, const std::string& kernel) {
+               return std::make_unique<sdf>(
+                   confidence, history, streamcp::parse_spike_mode(mode),
+                   std::chrono::nanoseconds{duration_ns},
+                   make_options(fractional_confidence, idle_ttl_ns, kernel));
            }),
            "confidence"_a, "history"_a, "mode"_a, "duration_ns"_a,
-           "fractional_confidence"_a = false, "idle_ttl_ns"_a = 0)
+           "fractional_confidence"_a = false, "idle_ttl_ns"_a = 0, "kernel"_a = "exact")
         .def_property_readonly("mode", [](sdf& self) {
             return std::string(streamcp::to_string(self.value.partition_model_options().mode));
         });

@@ -62,6 +62,17 @@ static_assert(sizeof(detector_row) == 17 && sizeof(function_row) == 10);
     return {reinterpret_cast<const std::byte*>(buffer), static_cast<std::size_t>(size)};
 }
 
+/// "exact" or "fast"; anything else is a ValueError naming `kernel` and the choices.
+[[nodiscard]] inline streamcp::kernel_path parse_kernel(const std::string& text) {
+    if (text == "exact") {
+        return streamcp::kernel_path::exact;
+    }
+    if (text == "fast") {
+        return streamcp::kernel_path::fast;
+    }
+    throw py::value_error("kernel = '" + text + "' is out of range: allowed 'exact' or 'fast'");
+}
+
 void register_errors(py::module_& m);
 void register_detectors(py::module_& m);
 void register_functions(py::module_& m);

@@ -46,6 +46,17 @@ class SpikeAndDipResult(NamedTuple):
     is_anomaly: bool
 
 
+def check_kernel(kernel: object) -> str:
+    """``kernel`` if it is ``"exact"`` or ``"fast"``, else the error naming the argument."""
+    if not isinstance(kernel, str):
+        msg = f"kernel must be 'exact' or 'fast'; got {type(kernel).__name__}"
+        raise TypeError(msg)
+    if kernel not in ("exact", "fast"):
+        msg = f"kernel = {kernel!r} is out of range: allowed 'exact' or 'fast'"
+        raise ValueError(msg)
+    return kernel
+
+
 def _as_value(x: object) -> float:
     v = to_value(x, "x")
     return math.nan if v is None else v
@@ -80,11 +91,17 @@ class _Detector:
         self._core.restore(bytes(data))
 
     @classmethod
-    def from_snapshot(cls, data: bytes) -> Any:
-        """A detector rebuilt from a snapshot, with the options it records."""
+    def from_snapshot(cls, data: bytes, *, kernel: str = "exact") -> Any:
+        """A detector rebuilt from a snapshot, with the options it records and ``kernel``
+        (the kernel is a setting, not state: snapshots do not record it)."""
         self = cls.__new__(cls)
-        self._core = cls._core_type.from_snapshot(bytes(data))
+        self._core = cls._core_type.from_snapshot(bytes(data), check_kernel(kernel))
         return self
+
+    @property
+    def kernel(self) -> str:
+        """``"exact"`` (ML.NET's numbers bit for bit) or ``"fast"`` (docs/semantics.md#fast-kernel)."""
+        return str(self._core.kernel)
 
     @property
     def confidence(self) -> float:
@@ -105,19 +122,19 @@ class _Detector:
         return int(self._core.fill)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"format": _STATE_FORMAT, "snapshot": self._core.snapshot()}
+        return {"format": _STATE_FORMAT, "snapshot": self._core.snapshot(), "kernel": self.kernel}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         if state.get("format") != _STATE_FORMAT:
             msg = f"cannot unpickle a {type(self).__name__} of state format {state.get('format')!r}"
             raise ValueError(msg)
-        self._core = self._core_type.from_snapshot(state["snapshot"])
+        self._core = self._core_type.from_snapshot(state["snapshot"], check_kernel(state.get("kernel", "exact")))
 
     def __copy__(self) -> Any:
-        return self.from_snapshot(self.snapshot())
+        return self.from_snapshot(self.snapshot(), kernel=self.kernel)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Any:
-        return self.from_snapshot(self.snapshot())
+        return self.from_snapshot(self.snapshot(), kernel=self.kernel)
 
 
 class ChangePointDetector(_Detector):
@@ -132,6 +149,10 @@ class ChangePointDetector(_Detector):
         history: the KDE sample size, martingale window and warm-up, in events (>= 1).
         martingale: ``"power"`` (ASA's) or ``"mixture"``.
         epsilon: the power martingale's epsilon, in (0, 1).
+        kernel: ``"exact"`` (ML.NET's numbers bit for bit) or ``"fast"`` (AVX2 erf and exp:
+            p-values within 1e-14, scores within 1e-6 relative, the same alerts in every
+            measurement; docs/semantics.md#fast-kernel). A setting, not state: a pickle or
+            restore keeps the kernel the object was built with.
 
     Values are rounded to float32 as in ML.NET. Picklable and deep-copyable (through the
     C++ snapshot format); a copy continues exactly where the original would have.
@@ -145,13 +166,23 @@ class ChangePointDetector(_Detector):
     _core_type = _core.model.ChangePointDetector
 
     def __init__(
-        self, confidence: float, history: int, martingale: str = "power", epsilon: float = 0.1
+        self,
+        confidence: float,
+        history: int,
+        martingale: str = "power",
+        epsilon: float = 0.1,
+        *,
+        kernel: str = "exact",
     ) -> None:
         if not isinstance(martingale, str):
             msg = f"martingale must be 'power' or 'mixture'; got {type(martingale).__name__}"
             raise TypeError(msg)
         self._core = self._core_type(
-            check_confidence(confidence), check_history(history), martingale, check_confidence(epsilon, "epsilon")
+            check_confidence(confidence),
+            check_history(history),
+            martingale,
+            check_confidence(epsilon, "epsilon"),
+            check_kernel(kernel),
         )
 
     def update(self, x: float | None) -> ChangePointResult:
@@ -172,7 +203,7 @@ class ChangePointDetector(_Detector):
     def __repr__(self) -> str:
         return (
             f"ChangePointDetector(confidence={self.confidence!r}, history={self.history!r}, "
-            f"martingale={self.martingale!r}, epsilon={self.epsilon!r})"
+            f"martingale={self.martingale!r}, epsilon={self.epsilon!r}, kernel={self.kernel!r})"
         )
 
 
@@ -186,16 +217,19 @@ class SpikeAndDipDetector(_Detector):
         confidence: percent in [0, 100], used as given.
         history: the KDE sample size and warm-up, in events (>= 1).
         mode: ``"spikes"`` (high values), ``"dips"`` (low values) or ``"spikesanddips"``.
+        kernel: ``"exact"`` or ``"fast"``, as :class:`ChangePointDetector`'s.
     """
 
     __slots__ = ()
     _core_type = _core.model.SpikeAndDipDetector
 
-    def __init__(self, confidence: float, history: int, mode: str = "spikesanddips") -> None:
+    def __init__(
+        self, confidence: float, history: int, mode: str = "spikesanddips", *, kernel: str = "exact"
+    ) -> None:
         if not isinstance(mode, str):
             msg = f"mode must be 'spikes', 'dips' or 'spikesanddips'; got {type(mode).__name__}"
             raise TypeError(msg)
-        self._core = self._core_type(check_confidence(confidence), check_history(history), mode)
+        self._core = self._core_type(check_confidence(confidence), check_history(history), mode, check_kernel(kernel))
 
     def update(self, x: float | None) -> SpikeAndDipResult:
         """Scores one value. None or NaN is NULL: ``(nan, nan, False)``, nothing changes."""
@@ -208,5 +242,5 @@ class SpikeAndDipDetector(_Detector):
     def __repr__(self) -> str:
         return (
             f"SpikeAndDipDetector(confidence={self.confidence!r}, history={self.history!r}, "
-            f"mode={self.mode!r})"
+            f"mode={self.mode!r}, kernel={self.kernel!r})"
         )

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import _core
+from ._detectors import check_kernel
 from ._convert import (
     check_confidence,
     check_history,
@@ -140,6 +141,11 @@ class _Function:
         return bool(self._core.fractional_confidence)
 
     @property
+    def kernel(self) -> str:
+        """Every partition's KDE kernel: ``"exact"`` or ``"fast"`` (a setting, not state)."""
+        return str(self._core.kernel)
+
+    @property
     def threshold(self) -> float:
         """Every partition's alert threshold (after the confidence is truncated)."""
         return float(self._core.threshold)
@@ -193,6 +199,8 @@ class AnomalyDetectionChangePoint(_Function):
             ``"500ms"``, ``"PT30M"``).
         fractional_confidence: keep a fractional confidence (semantics.md#decision-6).
         idle_ttl: forget a key idle (in event time) for longer than this; None never does.
+        kernel: ``"exact"`` (ML.NET's numbers bit for bit) or ``"fast"``
+            (docs/semantics.md#fast-kernel); a pickle or restore keeps it.
 
     Each key's events must come in nondecreasing time. Picklable and deep-copyable through
     the C++ snapshot format.
@@ -209,6 +217,7 @@ class AnomalyDetectionChangePoint(_Function):
         fractional_confidence: bool = False,
         *,
         idle_ttl: Any = None,
+        kernel: str = "exact",
     ) -> None:
         params = (
             check_confidence(confidence),
@@ -216,6 +225,7 @@ class AnomalyDetectionChangePoint(_Function):
             to_duration_ns(duration),
             _check_flag(fractional_confidence, "fractional_confidence"),
             _ttl_ns(idle_ttl),
+            check_kernel(kernel),
         )
         self._core = self._make_core(params)
         self._params = params
@@ -223,7 +233,8 @@ class AnomalyDetectionChangePoint(_Function):
     def __repr__(self) -> str:
         return (
             f"AnomalyDetectionChangePoint(confidence={self.confidence!r}, history={self.history!r}, "
-            f"duration={self.duration!r}, fractional_confidence={self.fractional_confidence!r})"
+            f"duration={self.duration!r}, fractional_confidence={self.fractional_confidence!r}, "
+            f"kernel={self.kernel!r})"
         )
 
 
@@ -232,7 +243,8 @@ class AnomalyDetectionSpikeAndDip(_Function):
     OVER (PARTITION BY key LIMIT DURATION(duration) WHEN cond)`` (semantics.md#spike-and-dip).
 
     Arguments and rules as :class:`AnomalyDetectionChangePoint`, plus ``mode``:
-    ``"spikes"``, ``"dips"`` or ``"spikesanddips"``. ``Score`` is the p-value.
+    ``"spikes"``, ``"dips"`` or ``"spikesanddips"``. ``Score`` is the p-value. ``kernel`` as
+    :class:`AnomalyDetectionChangePoint`'s.
     """
 
     __slots__ = ()
@@ -247,6 +259,7 @@ class AnomalyDetectionSpikeAndDip(_Function):
         fractional_confidence: bool = False,
         *,
         idle_ttl: Any = None,
+        kernel: str = "exact",
     ) -> None:
         if not isinstance(mode, str):
             msg = f"mode must be 'spikes', 'dips' or 'spikesanddips'; got {type(mode).__name__}"
@@ -258,6 +271,7 @@ class AnomalyDetectionSpikeAndDip(_Function):
             to_duration_ns(duration),
             _check_flag(fractional_confidence, "fractional_confidence"),
             _ttl_ns(idle_ttl),
+            check_kernel(kernel),
         )
         self._core = self._make_core(params)
         self._params = params
@@ -270,7 +284,7 @@ class AnomalyDetectionSpikeAndDip(_Function):
         return (
             f"AnomalyDetectionSpikeAndDip(confidence={self.confidence!r}, history={self.history!r}, "
             f"mode={self.mode!r}, duration={self.duration!r}, "
-            f"fractional_confidence={self.fractional_confidence!r})"
+            f"fractional_confidence={self.fractional_confidence!r}, kernel={self.kernel!r})"
         )
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from . import _core
 from ._convert import to_duration_ns, to_keys, to_times_ns, to_values, to_when
+from ._detectors import check_kernel
 from ._functions import AnomalyDetectionChangePoint, AnomalyDetectionSpikeAndDip
 from ._robust import RobustChangePointDetector
 
@@ -45,6 +46,7 @@ def detect(
     fractional_confidence: bool = False,
     mode: str | None = None,
     detector: str = "asa",
+    kernel: str = "exact",
 ) -> pd.DataFrame:
     """Scores every row of ``df`` as ASA's query would and returns a copy with two columns.
 
@@ -75,6 +77,9 @@ def detect(
             which a change is reported) are **not ASA's numbers**. ``confidence`` and
             ``history`` are then optional (the detector's defaults); ``mode`` and
             ``fractional_confidence`` do not apply.
+        kernel: ``"exact"`` (ML.NET's numbers bit for bit) or ``"fast"`` (AVX2: p-values
+            within 1e-14, the same alerts in every measurement; docs/semantics.md#fast-kernel).
+            Detector ``"asa"`` only.
 
     Returns:
         A copy of ``df`` in the original row order with ``Score`` (float64, NaN where ASA
@@ -92,8 +97,8 @@ def detect(
         raise TypeError(msg)
     core: Any
     if detector == "robust":
-        if mode is not None or fractional_confidence:
-            msg = "mode and fractional_confidence apply to detector='asa' only"
+        if mode is not None or fractional_confidence or check_kernel(kernel) != "exact":
+            msg = "mode, fractional_confidence and kernel='fast' apply to detector='asa' only"
             raise ValueError(msg)
         model_args = {k: v for k, v in (("confidence", confidence), ("history", history)) if v is not None}
         model = RobustChangePointDetector(**model_args)
@@ -103,9 +108,13 @@ def detect(
             msg = "confidence and history are required with detector='asa'"
             raise ValueError(msg)
         if mode is None:
-            core = AnomalyDetectionChangePoint(confidence, history, duration, fractional_confidence)._core
+            core = AnomalyDetectionChangePoint(
+                confidence, history, duration, fractional_confidence, kernel=kernel
+            )._core
         else:
-            core = AnomalyDetectionSpikeAndDip(confidence, history, mode, duration, fractional_confidence)._core
+            core = AnomalyDetectionSpikeAndDip(
+                confidence, history, mode, duration, fractional_confidence, kernel=kernel
+            )._core
     else:
         msg = f"detector must be 'asa' or 'robust'; got {detector!r}"
         raise ValueError(msg)

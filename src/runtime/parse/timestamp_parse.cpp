@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "timestamp_parse.hpp"
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <stdexcept>
 
 namespace streamcp::pipeline {
@@ -69,6 +71,77 @@ bool read_offset(std::string_view text, std::size_t& pos, int& minutes) noexcept
     return true;
 }
 
+/// Two ASCII digits at `p` as a number, or -1.
+int two_digits(const char* p) noexcept {
+    const unsigned hi = static_cast<unsigned char>(p[0]) - '0';
+    const unsigned lo = static_cast<unsigned char>(p[1]) - '0';
+    return hi <= 9 && lo <= 9 ? static_cast<int>(hi * 10 + lo) : -1;
+}
+
+/// The day count of `YYYY-MM-DD` at `p` (already checked to be digits and dashes), or empty for
+/// a day that does not exist. The last date is remembered: a stream's timestamps share their
+/// date for hours, and the calendar arithmetic then runs once per day instead of per event.
+std::optional<std::chrono::sys_days> day_of(const char* p) noexcept {
+    thread_local std::array<char, 10> last_text{};
+    thread_local std::chrono::sys_days last_day{};
+    if (std::memcmp(p, last_text.data(), last_text.size()) == 0) {
+        return last_day;
+    }
+    const int year = two_digits(p) * 100 + two_digits(p + 2);
+    const std::chrono::year_month_day date{
+        std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(two_digits(p + 5))},
+        std::chrono::day{static_cast<unsigned>(two_digits(p + 8))}};
+    if (!date.ok()) {
+        return std::nullopt;
+    }
+    std::memcpy(last_text.data(), p, last_text.size());
+    last_day = std::chrono::sys_days{date};
+    return last_day;
+}
+
+/// The fixed shapes most streams write, `YYYY-MM-DDTHH:MM:SS` then nothing, `Z`, `+hhmm` or
+/// `+hh:mm`, without the general parser's checks per character. Empty whenever the text is not
+/// exactly such a shape, valid: the general parser then decides, so results are the same.
+std::optional<event_time> parse_fixed_iso8601(std::string_view text) noexcept {
+    const std::size_t n = text.size();
+    if (n != 19 && n != 20 && n != 24 && n != 25) {
+        return std::nullopt;
+    }
+    const char* p = text.data();
+    if (p[4] != '-' || p[7] != '-' || p[10] != 'T' || p[13] != ':' || p[16] != ':' ||
+        two_digits(p) < 0 || two_digits(p + 2) < 0 || two_digits(p + 5) < 0 ||
+        two_digits(p + 8) < 0) {
+        return std::nullopt;
+    }
+    const int hour = two_digits(p + 11);
+    const int minute = two_digits(p + 14);
+    const int second = two_digits(p + 17);
+    if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
+        return std::nullopt;
+    }
+    int offset_minutes = 0;
+    if (n == 20) {
+        if (p[19] != 'Z') {
+            return std::nullopt;
+        }
+    } else if (n >= 24) {
+        const char* o = p + 19;
+        const int offset_hours = two_digits(o + 1);
+        const int offset_mins = two_digits(o + (n == 25 ? 4 : 3));
+        if ((o[0] != '+' && o[0] != '-') || (n == 25 && o[3] != ':') || offset_hours < 0 ||
+            offset_hours > 23 || offset_mins < 0 || offset_mins > 59) {
+            return std::nullopt;
+        }
+        offset_minutes = (o[0] == '-' ? -1 : 1) * (offset_hours * 60 + offset_mins);
+    }
+    const auto day = day_of(p);
+    if (!day) {
+        return std::nullopt;
+    }
+    return event_time{*day + std::chrono::hours{hour} + std::chrono::minutes{minute} +
+                      std::chrono::seconds{second} - std::chrono::minutes{offset_minutes}};
+}
+
 }  // namespace
 
 timestamp_format parse_timestamp_format(std::string_view name) {
@@ -86,6 +159,9 @@ timestamp_format parse_timestamp_format(std::string_view name) {
 }
 
 std::optional<event_time> parse_iso8601_time(std::string_view text) noexcept {
+    if (const auto fixed = parse_fixed_iso8601(text)) {
+        return fixed;
+    }
     std::size_t pos = 0;
     int year = 0;
     int month = 0;
