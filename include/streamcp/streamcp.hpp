@@ -13,6 +13,7 @@
 #include "streamcp/core/ring_buffer.hpp"
 #include "streamcp/function/anomaly_detection_change_point.hpp"
 #include "streamcp/function/anomaly_detection_spike_and_dip.hpp"
+#include "streamcp/function/batch_error.hpp"
 #include "streamcp/function/event_time.hpp"
 #include "streamcp/function/robust_change_point_function.hpp"
 #include "streamcp/model/change_point_detector.hpp"

@@ -10,6 +10,7 @@ import numpy as np
 
 from . import _core
 from ._convert import check_confidence, check_history, to_value, to_values
+from ._snapshots import SelfDescribingSnapshots
 
 __all__ = [
     "DETECTOR_DTYPE",
@@ -20,9 +21,7 @@ __all__ = [
 ]
 
 #: The dtype of ``update_many``'s result (fields ``score``, ``p_value``, ``is_anomaly``).
-DETECTOR_DTYPE: np.dtype = _core.model.ChangePointDetector(50.0, 1).update_many(np.empty(0)).dtype
-
-_STATE_FORMAT = 1  # the layout of __getstate__'s dict; the snapshot inside is versioned by the core
+DETECTOR_DTYPE: np.dtype = _core.model.DETECTOR_DTYPE
 
 
 class ChangePointResult(NamedTuple):
@@ -51,9 +50,8 @@ def _as_value(x: object) -> float:
     return math.nan if v is None else v
 
 
-class _Detector:
+class _Detector(SelfDescribingSnapshots):
     __slots__ = ("_core",)
-    _core_type: Any
 
     def update_many(self, values: Any) -> np.ndarray:
         """Scores ``values`` in order; equals repeated :meth:`update` calls.
@@ -66,25 +64,6 @@ class _Detector:
         while scoring.
         """
         return self._core.update_many(to_values(values))
-
-    def snapshot(self) -> bytes:
-        """The whole state and the options, in streamcp's versioned snapshot format."""
-        return self._core.snapshot()
-
-    def restore(self, data: bytes) -> None:
-        """Replaces the state with ``data`` (from :meth:`snapshot`).
-
-        Raises ``ValueError``, changing nothing, when the snapshot is damaged, foreign or
-        was taken with other options.
-        """
-        self._core.restore(bytes(data))
-
-    @classmethod
-    def from_snapshot(cls, data: bytes) -> Any:
-        """A detector rebuilt from a snapshot, with the options it records."""
-        self = cls.__new__(cls)
-        self._core = cls._core_type.from_snapshot(bytes(data))
-        return self
 
     @property
     def confidence(self) -> float:
@@ -103,21 +82,6 @@ class _Detector:
     def fill(self) -> int:
         """Values held so far (at most ``history``); alerts start once this equals history."""
         return int(self._core.fill)
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"format": _STATE_FORMAT, "snapshot": self._core.snapshot()}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        if state.get("format") != _STATE_FORMAT:
-            msg = f"cannot unpickle a {type(self).__name__} of state format {state.get('format')!r}"
-            raise ValueError(msg)
-        self._core = self._core_type.from_snapshot(state["snapshot"])
-
-    def __copy__(self) -> Any:
-        return self.from_snapshot(self.snapshot())
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
-        return self.from_snapshot(self.snapshot())
 
 
 class ChangePointDetector(_Detector):

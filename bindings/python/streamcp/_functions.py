@@ -20,6 +20,7 @@ from ._convert import (
     to_values,
     to_when,
 )
+from ._snapshots import Snapshots
 
 __all__ = [
     "FUNCTION_DTYPE",
@@ -27,8 +28,6 @@ __all__ = [
     "AnomalyDetectionSpikeAndDip",
     "Record",
 ]
-
-_STATE_FORMAT = 1
 
 
 class Record(NamedTuple):
@@ -47,7 +46,7 @@ class Record(NamedTuple):
     included: bool
 
 
-class _Function:
+class _Function(Snapshots):
     __slots__ = ("_core", "_params")
     _core_type: Any
 
@@ -99,23 +98,11 @@ class _Function:
         if times.shape[0] != n:
             msg = f"timestamps has {times.shape[0]} elements; values has {n}"
             raise ValueError(msg)
-        return self._core.evaluate_many(to_keys(keys, n), times, vals, to_when(when, n))
+        return self._core.evaluate_many(to_keys(keys), times, vals, to_when(when, n))
 
     def evict_idle(self, now: Any, max_idle: Any) -> int:
         """Forgets partitions whose last event is more than ``max_idle`` before ``now``."""
         return int(self._core.evict_idle(to_time_ns(now, "now"), to_duration_ns(max_idle, "max_idle", allow_zero=True)))
-
-    def snapshot(self) -> bytes:
-        """Every partition's model and clock plus the parameters, in the snapshot format."""
-        return self._core.snapshot()
-
-    def restore(self, data: bytes) -> None:
-        """Replaces every partition with the snapshot's.
-
-        Raises ``ValueError``, changing nothing, when the snapshot is damaged, foreign or
-        recorded with other parameters.
-        """
-        self._core.restore(bytes(data))
 
     @property
     def partition_count(self) -> int:
@@ -144,26 +131,15 @@ class _Function:
         """Every partition's alert threshold (after the confidence is truncated)."""
         return float(self._core.threshold)
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {"format": _STATE_FORMAT, "params": self._params, "snapshot": self._core.snapshot()}
+    def _pickle_extras(self) -> dict[str, Any]:
+        return {"params": self._params}
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        if state.get("format") != _STATE_FORMAT:
-            msg = f"cannot unpickle a {type(self).__name__} of state format {state.get('format')!r}"
-            raise ValueError(msg)
+    def _load_state(self, state: dict[str, Any]) -> None:
         params = tuple(state["params"])
         core = self._make_core(params)
         core.restore(state["snapshot"])
         self._params = params
         self._core = core
-
-    def __copy__(self) -> Any:
-        return self.__deepcopy__({})
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
-        other = type(self).__new__(type(self))
-        other.__setstate__(self.__getstate__())
-        return other
 
 
 def _ttl_ns(idle_ttl: Any) -> int:
@@ -275,8 +251,4 @@ class AnomalyDetectionSpikeAndDip(_Function):
 
 
 #: The dtype of ``evaluate_many``'s result (fields ``score``, ``is_anomaly``, ``included``).
-FUNCTION_DTYPE: np.dtype = (
-    _core.function.AnomalyDetectionChangePoint(50.0, 1, 1_000_000_000)
-    .evaluate_many(None, np.empty(0, np.int64), np.empty(0))
-    .dtype
-)
+FUNCTION_DTYPE: np.dtype = _core.function.FUNCTION_DTYPE

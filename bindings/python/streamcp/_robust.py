@@ -10,16 +10,13 @@ import numpy as np
 
 from . import _core
 from ._convert import to_value, to_values
+from ._snapshots import SelfDescribingSnapshots
 
 __all__ = ["ROBUST_DTYPE", "RobustChangePointDetector", "RobustChangePointResult"]
 
-_STATE_FORMAT = 1  # the layout of __getstate__'s dict; the snapshot inside is versioned by the core
-
 #: The dtype of ``update_many``'s result: ``score`` (f8), ``p_value`` (f8), ``is_change``
 #: (bool), ``onset_lag`` (i8).
-ROBUST_DTYPE: np.dtype = (
-    _core.model.RobustChangePointDetector(95.0, 50, 10, 0.1, False).update_many(np.empty(0)).dtype
-)
+ROBUST_DTYPE: np.dtype = _core.model.ROBUST_DTYPE
 
 
 class RobustChangePointResult(NamedTuple):
@@ -35,7 +32,7 @@ class RobustChangePointResult(NamedTuple):
     onset_lag: int
 
 
-class RobustChangePointDetector:
+class RobustChangePointDetector(SelfDescribingSnapshots):
     """An opt-in change-point detector with the flaws of ML.NET's design fixed.
 
     **Not ASA-compatible**: its results differ from Azure Stream Analytics'
@@ -94,6 +91,7 @@ class RobustChangePointDetector:
     """
 
     __slots__ = ("_core",)
+    _core_type = _core.model.RobustChangePointDetector
 
     def __init__(
         self,
@@ -151,40 +149,6 @@ class RobustChangePointDetector:
         alerts = [int(i) for i in np.flatnonzero(rows["is_change"])]
         onsets = [int(scored[rank[i] - int(rows["onset_lag"][i])]) for i in alerts]
         return onsets, alerts
-
-    def snapshot(self) -> bytes:
-        """The whole state and the options, in streamcp's versioned snapshot format."""
-        return self._core.snapshot()
-
-    def restore(self, data: bytes) -> None:
-        """Replaces the state with ``data`` (from :meth:`snapshot`).
-
-        Raises ``ValueError``, changing nothing, when the snapshot is damaged, foreign or
-        was taken with other options.
-        """
-        self._core.restore(bytes(data))
-
-    @classmethod
-    def from_snapshot(cls, data: bytes) -> RobustChangePointDetector:
-        """A detector rebuilt from a snapshot, with the options it records."""
-        self = cls.__new__(cls)
-        self._core = _core.model.RobustChangePointDetector.from_snapshot(bytes(data))
-        return self
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"format": _STATE_FORMAT, "snapshot": self._core.snapshot()}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        if state.get("format") != _STATE_FORMAT:
-            msg = f"cannot unpickle a {type(self).__name__} of state format {state.get('format')!r}"
-            raise ValueError(msg)
-        self._core = _core.model.RobustChangePointDetector.from_snapshot(state["snapshot"])
-
-    def __copy__(self) -> RobustChangePointDetector:
-        return self.from_snapshot(self.snapshot())
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> RobustChangePointDetector:
-        return self.from_snapshot(self.snapshot())
 
     @property
     def confidence(self) -> float:

@@ -18,6 +18,7 @@
 
 #include "streamcp/config.hpp"
 #include "streamcp/detail/validate.hpp"
+#include "streamcp/function/batch_error.hpp"
 #include "streamcp/function/event_time.hpp"
 #include "streamcp/function/partitioned_function.hpp"
 #include "streamcp/model/robust_change_point_detector.hpp"
@@ -94,7 +95,7 @@ class robust_change_point_function {
 
     /// Scores events in order into `out`, as repeated `evaluate` calls; `when` may be empty
     /// (all true). The whole batch is validated first: when any event would throw, nothing
-    /// changes, and the message starts with "event i:".
+    /// changes, and a `batch_error` says which event and field (message "event i: ...").
     void evaluate_many(std::span<const Key> keys, std::span<const event_time> times,
                        std::span<const std::optional<double>> values, std::span<const bool> when,
                        std::span<std::optional<record>> out) {
@@ -109,9 +110,8 @@ class robust_change_point_function {
             if ((!when.empty() && !when[i]) || !values[i]) {
                 continue;
             }
-            const std::string event = "event " + std::to_string(i) + ":";
             if (std::isinf(*values[i])) {
-                throw std::invalid_argument(event + " value must be finite or NaN");
+                throw batch_error(i, batch_field::value, "value must be finite or NaN");
             }
             const dotnet_ticks ticks = to_dotnet_ticks(times[i]);
             auto seen = last_seen.find(keys[i]);
@@ -123,7 +123,8 @@ class robust_change_point_function {
                 seen = last_seen.emplace(keys[i], last).first;
             }
             if (ticks < seen->second) {
-                throw std::invalid_argument(event + " time is out of order within its partition");
+                throw batch_error(i, batch_field::time,
+                                  "time is out of order within its partition");
             }
             seen->second = ticks;
         }
