@@ -24,7 +24,8 @@ void for_each_case(std::string_view kind, std::string_view part, Check check) {
     static simdjson::dom::parser parser;
     static const simdjson::dom::element root = parser.parse(table).value();
     std::size_t count = 0;
-    for (const simdjson::dom::element row : root[kind][part].get_array().value()) {
+    const simdjson::dom::array rows = root[kind][part].get_array().value();
+    for (const simdjson::dom::element row : rows) {
         const std::string text{row.at(0).get_string().value()};
         check(text, row.at(1));
         ++count;

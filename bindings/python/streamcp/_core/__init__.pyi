@@ -6,3 +6,6 @@ from . import function as function
 from . import model as model
 
 __version__: str
+
+class _BoundClassType(type):
+    """pybind11's metaclass of every bound class (pybind11_builtins.pybind11_type)."""

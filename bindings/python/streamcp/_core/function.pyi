@@ -7,6 +7,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from . import _BoundClassType
+
 from .model import RobustChangePointDetector
 
 FUNCTION_DTYPE: np.dtype[np.void]
@@ -22,7 +24,7 @@ class BatchError(ValueError):
 # None, or a 1-d array of integers, floats (integral or NaN) or objects (str / int / None).
 _Keys = None | NDArray[Any]
 
-class _Batch:
+class _Batch(metaclass=_BoundClassType):
     def evaluate_many(
         self,
         keys: _Keys,

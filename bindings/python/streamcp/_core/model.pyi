@@ -5,10 +5,12 @@
 import numpy as np
 from numpy.typing import NDArray
 
+from . import _BoundClassType
+
 DETECTOR_DTYPE: np.dtype[np.void]
 ROBUST_DTYPE: np.dtype[np.void]
 
-class ChangePointDetector:
+class ChangePointDetector(metaclass=_BoundClassType):
     def __init__(
         self, confidence: float, history: int, martingale: str = "power", epsilon: float = 0.1
     ) -> None: ...
@@ -31,7 +33,7 @@ class ChangePointDetector:
     @property
     def fill(self) -> int: ...
 
-class SpikeAndDipDetector:
+class SpikeAndDipDetector(metaclass=_BoundClassType):
     def __init__(self, confidence: float, history: int, mode: str = "spikesanddips") -> None: ...
     def update(self, x: float) -> tuple[float, float, bool]: ...
     def update_many(self, values: NDArray[np.float64]) -> NDArray[np.void]: ...
@@ -50,7 +52,7 @@ class SpikeAndDipDetector:
     @property
     def fill(self) -> int: ...
 
-class RobustChangePointDetector:
+class RobustChangePointDetector(metaclass=_BoundClassType):
     def __init__(
         self,
         confidence: float,
