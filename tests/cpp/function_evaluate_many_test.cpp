@@ -160,6 +160,35 @@ TEST(ChangePointFunction, EvaluateManyOfTimeSortedBatchesEqualsEvaluate) {
     EXPECT_TRUE(out[0].has_value());
 }
 
+/// The refusal's position, as `batch_error` reports it (the Python layer points at rows with it).
+streamcp::batch_error refusal(cp_function& f, const std::vector<event_time>& times,
+                              const std::vector<std::optional<double>>& values) {
+    const std::vector<std::string> keys{"a", "b", "a", "b"};
+    std::vector<std::optional<record>> out(keys.size());
+    try {
+        f.evaluate_many(keys, times, values, out);
+    } catch (const streamcp::batch_error& e) {
+        return e;
+    }
+    ADD_FAILURE() << "accepted";
+    return {0, streamcp::batch_field::time, "none"};
+}
+
+TEST(ChangePointFunction, EvaluateManyRefusalsCarryTheEventAndField) {
+    cp_function f{90, 4, minutes{4}};
+    (void)f.evaluate("a", t0 + minutes{10}, 1.0);
+    const auto inf_value =
+        refusal(f, {t0 + minutes{11}, t0, t0 + minutes{12}, t0}, {1.0, 2.0, inf, 3.0});
+    EXPECT_EQ(inf_value.index(), 2U);
+    EXPECT_EQ(inf_value.field(), streamcp::batch_field::value);
+    EXPECT_EQ(std::string{inf_value.what()}, "event 2: " + inf_value.reason());
+    const auto late =
+        refusal(f, {t0 + minutes{11}, t0 + minutes{5}, t0 + minutes{12}, t0}, {1.0, 2.0, 3.0, 3.0});
+    EXPECT_EQ(late.index(), 3U);
+    EXPECT_EQ(late.field(), streamcp::batch_field::time);
+    EXPECT_NE(late.reason().find("out of order"), std::string::npos) << late.reason();
+}
+
 TEST(ChangePointFunction, EvaluateManyWithOneBadEventThrowsAndChangesNothing) {
     cp_function f{90, 4, minutes{4}};
     (void)f.evaluate("a", t0 + minutes{10}, 1.0);
