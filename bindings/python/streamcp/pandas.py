@@ -42,6 +42,12 @@ def _column(df: pd.DataFrame, name: Any, what: str) -> pd.Series:
     return column
 
 
+def _output_label(df: pd.DataFrame, name: str) -> Any:
+    """``name``, padded with empty levels when the columns are a MultiIndex: ``("Score", "")``."""
+    levels = df.columns.nlevels
+    return name if levels == 1 else (name, *[""] * (levels - 1))
+
+
 def _timestamp_source(df: pd.DataFrame, name: Any) -> tuple[Any, str]:
     """The event times (a column, an index level or the index) and how errors name them."""
     if name is None:
@@ -123,7 +129,10 @@ def detect(
     Returns:
         A copy of ``df`` in the original row order with ``Score`` (float64, NaN where ASA
         outputs NULL) and ``IsAnomaly`` (nullable ``Int8``: 0, 1 or NA) columns, replacing
-        columns of those names.
+        columns of those names (``("Score", "")`` … when the columns are a MultiIndex).
+
+    Errors: a refused event names its column, the row's index label and position in ``df``
+    and its key (``df['temp'] at row 986 (position 0, key 'dev-3'): value = inf ...``).
 
     Order: ASA consumes each partition's events in timestamp order (TIMESTAMP BY), and the
     function requires nondecreasing time within a key. ``detect`` therefore scores the rows
@@ -175,11 +184,10 @@ def detect(
     except _core.function.BatchError as error:
         # The core counts in time order; the user knows their rows by label and position.
         position = int(order[error.index])
+        label = df.index[position]
+        label = label.item() if isinstance(label, np.generic) else label  # 3, not np.int64(3)
         where = f"df[{value!r}]" if error.field == "values" else time_where
-        msg = (
-            f"{where} at row {df.index[position]!r} (position {position}, key {error.key!r}): "
-            f"{error.reason}"
-        )
+        msg = f"{where} at row {label!r} (position {position}, key {error.key!r}): {error.reason}"
         raise ValueError(msg) from None
 
     score = np.empty(n, dtype=np.float64)
@@ -190,6 +198,6 @@ def detect(
     included[order] = result["included"]
 
     out = df.copy()
-    out["Score"] = pd.Series(score, index=df.index, dtype="float64")
-    out["IsAnomaly"] = pd.Series(pd.arrays.IntegerArray(alert, ~included), index=df.index)
+    out[_output_label(df, "Score")] = pd.Series(score, index=df.index, dtype="float64")
+    out[_output_label(df, "IsAnomaly")] = pd.Series(pd.arrays.IntegerArray(alert, ~included), index=df.index)
     return out
