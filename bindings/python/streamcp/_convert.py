@@ -226,7 +226,7 @@ def to_times_ns(timestamps: object, name: str = "timestamps") -> np.ndarray:
     if kind == "M":
         return _datetime64_to_ns(array, name)
     if kind in ("U", "S", "O"):
-        ns, other = _convert.times_ns(array.astype(object) if kind != "O" else array, name)
+        ns, other = _convert.times_ns(np.ascontiguousarray(array, dtype=object), name)
         # Non-string objects (datetime, Timestamp, datetime64 scalars) cannot be vectorised.
         for i in np.flatnonzero(other).tolist():
             ns[i] = to_time_ns(array[i], f"{name}[{i}]")
