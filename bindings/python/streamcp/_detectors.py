@@ -10,7 +10,7 @@ import numpy as np
 
 from . import _core
 from ._convert import check_confidence, check_history, to_value, to_values
-from ._snapshots import SelfDescribingSnapshots
+from ._bound import SelfDescribingSnapshots, core_property
 
 __all__ = [
     "DETECTOR_DTYPE",
@@ -65,23 +65,12 @@ class _Detector(SelfDescribingSnapshots):
         """
         return self._core.update_many(to_values(values))
 
-    @property
-    def confidence(self) -> float:
-        return float(self._core.confidence)
-
-    @property
-    def history(self) -> int:
-        return int(self._core.history)
-
-    @property
-    def threshold(self) -> float:
-        """The alert threshold the confidence maps to."""
-        return float(self._core.threshold)
-
-    @property
-    def fill(self) -> int:
-        """Values held so far (at most ``history``); alerts start once this equals history."""
-        return int(self._core.fill)
+    confidence = core_property("confidence", float)
+    history = core_property("history", int)
+    threshold = core_property("threshold", float, "The alert threshold the confidence maps to.")
+    fill = core_property(
+        "fill", int, "Values held so far (at most ``history``); alerts start once this equals history."
+    )
 
 
 class ChangePointDetector(_Detector):
@@ -125,13 +114,8 @@ class ChangePointDetector(_Detector):
         """
         return ChangePointResult(*self._core.update(_as_value(x)))
 
-    @property
-    def martingale(self) -> str:
-        return str(self._core.martingale)
-
-    @property
-    def epsilon(self) -> float:
-        return float(self._core.epsilon)
+    martingale = core_property("martingale", str)
+    epsilon = core_property("epsilon", float)
 
     def __repr__(self) -> str:
         return (
@@ -165,9 +149,7 @@ class SpikeAndDipDetector(_Detector):
         """Scores one value. None or NaN is NULL: ``(nan, nan, False)``, nothing changes."""
         return SpikeAndDipResult(*self._core.update(_as_value(x)))
 
-    @property
-    def mode(self) -> str:
-        return str(self._core.mode)
+    mode = core_property("mode", str)
 
     def __repr__(self) -> str:
         return (

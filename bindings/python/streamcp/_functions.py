@@ -20,7 +20,7 @@ from ._convert import (
     to_values,
     to_when,
 )
-from ._snapshots import Snapshots
+from ._bound import Snapshots, core_property
 
 __all__ = [
     "FUNCTION_DTYPE",
@@ -104,32 +104,19 @@ class _Function(Snapshots):
         """Forgets partitions whose last event is more than ``max_idle`` before ``now``."""
         return int(self._core.evict_idle(to_time_ns(now, "now"), to_duration_ns(max_idle, "max_idle", allow_zero=True)))
 
-    @property
-    def partition_count(self) -> int:
-        """Partitions currently held."""
-        return int(self._core.partition_count)
-
-    @property
-    def confidence(self) -> float:
-        return float(self._core.confidence)
-
-    @property
-    def history(self) -> int:
-        return int(self._core.history)
+    partition_count = core_property("partition_count", int, "Partitions currently held.")
+    confidence = core_property("confidence", float)
+    history = core_property("history", int)
 
     @property
     def duration(self) -> np.timedelta64:
         """The LIMIT DURATION, as ``numpy.timedelta64`` in nanoseconds."""
         return np.timedelta64(int(self._core.duration_ns), "ns")
 
-    @property
-    def fractional_confidence(self) -> bool:
-        return bool(self._core.fractional_confidence)
-
-    @property
-    def threshold(self) -> float:
-        """Every partition's alert threshold (after the confidence is truncated)."""
-        return float(self._core.threshold)
+    fractional_confidence = core_property("fractional_confidence", bool)
+    threshold = core_property(
+        "threshold", float, "Every partition's alert threshold (after the confidence is truncated)."
+    )
 
     def _pickle_extras(self) -> dict[str, Any]:
         return {"params": self._params}
@@ -238,9 +225,7 @@ class AnomalyDetectionSpikeAndDip(_Function):
         self._core = self._make_core(params)
         self._params = params
 
-    @property
-    def mode(self) -> str:
-        return str(self._core.mode)
+    mode = core_property("mode", str)
 
     def __repr__(self) -> str:
         return (

@@ -10,7 +10,7 @@ import numpy as np
 
 from . import _core
 from ._convert import to_value, to_values
-from ._snapshots import SelfDescribingSnapshots
+from ._bound import SelfDescribingSnapshots, core_property
 
 __all__ = ["ROBUST_DTYPE", "RobustChangePointDetector", "RobustChangePointResult"]
 
@@ -150,63 +150,22 @@ class RobustChangePointDetector(SelfDescribingSnapshots):
         onsets = [int(scored[rank[i] - int(rows["onset_lag"][i])]) for i in alerts]
         return onsets, alerts
 
-    @property
-    def confidence(self) -> float:
-        return float(self._core.confidence)
-
-    @property
-    def history(self) -> int:
-        return int(self._core.history)
-
-    @property
-    def min_history(self) -> int:
-        return int(self._core.min_history)
-
-    @property
-    def epsilon(self) -> float:
-        return float(self._core.epsilon)
-
-    @property
-    def difference(self) -> bool:
-        return bool(self._core.difference)
-
-    @property
-    def detrend(self) -> bool:
-        return bool(self._core.detrend)
-
-    @property
-    def min_run(self) -> int:
-        return int(self._core.min_run)
-
-    @property
-    def calibration(self) -> int:
-        return int(self._core.calibration)
-
-    @property
-    def cooldown(self) -> int:
-        return int(self._core.cooldown)
-
-    @property
-    def forget(self) -> str:
-        return str(self._core.forget)
-
-    @property
-    def short_history(self) -> int:
-        return int(self._core.short_history)
-
-    @property
-    def period_search(self) -> int:
-        return int(self._core.period_search)
-
-    @property
-    def threshold(self) -> float:
-        """The CUSUM martingale's alert threshold, 1 / (1 − confidence/100)."""
-        return float(self._core.threshold)
-
-    @property
-    def fill(self) -> int:
-        """Values in the KDE sample (at most ``history``)."""
-        return int(self._core.fill)
+    confidence = core_property("confidence", float)
+    history = core_property("history", int)
+    min_history = core_property("min_history", int)
+    epsilon = core_property("epsilon", float)
+    difference = core_property("difference", bool)
+    detrend = core_property("detrend", bool)
+    min_run = core_property("min_run", int)
+    calibration = core_property("calibration", int)
+    cooldown = core_property("cooldown", int)
+    forget = core_property("forget", str)
+    short_history = core_property("short_history", int)
+    period_search = core_property("period_search", int)
+    threshold = core_property(
+        "threshold", float, "The CUSUM martingale's alert threshold, 1 / (1 − confidence/100)."
+    )
+    fill = core_property("fill", int, "Values in the KDE sample (at most ``history``).")
 
     def __repr__(self) -> str:
         return (

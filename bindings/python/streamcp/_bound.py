@@ -1,13 +1,40 @@
 # SPDX-License-Identifier: MIT
-"""Snapshots, pickling and copying, once for every class: all go through the C++ snapshot
-format (docs/semantics.md#snapshots), so a copy or an unpickled object continues exactly
+"""What every Python class around a C++ object (``_core``) shares, written once: read-only
+properties forwarded to it, and snapshots, pickling and copying through the C++ snapshot
+format (docs/semantics.md#snapshots), so that a copy or an unpickled object continues exactly
 where the original would have."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Generic, TypeVar, overload
 
-__all__ = ["SelfDescribingSnapshots", "Snapshots"]
+__all__ = ["SelfDescribingSnapshots", "Snapshots", "core_property"]
+
+_T = TypeVar("_T")
+
+
+class core_property(Generic[_T]):  # noqa: N801 (used like `property`)
+    """A read-only attribute returning ``convert(self._core.<name>)``, typed as ``convert``'s
+    result for type checkers."""
+
+    def __init__(self, name: str, convert: Callable[[Any], _T], doc: str | None = None) -> None:
+        self._name = name
+        self._convert = convert
+        self.__doc__ = doc
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> core_property[_T]: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> _T: ...
+    def __get__(self, obj: object, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        return self._convert(getattr(obj._core, self._name))  # type: ignore[attr-defined]
+
+    def __set__(self, obj: object, value: object) -> None:
+        msg = f"{self._name} is read-only"
+        raise AttributeError(msg)
+
 
 _STATE_FORMAT = 1  # the layout of __getstate__'s dict; the snapshot inside is versioned by the core
 
