@@ -3,6 +3,7 @@
 // validation. Kept apart from function_test.cpp because evaluate_many currently fails to compile
 // (see the report).
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -97,7 +98,8 @@ TEST(ChangePointFunction, EvaluateManyEqualsEvaluate) {
     std::vector<std::string> keys;
     std::vector<event_time> times;
     std::vector<std::optional<double>> values;
-    std::unique_ptr<bool[]> when{new bool[events.size()]};
+    // std::vector<bool> has no contiguous bools to view as a span.
+    std::unique_ptr<bool[]> when{new bool[events.size()]};  // NOLINT(modernize-avoid-c-arrays)
     for (std::size_t i = 0; i < events.size(); ++i) {
         keys.push_back(events[i].key);
         times.push_back(events[i].time);
@@ -240,7 +242,7 @@ TEST(ChangePointFunction, EvaluateManyWithOneBadEventThrowsAndChangesNothing) {
     // An excluded bad event does not fail the batch.
     const std::vector<event_time> times{t0 + minutes{11}, t0, t0 + minutes{1}, t0};
     const std::vector<std::optional<double>> values{1.0, 2.0, inf, std::nullopt};
-    const bool when[] = {true, true, false, true};
+    const std::array<bool, 4> when{true, true, false, true};
     EXPECT_NO_THROW(f.evaluate_many(keys, times, values, when, out));
     EXPECT_FALSE(out[2].has_value());
     EXPECT_FALSE(out[3].has_value());

@@ -2,6 +2,7 @@
 // Header-only, so that the Python extension (built without the runtime) parses with this code.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <limits>
@@ -97,7 +98,7 @@ inline constexpr std::int64_t ns_per_day = 86'400 * ns_per_second;
     };
     // Longest names first, so that `min` and `ms` win over `m`. Matched case-insensitively;
     // `µs` is written with the micro sign or the Greek mu (UTF-8).
-    constexpr unit units[] = {
+    constexpr std::array<unit, 10> units{{
         {"min", 60 * ns_per_second},
         {"ms", 1'000'000},
         {"us", 1'000},
@@ -108,7 +109,7 @@ inline constexpr std::int64_t ns_per_day = 86'400 * ns_per_second;
         {"h", 3'600 * ns_per_second},
         {"m", 60 * ns_per_second},
         {"s", ns_per_second},
-    };
+    }};
     for (const unit& u : units) {
         if (text.size() - pos < u.name.size()) {
             continue;
@@ -133,8 +134,8 @@ inline constexpr std::int64_t ns_per_day = 86'400 * ns_per_second;
     // P[nW][nD][T[nH][nM][nS]]: designators in this order, each at most once.
     constexpr std::string_view date_designators = "WD";
     constexpr std::string_view time_designators = "HMS";
-    constexpr std::int64_t unit_ns[] = {7 * ns_per_day, ns_per_day, 3'600 * ns_per_second,
-                                        60 * ns_per_second, ns_per_second};
+    constexpr std::array<std::int64_t, 5> unit_ns{7 * ns_per_day, ns_per_day, 3'600 * ns_per_second,
+                                                  60 * ns_per_second, ns_per_second};
     std::size_t pos = 1;              // after 'P'
     std::size_t next_designator = 0;  // index into "WDHMS": nothing before it may come again
     bool in_time = false;

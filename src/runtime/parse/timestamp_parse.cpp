@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "timestamp_parse.hpp"
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -54,13 +55,13 @@ std::string format_seed_time(event_time time) {
     const auto days = std::chrono::floor<std::chrono::days>(seconds);
     const std::chrono::year_month_day date{days};
     const std::chrono::hh_mm_ss clock{seconds - days};
-    char buffer[40];
-    std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02d+0000",
+    std::array<char, 40> buffer{};
+    std::snprintf(buffer.data(), buffer.size(), "%04d-%02u-%02uT%02d:%02d:%02d+0000",
                   static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
                   static_cast<unsigned>(date.day()), static_cast<int>(clock.hours().count()),
                   static_cast<int>(clock.minutes().count()),
                   static_cast<int>(clock.seconds().count()));
-    return buffer;
+    return buffer.data();
 }
 
 }  // namespace streamcp::pipeline
