@@ -22,7 +22,11 @@ import numpy as np
 from . import _core
 
 __all__ = [
+    "SPIKE_MODES",
+    "check_choice",
     "check_confidence",
+    "check_count",
+    "check_flag",
     "check_history",
     "to_duration_ns",
     "to_keys",
@@ -34,6 +38,9 @@ __all__ = [
 ]
 
 _convert = _core.convert
+
+#: SpikeAndDip's modes, in the core's spelling (the core checks the value).
+SPIKE_MODES = ("spikes", "dips", "spikesanddips")
 _NS = "timedelta64[ns]"
 
 
@@ -82,6 +89,30 @@ def check_confidence(confidence: object, name: str = "confidence") -> float:
         msg = f"{name} must be a number; got {type(confidence).__name__}"
         raise TypeError(msg)
     return float(confidence)
+
+
+def check_count(value: object, name: str) -> int:
+    """An integer (not a bool, not a float); its range is checked by the core."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        msg = f"{name} must be an integer; got {value!r} ({type(value).__name__})"
+        raise TypeError(msg)
+    return operator.index(value)
+
+
+def check_flag(value: object, name: str) -> bool:
+    """A bool (Python's or numpy's)."""
+    if not isinstance(value, (bool, np.bool_)):
+        msg = f"{name} must be a bool; got {type(value).__name__}"
+        raise TypeError(msg)
+    return bool(value)
+
+
+def check_choice(value: object, name: str, allowed: tuple[str, ...]) -> str:
+    """One of ``allowed``'s strings, checked for its type here and its value by the core."""
+    if not isinstance(value, str):
+        msg = f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r} ({type(value).__name__})"
+        raise TypeError(msg)
+    return value
 
 
 def check_history(history: object) -> int:

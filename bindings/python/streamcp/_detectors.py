@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import _core
-from ._convert import check_confidence, check_history, to_value, to_values
+from ._convert import SPIKE_MODES, check_choice, check_confidence, check_history, to_value, to_values
 from ._bound import SelfDescribingSnapshots, core_property
 
 __all__ = [
@@ -100,11 +100,11 @@ class ChangePointDetector(_Detector):
     def __init__(
         self, confidence: float, history: int, martingale: str = "power", epsilon: float = 0.1
     ) -> None:
-        if not isinstance(martingale, str):
-            msg = f"martingale must be 'power' or 'mixture'; got {type(martingale).__name__}"
-            raise TypeError(msg)
         self._core = self._core_type(
-            check_confidence(confidence), check_history(history), martingale, check_confidence(epsilon, "epsilon")
+            check_confidence(confidence),
+            check_history(history),
+            check_choice(martingale, "martingale", ("power", "mixture")),
+            check_confidence(epsilon, "epsilon"),
         )
 
     def update(self, x: float | None) -> ChangePointResult:
@@ -140,10 +140,9 @@ class SpikeAndDipDetector(_Detector):
     _core_type = _core.model.SpikeAndDipDetector
 
     def __init__(self, confidence: float, history: int, mode: str = "spikesanddips") -> None:
-        if not isinstance(mode, str):
-            msg = f"mode must be 'spikes', 'dips' or 'spikesanddips'; got {type(mode).__name__}"
-            raise TypeError(msg)
-        self._core = self._core_type(check_confidence(confidence), check_history(history), mode)
+        self._core = self._core_type(
+            check_confidence(confidence), check_history(history), check_choice(mode, "mode", SPIKE_MODES)
+        )
 
     def update(self, x: float | None) -> SpikeAndDipResult:
         """Scores one value. None or NaN is NULL: ``(nan, nan, False)``, nothing changes."""

@@ -10,7 +10,10 @@ import numpy as np
 
 from . import _core
 from ._convert import (
+    SPIKE_MODES,
+    check_choice,
     check_confidence,
+    check_flag,
     check_history,
     to_duration_ns,
     to_keys,
@@ -133,13 +136,6 @@ def _ttl_ns(idle_ttl: Any) -> int:
     return 0 if idle_ttl is None else to_duration_ns(idle_ttl, "idle_ttl")
 
 
-def _check_flag(value: object, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        msg = f"{name} must be a bool; got {type(value).__name__}"
-        raise TypeError(msg)
-    return bool(value)
-
-
 class AnomalyDetectionChangePoint(_Function):
     """ASA's ``AnomalyDetection_ChangePoint(value, confidence, history)
     OVER (PARTITION BY key LIMIT DURATION(duration) WHEN cond)`` (semantics.md#asa-mapping, #imputation, #decisions).
@@ -177,7 +173,7 @@ class AnomalyDetectionChangePoint(_Function):
             check_confidence(confidence),
             check_history(history),
             to_duration_ns(duration),
-            _check_flag(fractional_confidence, "fractional_confidence"),
+            check_flag(fractional_confidence, "fractional_confidence"),
             _ttl_ns(idle_ttl),
         )
         self._core = self._make_core(params)
@@ -211,15 +207,12 @@ class AnomalyDetectionSpikeAndDip(_Function):
         *,
         idle_ttl: Any = None,
     ) -> None:
-        if not isinstance(mode, str):
-            msg = f"mode must be 'spikes', 'dips' or 'spikesanddips'; got {type(mode).__name__}"
-            raise TypeError(msg)
         params = (
             check_confidence(confidence),
             check_history(history),
-            mode,
+            check_choice(mode, "mode", SPIKE_MODES),
             to_duration_ns(duration),
-            _check_flag(fractional_confidence, "fractional_confidence"),
+            check_flag(fractional_confidence, "fractional_confidence"),
             _ttl_ns(idle_ttl),
         )
         self._core = self._make_core(params)

@@ -9,7 +9,15 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import _core
-from ._convert import to_value, to_values
+from ._convert import (
+    check_choice,
+    check_confidence,
+    check_count,
+    check_flag,
+    check_history,
+    to_value,
+    to_values,
+)
 from ._bound import SelfDescribingSnapshots, core_property
 
 __all__ = ["ROBUST_DTYPE", "RobustChangePointDetector", "RobustChangePointResult"]
@@ -110,18 +118,18 @@ class RobustChangePointDetector(SelfDescribingSnapshots):
         period_search: int = 100,
     ) -> None:
         self._core = _core.model.RobustChangePointDetector(
-            float(confidence),
-            int(history),
-            int(min_history),
-            float(epsilon),
-            bool(difference),
-            bool(detrend),
-            int(min_run),
-            int(calibration),
-            int(cooldown),
-            str(forget),
-            int(short_history),
-            int(period_search),
+            check_confidence(confidence),
+            check_history(history),
+            check_count(min_history, "min_history"),
+            check_confidence(epsilon, "epsilon"),
+            check_flag(difference, "difference"),
+            check_flag(detrend, "detrend"),
+            check_count(min_run, "min_run"),
+            check_count(calibration, "calibration"),
+            check_count(cooldown, "cooldown"),
+            check_choice(forget, "forget", ("always", "never", "outside_range")),
+            check_count(short_history, "short_history"),
+            check_count(period_search, "period_search"),
         )
 
     def update(self, x: float | None) -> RobustChangePointResult:
