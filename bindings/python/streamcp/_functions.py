@@ -93,7 +93,9 @@ class _Function(Snapshots):
         ``is_anomaly`` (bool, False where NULL) and ``included`` (bool). The batch is
         validated as a whole first: when any event would fail (a time earlier than its
         key's previous event, ±inf, ...) ``ValueError`` names the event's index and key
-        and nothing changes. The GIL is released while scoring.
+        and nothing changes; it is a ``streamcp._core.function.BatchError`` whose attributes
+        ``index``, ``field`` (``"timestamps"`` or ``"values"``), ``key`` and ``reason`` give
+        the same without parsing. The GIL is released while scoring.
         """
         vals = to_values(values)
         n = vals.shape[0]
