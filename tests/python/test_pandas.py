@@ -169,7 +169,7 @@ def test_errors_name_the_column_row_label_position_and_key() -> None:
     with pytest.raises(ValueError, match=r"df\['temp'\] at row 1003 \(position 3, key '[abc]'\): value"):
         streamcp.pandas.detect(df, timestamp="datetime", partition_by="device", **_ASA)
     f = streamcp.AnomalyDetectionChangePoint(80, 12, "30m")
-    with pytest.raises(streamcp._core.function.BatchError) as caught:
+    with pytest.raises(streamcp.BatchError) as caught:
         f.evaluate_many(["a", "a"], ["2019-11-18T19:00:00Z", "2019-11-18T18:00:00Z"], [1.0, 2.0])
     assert (caught.value.index, caught.value.field, caught.value.key) == (1, "timestamps", "a")
     assert isinstance(caught.value, ValueError)

@@ -29,8 +29,13 @@ __all__ = [
     "FUNCTION_DTYPE",
     "AnomalyDetectionChangePoint",
     "AnomalyDetectionSpikeAndDip",
+    "BatchError",
     "Record",
 ]
+
+#: ``evaluate_many``'s refusal of one event (a ``ValueError``): ``index``, ``field``
+#: (``"timestamps"`` or ``"values"``), ``key`` and ``reason``.
+BatchError = _core.function.BatchError
 
 
 class Record(NamedTuple):
@@ -93,7 +98,7 @@ class _Function(Snapshots):
         ``is_anomaly`` (bool, False where NULL) and ``included`` (bool). The batch is
         validated as a whole first: when any event would fail (a time earlier than its
         key's previous event, ±inf, ...) ``ValueError`` names the event's index and key
-        and nothing changes; it is a ``streamcp._core.function.BatchError`` whose attributes
+        and nothing changes; it is a :class:`streamcp.BatchError` whose attributes
         ``index``, ``field`` (``"timestamps"`` or ``"values"``), ``key`` and ``reason`` give
         the same without parsing. The GIL is released while scoring.
         """

@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import _core
 from ._convert import to_duration_ns, to_keys, to_times_ns, to_values, to_when
-from ._functions import AnomalyDetectionChangePoint, AnomalyDetectionSpikeAndDip
+from ._functions import AnomalyDetectionChangePoint, AnomalyDetectionSpikeAndDip, BatchError
 from ._robust import RobustChangePointDetector
 
 __all__ = ["detect"]
@@ -181,7 +181,7 @@ def detect(
             values[order],
             None if flags is None else flags[order],
         )
-    except _core.function.BatchError as error:
+    except BatchError as error:
         # The core counts in time order; the user knows their rows by label and position.
         position = int(order[error.index])
         label = df.index[position]
