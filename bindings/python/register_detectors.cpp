@@ -8,6 +8,8 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 #include <pybind11/stl.h>
 
@@ -43,8 +45,9 @@ std::string martingale_name(streamcp::martingale_type t) {
 template <class Detector>
 void def_detector_state(py::class_<guarded<Detector>>& cls) {
     def_snapshots(cls);
-    def_readonly(cls, "confidence", [](const Detector& d) { return d.options().confidence; });
-    def_readonly(cls, "history", [](const Detector& d) { return d.options().history; });
+    using options = std::remove_cvref_t<decltype(std::declval<const Detector&>().options())>;
+    def_option(cls, "confidence", &options::confidence);
+    def_option(cls, "history", &options::history);
     def_readonly(cls, "threshold", [](const Detector& d) { return d.threshold(); });
     def_readonly(cls, "fill", [](const Detector& d) { return d.fill(); });
 }
@@ -79,7 +82,7 @@ void register_detectors(py::module_& m) {
     def_readonly(cp, "martingale", [](const change_point_detector& d) {
         return martingale_name(d.options().martingale);
     });
-    def_readonly(cp, "epsilon", [](const change_point_detector& d) { return d.options().epsilon; });
+    def_option(cp, "epsilon", &streamcp::change_point_options::epsilon);
 
     using sdd = guarded<spike_and_dip_detector>;
     py::class_<sdd> sd(

@@ -85,24 +85,20 @@ void register_robust(py::module_& m) {
         });
     def_snapshots(cls);
     using options = robust_change_point_options;
-    const auto option = [&cls](const char* name, auto read) {
-        def_readonly(cls, name, [read](const robust_change_point_detector& d) {
-            const options& o = d.options();
-            return read(o);
-        });
-    };
-    option("confidence", [](const options& o) { return o.confidence; });
-    option("history", [](const options& o) { return o.history; });
-    option("min_history", [](const options& o) { return o.min_history; });
-    option("epsilon", [](const options& o) { return o.epsilon; });
-    option("difference", [](const options& o) { return o.difference; });
-    option("detrend", [](const options& o) { return o.detrend; });
-    option("min_run", [](const options& o) { return o.min_run; });
-    option("calibration", [](const options& o) { return o.calibration; });
-    option("cooldown", [](const options& o) { return o.cooldown; });
-    option("forget", [](const options& o) { return forget_name(o.forget); });
-    option("short_history", [](const options& o) { return o.short_history; });
-    option("period_search", [](const options& o) { return o.period_search; });
+    def_option(cls, "confidence", &options::confidence);
+    def_option(cls, "history", &options::history);
+    def_option(cls, "min_history", &options::min_history);
+    def_option(cls, "epsilon", &options::epsilon);
+    def_option(cls, "difference", &options::difference);
+    def_option(cls, "detrend", &options::detrend);
+    def_option(cls, "min_run", &options::min_run);
+    def_option(cls, "calibration", &options::calibration);
+    def_option(cls, "cooldown", &options::cooldown);
+    def_readonly(cls, "forget", [](const robust_change_point_detector& d) {
+        return forget_name(d.options().forget);
+    });
+    def_option(cls, "short_history", &options::short_history);
+    def_option(cls, "period_search", &options::period_search);
     def_readonly(cls, "threshold",
                  [](const robust_change_point_detector& d) { return d.threshold(); });
     def_readonly(cls, "fill", [](const robust_change_point_detector& d) { return d.fill(); });

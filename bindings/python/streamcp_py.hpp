@@ -95,6 +95,13 @@ void def_readonly(py::class_<guarded<T>>& cls, const char* name, Read read) {
     });
 }
 
+/// A read-only property for one field of the object's `options()`:
+/// `def_option(cls, "history", &change_point_options::history)`.
+template <class T, class Options, class Field>
+void def_option(py::class_<guarded<T>>& cls, const char* name, Field Options::*field) {
+    def_readonly(cls, name, [field](const T& t) { return t.options().*field; });
+}
+
 /// `snapshot`, `restore` and, for types that have it, the static `from_snapshot`.
 template <class T>
 void def_snapshots(py::class_<guarded<T>>& cls) {
