@@ -184,23 +184,10 @@ py::object key_object(const key_type& key) {
     return py::none();
 }
 
-/// _core.function.BatchError, a ValueError (created once by register_functions).
-PyObject* batch_error_class = nullptr;
-
-/// The core's batch refusal as BatchError "timestamps[i] (key K): reason", with the position
-/// as attributes (index, field, key, reason) for callers that point at their own rows.
 [[noreturn]] void rethrow_with_key(const streamcp::batch_error& e,
                                    const std::vector<key_type>& keys) {
-    const std::string field = e.field() == streamcp::batch_field::time ? "timestamps" : "values";
     const key_type& key = keys.at(e.index());
-    const py::object error = py::reinterpret_borrow<py::object>(batch_error_class)(
-        field + "[" + std::to_string(e.index()) + "] (key " + key_repr(key) + "): " + e.reason());
-    error.attr("index") = e.index();
-    error.attr("field") = field;
-    error.attr("key") = key_object(key);
-    error.attr("reason") = e.reason();
-    PyErr_SetObject(batch_error_class, error.ptr());
-    throw py::error_already_set();
+    raise_batch_error(e, key_object(key), " (key " + key_repr(key) + ")");
 }
 
 /// `evaluate_many` of a bound function: validated as a whole first (GIL released), one
@@ -327,9 +314,6 @@ streamcp::function_options make_options(bool fractional_confidence, std::int64_t
 void register_functions(py::module_& m) {
     PYBIND11_NUMPY_DTYPE(function_row, score, is_anomaly, included);
     export_dtype<function_row>(m, "FUNCTION_DTYPE");
-    batch_error_class =
-        PyErr_NewException("streamcp._core.function.BatchError", PyExc_ValueError, nullptr);
-    m.attr("BatchError") = py::handle(batch_error_class);
 
     using cpf = guarded<change_point_function>;
     py::class_<cpf> cp(

@@ -66,6 +66,11 @@ static_assert(sizeof(detector_row) == 17 && sizeof(function_row) == 10);
     return {reinterpret_cast<const std::byte*>(buffer), static_cast<std::size_t>(size)};
 }
 
+/// Raises _core.BatchError "<field>[<index>]<context>: <reason>" (a ValueError) with the
+/// attributes index, field ("timestamps" or "values"), key and reason.
+[[noreturn]] void raise_batch_error(const streamcp::batch_error& e, const py::object& key,
+                                    const std::string& context);
+
 using values_array = py::array_t<double, py::array::c_style | py::array::forcecast>;
 
 /// A one-dimensional float64 array's elements.
@@ -148,13 +153,15 @@ void def_updates(py::class_<guarded<T>>& cls, ToTuple to_tuple, ToRow to_row) {
                 const std::span<const double> in = one_dimensional(values);
                 py::array_t<Row> out(static_cast<py::ssize_t>(in.size()));
                 Row* rows = out.mutable_data();
-                {
+                try {
                     const py::gil_scoped_release no_gil;
                     std::vector<result> results(in.size());
                     locked(self, [&](T& t) { t.update_many(in, results); });
                     for (std::size_t i = 0; i < results.size(); ++i) {
                         rows[i] = to_row(results[i]);
                     }
+                } catch (const streamcp::batch_error& e) {
+                    raise_batch_error(e, py::none(), "");
                 }
                 return out;
             },

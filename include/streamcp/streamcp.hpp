@@ -5,6 +5,7 @@
 /// AnomalyDetection_SpikeAndDip, exact to ML.NET, for one series or per partition.
 
 #include "streamcp/config.hpp"
+#include "streamcp/core/batch_error.hpp"
 #include "streamcp/core/betting.hpp"
 #include "streamcp/core/erf.hpp"
 #include "streamcp/core/kde_pvalue.hpp"
@@ -13,7 +14,6 @@
 #include "streamcp/core/ring_buffer.hpp"
 #include "streamcp/function/anomaly_detection_change_point.hpp"
 #include "streamcp/function/anomaly_detection_spike_and_dip.hpp"
-#include "streamcp/function/batch_error.hpp"
 #include "streamcp/function/event_time.hpp"
 #include "streamcp/function/robust_change_point_function.hpp"
 #include "streamcp/model/change_point_detector.hpp"

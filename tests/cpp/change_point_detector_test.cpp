@@ -347,6 +347,20 @@ TEST(ChangePointDetector, UpdateManyWithABadValueThrowsAndChangesNothing) {
     EXPECT_EQ(det.snapshot(), twin.snapshot());
 }
 
+TEST(ChangePointDetector, UpdateManyRefusalNamesTheElement) {
+    change_point_detector det{{.confidence = 90, .history = 3}};
+    const std::vector<double> xs{2.0, 3.0, inf, 4.0};
+    std::vector<change_point_result> out(xs.size());
+    try {
+        det.update_many(xs, out);
+        ADD_FAILURE() << "accepted inf";
+    } catch (const streamcp::batch_error& e) {
+        EXPECT_EQ(e.index(), 2U);
+        EXPECT_EQ(e.field(), streamcp::batch_field::value);
+        EXPECT_EQ(std::string{e.what()}.rfind("event 2: value", 0), 0U) << e.what();
+    }
+}
+
 /// Expects construction to throw std::invalid_argument whose message has all `parts`.
 void expect_rejected(const change_point_options& o, const std::vector<std::string>& parts) {
     try {

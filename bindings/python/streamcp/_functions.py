@@ -33,9 +33,9 @@ __all__ = [
     "Record",
 ]
 
-#: ``evaluate_many``'s refusal of one event (a ``ValueError``): ``index``, ``field``
+#: A batch call's refusal of one event (a ``ValueError``): ``index``, ``field``
 #: (``"timestamps"`` or ``"values"``), ``key`` and ``reason``.
-BatchError = _core.function.BatchError
+BatchError = _core.BatchError
 
 
 class Record(NamedTuple):

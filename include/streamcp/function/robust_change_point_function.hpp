@@ -18,7 +18,7 @@
 
 #include "streamcp/config.hpp"
 #include "streamcp/detail/validate.hpp"
-#include "streamcp/function/batch_error.hpp"
+#include "streamcp/core/batch_error.hpp"
 #include "streamcp/function/event_time.hpp"
 #include "streamcp/function/partitioned_function.hpp"
 #include "streamcp/model/robust_change_point_detector.hpp"

@@ -7,10 +7,12 @@
 #include <cstdint>
 #include <limits>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "streamcp/config.hpp"
+#include "streamcp/core/batch_error.hpp"
 #include "streamcp/core/betting.hpp"
 #include "streamcp/core/kde_pvalue.hpp"
 #include "streamcp/core/kde_pvalue_fast.hpp"
@@ -245,8 +247,12 @@ class change_point_detector {
             throw std::invalid_argument("out has " + std::to_string(out_size) +
                                         " elements; values has " + std::to_string(values.size()));
         }
-        for (const double v : values) {
-            (void)detail::to_model_value(v);
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            try {
+                (void)detail::to_model_value(values[i]);
+            } catch (const std::invalid_argument& e) {
+                throw batch_error(i, batch_field::value, e.what());
+            }
         }
     }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "streamcp/config.hpp"
+#include "streamcp/core/batch_error.hpp"
 #include "streamcp/state/byte_codec.hpp"
 #include "streamcp/state/model_snapshot.hpp"
 #include "streamcp/state/snapshot.hpp"
@@ -197,13 +198,14 @@ class robust_change_point_detector {
         }
         bool has_previous = has_previous_;
         double previous = previous_;
-        for (const double v : values) {
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            const double v = values[i];
             if (std::isinf(v)) {
-                throw std::invalid_argument("value must be finite or NaN");
+                throw batch_error(i, batch_field::value, "value must be finite or NaN");
             }
             if (options_.difference && !std::isnan(v)) {
                 if (has_previous && !std::isfinite(v - previous)) {
-                    throw std::invalid_argument(difference_overflow);
+                    throw batch_error(i, batch_field::value, difference_overflow);
                 }
                 previous = v;
                 has_previous = true;

@@ -7,5 +7,13 @@ from . import model as model
 
 __version__: str
 
+class BatchError(ValueError):
+    """A batch call's refusal of one event, with its position."""
+
+    index: int
+    field: str  # "timestamps" or "values"
+    key: str | int | None
+    reason: str
+
 class _BoundClassType(type):
     """pybind11's metaclass of every bound class (pybind11_builtins.pybind11_type)."""

@@ -13,14 +13,6 @@ from .model import RobustChangePointDetector
 
 FUNCTION_DTYPE: np.dtype[np.void]
 
-class BatchError(ValueError):
-    """evaluate_many's refusal of one event, with its position."""
-
-    index: int
-    field: str  # "timestamps" or "values"
-    key: str | int | None
-    reason: str
-
 # None, or a 1-d array of integers, floats (integral or NaN) or objects (str / int / None).
 _Keys = None | NDArray[Any]
 
