@@ -181,6 +181,7 @@ def to_duration_ns(duration: object, name: str = "duration", *, allow_zero: bool
 # Timestamps
 # --------------------------------------------------------------------------------------------
 
+# The whole seconds int64 nanoseconds since 1970 reach (the C++ grammar's range too).
 _NS_RANGE = (np.datetime64("1677-09-21T00:12:44", "s"), np.datetime64("2262-04-11T23:47:16", "s"))
 
 
@@ -197,8 +198,9 @@ def _datetime64_to_ns(values: np.ndarray, where: str) -> np.ndarray:
         bad = np.flatnonzero((values < _NS_RANGE[0]) | (values > _NS_RANGE[1]))
         if bad.size:
             msg = (
-                f"{where}[{int(bad[0])}] is out of range: streamcp takes instants between "
-                "1677-09-22 and 2262-04-10 (int64 nanoseconds since 1970)"
+                f"{where}[{int(bad[0])}] is out of range: streamcp takes instants from "
+                "1677-09-21T00:12:44Z to 2262-04-11T23:47:16Z (int64 nanoseconds since 1970, "
+                "docs/semantics.md#text-timestamps)"
             )
             raise ValueError(msg)
     return values.astype("datetime64[ns]").astype(np.int64)
