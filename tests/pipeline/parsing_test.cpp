@@ -28,7 +28,8 @@ TEST(Duration, ShortAndIsoForms) {
     EXPECT_EQ(parse_duration("PT30M"), 30min);
     EXPECT_EQ(parse_duration("P1DT2H"), 26h);
     EXPECT_EQ(parse_duration("PT0.5S"), 500ms);
-    for (const char* bad : {"", "30", "m", "30x", "P1Y", "PT", "1.5h", "-5m"}) {
+    EXPECT_EQ(parse_duration("1.5h"), 90min);  // fractions in every unit since the one grammar
+    for (const char* bad : {"", "30", "m", "30x", "P1Y", "PT", "-5m"}) {
         EXPECT_THROW((void)parse_duration(bad), std::invalid_argument) << bad;
     }
 }
@@ -45,8 +46,9 @@ TEST(Timestamp, Iso8601Forms) {
     EXPECT_EQ(parse_iso8601_time("2019-11-18T18:41:36-0030"), utc(19, 11, 36));
     EXPECT_EQ(parse_iso8601_time("2019-11-18T19:11:36"), utc(19, 11, 36));
     EXPECT_EQ(parse_iso8601_time("2019-11-18T19:11:36.1234567891Z"), utc(19, 11, 36) + 123456789ns);
+    EXPECT_EQ(parse_iso8601_time("2019-11-18"), utc(0, 0, 0));  // a date alone: midnight UTC
     for (const char* bad :
-         {"2019-11-18", "2019-02-30T00:00:00Z", "2019-11-18T24:00:00Z", "2019-11-18T19:11:36+25:00",
+         {"2019-02-30T00:00:00Z", "2019-11-18T24:00:00Z", "2019-11-18T19:11:36+25:00",
           "2019-11-18T19:11:36.Z", "2019-11-18T19:11:36Zjunk", "18/11/2019 19:11"}) {
         EXPECT_FALSE(parse_iso8601_time(bad)) << bad;
     }

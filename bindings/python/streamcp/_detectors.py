@@ -9,7 +9,16 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import _core
-from ._convert import check_confidence, check_history, to_value, to_values
+from ._convert import (
+    SPIKE_MODES,
+    check_choice,
+    check_confidence,
+    check_history,
+    check_kernel,
+    to_value,
+    to_values,
+)
+from ._bound import SelfDescribingSnapshots, core_property
 
 __all__ = [
     "DETECTOR_DTYPE",
@@ -20,9 +29,7 @@ __all__ = [
 ]
 
 #: The dtype of ``update_many``'s result (fields ``score``, ``p_value``, ``is_anomaly``).
-DETECTOR_DTYPE: np.dtype = _core.model.ChangePointDetector(50.0, 1).update_many(np.empty(0)).dtype
-
-_STATE_FORMAT = 1  # the layout of __getstate__'s dict; the snapshot inside is versioned by the core
+DETECTOR_DTYPE: np.dtype = _core.model.DETECTOR_DTYPE
 
 
 class ChangePointResult(NamedTuple):
@@ -46,25 +53,13 @@ class SpikeAndDipResult(NamedTuple):
     is_anomaly: bool
 
 
-def check_kernel(kernel: object) -> str:
-    """``kernel`` if it is ``"exact"`` or ``"fast"``, else the error naming the argument."""
-    if not isinstance(kernel, str):
-        msg = f"kernel must be 'exact' or 'fast'; got {type(kernel).__name__}"
-        raise TypeError(msg)
-    if kernel not in ("exact", "fast"):
-        msg = f"kernel = {kernel!r} is out of range: allowed 'exact' or 'fast'"
-        raise ValueError(msg)
-    return kernel
-
-
 def _as_value(x: object) -> float:
     v = to_value(x, "x")
     return math.nan if v is None else v
 
 
-class _Detector:
+class _Detector(SelfDescribingSnapshots):
     __slots__ = ("_core",)
-    _core_type: Any
 
     def update_many(self, values: Any) -> np.ndarray:
         """Scores ``values`` in order; equals repeated :meth:`update` calls.
@@ -78,17 +73,15 @@ class _Detector:
         """
         return self._core.update_many(to_values(values))
 
-    def snapshot(self) -> bytes:
-        """The whole state and the options, in streamcp's versioned snapshot format."""
-        return self._core.snapshot()
-
-    def restore(self, data: bytes) -> None:
-        """Replaces the state with ``data`` (from :meth:`snapshot`).
-
-        Raises ``ValueError``, changing nothing, when the snapshot is damaged, foreign or
-        was taken with other options.
-        """
-        self._core.restore(bytes(data))
+    confidence = core_property("confidence", float)
+    history = core_property("history", int)
+    threshold = core_property("threshold", float, "The alert threshold the confidence maps to.")
+    fill = core_property(
+        "fill", int, "Values held so far (at most ``history``); alerts start once this equals history."
+    )
+    kernel = core_property(
+        "kernel", str, '``"exact"`` (ML.NET\'s numbers bit for bit) or ``"fast"`` (docs/semantics.md#fast-kernel).'
+    )
 
     @classmethod
     def from_snapshot(cls, data: bytes, *, kernel: str = "exact") -> Any:
@@ -98,43 +91,11 @@ class _Detector:
         self._core = cls._core_type.from_snapshot(bytes(data), check_kernel(kernel))
         return self
 
-    @property
-    def kernel(self) -> str:
-        """``"exact"`` (ML.NET's numbers bit for bit) or ``"fast"`` (docs/semantics.md#fast-kernel)."""
-        return str(self._core.kernel)
+    def _pickle_extras(self) -> dict[str, Any]:
+        return {"kernel": self.kernel}
 
-    @property
-    def confidence(self) -> float:
-        return float(self._core.confidence)
-
-    @property
-    def history(self) -> int:
-        return int(self._core.history)
-
-    @property
-    def threshold(self) -> float:
-        """The alert threshold the confidence maps to."""
-        return float(self._core.threshold)
-
-    @property
-    def fill(self) -> int:
-        """Values held so far (at most ``history``); alerts start once this equals history."""
-        return int(self._core.fill)
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"format": _STATE_FORMAT, "snapshot": self._core.snapshot(), "kernel": self.kernel}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        if state.get("format") != _STATE_FORMAT:
-            msg = f"cannot unpickle a {type(self).__name__} of state format {state.get('format')!r}"
-            raise ValueError(msg)
+    def _load_state(self, state: dict[str, Any]) -> None:
         self._core = self._core_type.from_snapshot(state["snapshot"], check_kernel(state.get("kernel", "exact")))
-
-    def __copy__(self) -> Any:
-        return self.from_snapshot(self.snapshot(), kernel=self.kernel)
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
-        return self.from_snapshot(self.snapshot(), kernel=self.kernel)
 
 
 class ChangePointDetector(_Detector):
@@ -174,13 +135,10 @@ class ChangePointDetector(_Detector):
         *,
         kernel: str = "exact",
     ) -> None:
-        if not isinstance(martingale, str):
-            msg = f"martingale must be 'power' or 'mixture'; got {type(martingale).__name__}"
-            raise TypeError(msg)
         self._core = self._core_type(
             check_confidence(confidence),
             check_history(history),
-            martingale,
+            check_choice(martingale, "martingale", ("power", "mixture")),
             check_confidence(epsilon, "epsilon"),
             check_kernel(kernel),
         )
@@ -192,13 +150,8 @@ class ChangePointDetector(_Detector):
         """
         return ChangePointResult(*self._core.update(_as_value(x)))
 
-    @property
-    def martingale(self) -> str:
-        return str(self._core.martingale)
-
-    @property
-    def epsilon(self) -> float:
-        return float(self._core.epsilon)
+    martingale = core_property("martingale", str)
+    epsilon = core_property("epsilon", float)
 
     def __repr__(self) -> str:
         return (
@@ -226,18 +179,18 @@ class SpikeAndDipDetector(_Detector):
     def __init__(
         self, confidence: float, history: int, mode: str = "spikesanddips", *, kernel: str = "exact"
     ) -> None:
-        if not isinstance(mode, str):
-            msg = f"mode must be 'spikes', 'dips' or 'spikesanddips'; got {type(mode).__name__}"
-            raise TypeError(msg)
-        self._core = self._core_type(check_confidence(confidence), check_history(history), mode, check_kernel(kernel))
+        self._core = self._core_type(
+            check_confidence(confidence),
+            check_history(history),
+            check_choice(mode, "mode", SPIKE_MODES),
+            check_kernel(kernel),
+        )
 
     def update(self, x: float | None) -> SpikeAndDipResult:
         """Scores one value. None or NaN is NULL: ``(nan, nan, False)``, nothing changes."""
         return SpikeAndDipResult(*self._core.update(_as_value(x)))
 
-    @property
-    def mode(self) -> str:
-        return str(self._core.mode)
+    mode = core_property("mode", str)
 
     def __repr__(self) -> str:
         return (

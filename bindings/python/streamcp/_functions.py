@@ -9,10 +9,13 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import _core
-from ._detectors import check_kernel
 from ._convert import (
+    SPIKE_MODES,
+    check_choice,
     check_confidence,
+    check_flag,
     check_history,
+    check_kernel,
     to_duration_ns,
     to_keys,
     to_time_ns,
@@ -21,15 +24,19 @@ from ._convert import (
     to_values,
     to_when,
 )
+from ._bound import Snapshots, core_property
 
 __all__ = [
     "FUNCTION_DTYPE",
     "AnomalyDetectionChangePoint",
     "AnomalyDetectionSpikeAndDip",
+    "BatchError",
     "Record",
 ]
 
-_STATE_FORMAT = 1
+#: A batch call's refusal of one event (a ``ValueError``): ``index``, ``field``
+#: (``"timestamps"`` or ``"values"``), ``key`` and ``reason``.
+BatchError = _core.BatchError
 
 
 class Record(NamedTuple):
@@ -48,7 +55,7 @@ class Record(NamedTuple):
     included: bool
 
 
-class _Function:
+class _Function(Snapshots):
     __slots__ = ("_core", "_params")
     _core_type: Any
 
@@ -92,7 +99,9 @@ class _Function:
         ``is_anomaly`` (bool, False where NULL) and ``included`` (bool). The batch is
         validated as a whole first: when any event would fail (a time earlier than its
         key's previous event, ±inf, ...) ``ValueError`` names the event's index and key
-        and nothing changes. The GIL is released while scoring.
+        and nothing changes; it is a :class:`streamcp.BatchError` whose attributes
+        ``index``, ``field`` (``"timestamps"`` or ``"values"``), ``key`` and ``reason`` give
+        the same without parsing. The GIL is released while scoring.
         """
         vals = to_values(values)
         n = vals.shape[0]
@@ -100,87 +109,42 @@ class _Function:
         if times.shape[0] != n:
             msg = f"timestamps has {times.shape[0]} elements; values has {n}"
             raise ValueError(msg)
-        return self._core.evaluate_many(to_keys(keys, n), times, vals, to_when(when, n))
+        return self._core.evaluate_many(to_keys(keys), times, vals, to_when(when, n))
 
     def evict_idle(self, now: Any, max_idle: Any) -> int:
         """Forgets partitions whose last event is more than ``max_idle`` before ``now``."""
         return int(self._core.evict_idle(to_time_ns(now, "now"), to_duration_ns(max_idle, "max_idle", allow_zero=True)))
 
-    def snapshot(self) -> bytes:
-        """Every partition's model and clock plus the parameters, in the snapshot format."""
-        return self._core.snapshot()
-
-    def restore(self, data: bytes) -> None:
-        """Replaces every partition with the snapshot's.
-
-        Raises ``ValueError``, changing nothing, when the snapshot is damaged, foreign or
-        recorded with other parameters.
-        """
-        self._core.restore(bytes(data))
-
-    @property
-    def partition_count(self) -> int:
-        """Partitions currently held."""
-        return int(self._core.partition_count)
-
-    @property
-    def confidence(self) -> float:
-        return float(self._core.confidence)
-
-    @property
-    def history(self) -> int:
-        return int(self._core.history)
+    partition_count = core_property("partition_count", int, "Partitions currently held.")
+    confidence = core_property("confidence", float)
+    history = core_property("history", int)
 
     @property
     def duration(self) -> np.timedelta64:
         """The LIMIT DURATION, as ``numpy.timedelta64`` in nanoseconds."""
         return np.timedelta64(int(self._core.duration_ns), "ns")
 
-    @property
-    def fractional_confidence(self) -> bool:
-        return bool(self._core.fractional_confidence)
+    fractional_confidence = core_property("fractional_confidence", bool)
+    threshold = core_property(
+        "threshold", float, "Every partition's alert threshold (after the confidence is truncated)."
+    )
+    kernel = core_property(
+        "kernel", str, 'Every partition\'s KDE kernel: ``"exact"`` or ``"fast"`` (a setting, not state).'
+    )
 
-    @property
-    def kernel(self) -> str:
-        """Every partition's KDE kernel: ``"exact"`` or ``"fast"`` (a setting, not state)."""
-        return str(self._core.kernel)
+    def _pickle_extras(self) -> dict[str, Any]:
+        return {"params": self._params}
 
-    @property
-    def threshold(self) -> float:
-        """Every partition's alert threshold (after the confidence is truncated)."""
-        return float(self._core.threshold)
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"format": _STATE_FORMAT, "params": self._params, "snapshot": self._core.snapshot()}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        if state.get("format") != _STATE_FORMAT:
-            msg = f"cannot unpickle a {type(self).__name__} of state format {state.get('format')!r}"
-            raise ValueError(msg)
+    def _load_state(self, state: dict[str, Any]) -> None:
         params = tuple(state["params"])
         core = self._make_core(params)
         core.restore(state["snapshot"])
         self._params = params
         self._core = core
 
-    def __copy__(self) -> Any:
-        return self.__deepcopy__({})
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
-        other = type(self).__new__(type(self))
-        other.__setstate__(self.__getstate__())
-        return other
-
 
 def _ttl_ns(idle_ttl: Any) -> int:
     return 0 if idle_ttl is None else to_duration_ns(idle_ttl, "idle_ttl")
-
-
-def _check_flag(value: object, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        msg = f"{name} must be a bool; got {type(value).__name__}"
-        raise TypeError(msg)
-    return bool(value)
 
 
 class AnomalyDetectionChangePoint(_Function):
@@ -223,7 +187,7 @@ class AnomalyDetectionChangePoint(_Function):
             check_confidence(confidence),
             check_history(history),
             to_duration_ns(duration),
-            _check_flag(fractional_confidence, "fractional_confidence"),
+            check_flag(fractional_confidence, "fractional_confidence"),
             _ttl_ns(idle_ttl),
             check_kernel(kernel),
         )
@@ -261,24 +225,19 @@ class AnomalyDetectionSpikeAndDip(_Function):
         idle_ttl: Any = None,
         kernel: str = "exact",
     ) -> None:
-        if not isinstance(mode, str):
-            msg = f"mode must be 'spikes', 'dips' or 'spikesanddips'; got {type(mode).__name__}"
-            raise TypeError(msg)
         params = (
             check_confidence(confidence),
             check_history(history),
-            mode,
+            check_choice(mode, "mode", SPIKE_MODES),
             to_duration_ns(duration),
-            _check_flag(fractional_confidence, "fractional_confidence"),
+            check_flag(fractional_confidence, "fractional_confidence"),
             _ttl_ns(idle_ttl),
             check_kernel(kernel),
         )
         self._core = self._make_core(params)
         self._params = params
 
-    @property
-    def mode(self) -> str:
-        return str(self._core.mode)
+    mode = core_property("mode", str)
 
     def __repr__(self) -> str:
         return (
@@ -289,8 +248,4 @@ class AnomalyDetectionSpikeAndDip(_Function):
 
 
 #: The dtype of ``evaluate_many``'s result (fields ``score``, ``is_anomaly``, ``included``).
-FUNCTION_DTYPE: np.dtype = (
-    _core.function.AnomalyDetectionChangePoint(50.0, 1, 1_000_000_000)
-    .evaluate_many(None, np.empty(0, np.int64), np.empty(0))
-    .dtype
-)
+FUNCTION_DTYPE: np.dtype = _core.function.FUNCTION_DTYPE
