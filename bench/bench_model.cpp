@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // change_point_detector::update at several histories, exact and fast KDE kernels. Counters:
 // events/s (items_per_second) and ns per stored value (the O(history) part of an event).
+// BM_update_many_fast against BM_scalar_exact_reference is the fast kernel's target: at least
+// 4 times a straightforward scalar build of the exact algorithm (bench/reference/).
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -10,6 +12,7 @@
 #include "streamcp/streamcp.hpp"
 
 #include "bench_common.hpp"
+#include "reference/scalar_exact.hpp"
 
 namespace {
 
@@ -41,6 +44,53 @@ void update(benchmark::State& state, kernel_path kernel) {
 void BM_update_exact(benchmark::State& state) { update(state, kernel_path::exact); }
 void BM_update_fast(benchmark::State& state) { update(state, kernel_path::fast); }
 
+/// Batches of `batch` events through `update_many`, as Python's `update_many` runs them.
+constexpr std::size_t batch = 4096;
+
+void BM_update_many_fast(benchmark::State& state) {
+    const auto history = state.range(0);
+    streamcp::change_point_detector det{{.confidence = 95, .history = history}, kernel_path::fast};
+    const std::vector<double> xs = streamcp_bench::series(batch);
+    std::vector<streamcp::change_point_result> out(batch);
+    det.update_many(xs, out);  // R full: the steady state
+    for (auto _ : state) {
+        det.update_many(xs, out);
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(batch));
+}
+
+/// The same batches through bench/reference/'s scalar exact detector, after checking on the
+/// first batch that it is the exact algorithm (the library's exact path, bit for bit).
+void BM_scalar_exact_reference(benchmark::State& state) {
+    const auto history = state.range(0);
+    streamcp_bench::scalar_exact_detector det{95, static_cast<std::size_t>(history)};
+    streamcp::change_point_detector exact{{.confidence = 95, .history = history}};
+    const std::vector<double> xs = streamcp_bench::series(batch);
+    std::vector<streamcp_bench::scalar_result> out(batch);
+    det.update_many(xs.data(), xs.size(), out.data());
+    for (std::size_t i = 0; i < batch; ++i) {
+        const auto r = exact.update(xs[i]);
+        if (r.score != out[i].score || r.p_value != out[i].p_value ||
+            r.is_anomaly != out[i].is_anomaly) {
+            state.SkipWithError("the reference differs from the exact path");
+            return;
+        }
+    }
+    for (auto _ : state) {
+        det.update_many(xs.data(), xs.size(), out.data());
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(batch));
+}
+
+void target_sizes(benchmark::internal::Benchmark* b) {
+    b->Arg(600);
+    if (!streamcp_bench::short_mode()) {
+        b->Arg(6000);
+    }
+}
+
 void sizes(benchmark::internal::Benchmark* b) {
     if (streamcp_bench::short_mode()) {
         b->Arg(12)->Arg(600);
@@ -51,5 +101,7 @@ void sizes(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(BM_update_exact)->Apply(sizes);
 BENCHMARK(BM_update_fast)->Apply(sizes);
+BENCHMARK(BM_update_many_fast)->Apply(target_sizes)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_scalar_exact_reference)->Apply(target_sizes)->Unit(benchmark::kMicrosecond);
 
 }  // namespace

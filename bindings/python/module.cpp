@@ -14,4 +14,12 @@ PYBIND11_MODULE(_core, m, pybind11::mod_gil_not_used()) {
     streamcp_py::register_robust(model);
     py::module_ function = m.def_submodule("function", "The ASA functions, per partition key");
     streamcp_py::register_functions(function);
+    py::module_ convert = m.def_submodule(
+        "convert", "Argument translation: the one duration and ISO-8601 grammar, object arrays");
+    streamcp_py::register_convert(convert);
+    // Importable as streamcp._core.<name> (for stubtest and `import ... as`), like a package's.
+    const py::dict modules = py::module_::import("sys").attr("modules");
+    for (const py::module_& sub : {model, function, convert}) {
+        modules[sub.attr("__name__")] = sub;
+    }
 }

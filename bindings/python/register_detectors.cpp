@@ -4,11 +4,12 @@
 #include <cctype>
 #include <chrono>
 #include <cstdint>
-#include <limits>
 #include <memory>
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 #include <pybind11/stl.h>
 
@@ -22,8 +23,6 @@ using streamcp::change_point_detector;
 using streamcp::change_point_result;
 using streamcp::spike_and_dip_detector;
 using streamcp::spike_and_dip_result;
-
-using values_array = py::array_t<double, py::array::c_style | py::array::forcecast>;
 
 streamcp::martingale_type parse_martingale(std::string text) {
     std::transform(text.begin(), text.end(), text.begin(),
@@ -42,163 +41,79 @@ std::string martingale_name(streamcp::martingale_type t) {
     return t == streamcp::martingale_type::power ? "power" : "mixture";
 }
 
-std::span<const double> one_dimensional(const values_array& values) {
-    if (values.ndim() != 1) {
-        throw py::value_error("values must be one-dimensional; got " +
-                              std::to_string(values.ndim()) + " dimensions");
-    }
-    return {values.data(), static_cast<std::size_t>(values.shape(0))};
-}
-
-/// The snapshot methods every detector shares.
-template <class Detector, class Class>
-void def_snapshots(Class& cls) {
-    using G = guarded<Detector>;
-    cls.def(
-           "snapshot",
-           [](G& self) {
-               std::vector<std::byte> data;
-               {
-                   const std::lock_guard lock{self.mutex};
-                   data = self.value.snapshot();
-               }
-               return to_bytes(data);
-           },
-           "The whole state and the options, in streamcp's versioned snapshot format.")
-        .def(
-            "restore",
-            [](G& self, const py::bytes& data) {
-                const std::lock_guard lock{self.mutex};
-                self.value.restore(as_span(data));
-            },
-            "data"_a,
-            "Replaces the state with a snapshot's; ValueError (nothing changed) when the "
-            "snapshot is damaged, foreign or was taken with other options.")
-        .def_static(
-            "from_snapshot",
-            [](const py::bytes& data) {
-                return std::make_unique<G>(Detector::from_snapshot(as_span(data)));
-            },
-            "data"_a, "A detector built from a snapshot, with the options it records.")
-        .def_property_readonly("threshold",
-                               [](G& self) {
-                                   const std::lock_guard lock{self.mutex};
-                                   return self.value.threshold();
-                               })
-        .def_property_readonly("fill", [](G& self) {
-            const std::lock_guard lock{self.mutex};
-            return self.value.fill();
-        });
+/// What both detectors share: snapshots, the threshold and the fill.
+template <class Detector>
+void def_detector_state(py::class_<guarded<Detector>>& cls) {
+    def_snapshots(cls);
+    using options = std::remove_cvref_t<decltype(std::declval<const Detector&>().options())>;
+    def_option(cls, "confidence", &options::confidence);
+    def_option(cls, "history", &options::history);
+    def_readonly(cls, "threshold", [](const Detector& d) { return d.threshold(); });
+    def_readonly(cls, "fill", [](const Detector& d) { return d.fill(); });
+    def_readonly(cls, "kernel",
+                 [](const Detector& d) { return std::string(streamcp::to_string(d.kernel())); });
 }
 
 }  // namespace
 
 void register_detectors(py::module_& m) {
     PYBIND11_NUMPY_DTYPE(detector_row, score, p_value, is_anomaly);
+    export_dtype<detector_row>(m, "DETECTOR_DTYPE");
 
     using cpd = guarded<change_point_detector>;
     py::class_<cpd> cp(m, "ChangePointDetector",
                        "ML.NET's IidChangePointDetector on one series (semantics.md#per-event).");
     cp.def(py::init([](double confidence, std::int64_t history, const std::string& martingale,
-                       double epsilon) {
+                       double epsilon, const std::string& kernel) {
                return std::make_unique<cpd>(
                    streamcp::change_point_options{.confidence = confidence,
                                                   .history = history,
                                                   .martingale = parse_martingale(martingale),
-                                                  .epsilon = epsilon});
+                                                  .epsilon = epsilon},
+                   parse_kernel(kernel));
            }),
-           "confidence"_a, "history"_a, "martingale"_a = "power", "epsilon"_a = 0.1)
-        .def(
-            "update",
-            [](cpd& self, double x) {
-                change_point_result r{};
-                {
-                    const std::lock_guard lock{self.mutex};
-                    r = self.value.update(x);
-                }
-                return py::make_tuple(r.score, r.p_value, r.is_anomaly);
-            },
-            "x"_a, "Scores one value: (score, p_value, is_anomaly).")
-        .def(
-            "update_many",
-            [](cpd& self, const values_array& values) {
-                const std::span<const double> in = one_dimensional(values);
-                py::array_t<detector_row> out(static_cast<py::ssize_t>(in.size()));
-                detector_row* rows = out.mutable_data();
-                {
-                    const py::gil_scoped_release no_gil;
-                    std::vector<change_point_result> results(in.size());
-                    {
-                        const std::lock_guard lock{self.mutex};
-                        self.value.update_many(in, results);
-                    }
-                    for (std::size_t i = 0; i < results.size(); ++i) {
-                        rows[i] = {results[i].score, results[i].p_value, results[i].is_anomaly};
-                    }
-                }
-                return out;
-            },
-            "values"_a,
-            "Scores values in order (GIL released); a structured array (score, p_value, "
-            "is_anomaly). Validated first: a bad value changes nothing.")
-        .def_property_readonly("confidence",
-                               [](cpd& self) { return self.value.options().confidence; })
-        .def_property_readonly("history", [](cpd& self) { return self.value.options().history; })
-        .def_property_readonly(
-            "martingale",
-            [](cpd& self) { return martingale_name(self.value.options().martingale); })
-        .def_property_readonly("epsilon", [](cpd& self) { return self.value.options().epsilon; });
-    def_snapshots<change_point_detector>(cp);
+           "confidence"_a, "history"_a, "martingale"_a = "power", "epsilon"_a = 0.1,
+           "kernel"_a = "exact");
+    def_updates<change_point_detector, detector_row>(
+        cp,
+        [](const change_point_result& r) {
+            return py::make_tuple(r.score, r.p_value, r.is_anomaly);
+        },
+        [](const change_point_result& r) {
+            return detector_row{r.score, r.p_value, r.is_anomaly};
+        });
+    def_detector_state(cp);
+    def_readonly(cp, "martingale", [](const change_point_detector& d) {
+        return martingale_name(d.options().martingale);
+    });
+    def_option(cp, "epsilon", &streamcp::change_point_options::epsilon);
 
     using sdd = guarded<spike_and_dip_detector>;
     py::class_<sdd> sd(
         m, "SpikeAndDipDetector",
         "ML.NET's IidSpikeDetector on one series (semantics.md#kde-p-value, #spike-and-dip).");
-    sd.def(py::init([](double confidence, std::int64_t history, const std::string& mode) {
+    sd.def(py::init([](double confidence, std::int64_t history, const std::string& mode,
+                       const std::string& kernel) {
                return std::make_unique<sdd>(
                    streamcp::spike_and_dip_options{.confidence = confidence,
                                                    .history = history,
-                                                   .mode = streamcp::parse_spike_mode(mode)});
+                                                   .mode = streamcp::parse_spike_mode(mode)},
+                   parse_kernel(kernel));
            }),
-           "confidence"_a, "history"_a, "mode"_a = "spikesanddips")
-        .def(
-            "update",
-            [](sdd& self, double x) {
-                spike_and_dip_result r{};
-                {
-                    const std::lock_guard lock{self.mutex};
-                    r = self.value.update(x);
-                }
-                return py::make_tuple(r.p_value, r.p_value, r.is_anomaly);
-            },
-            "x"_a, "Scores one value: (score, p_value, is_anomaly); score is the p-value.")
-        .def(
-            "update_many",
-            [](sdd& self, const values_array& values) {
-                const std::span<const double> in = one_dimensional(values);
-                py::array_t<detector_row> out(static_cast<py::ssize_t>(in.size()));
-                detector_row* rows = out.mutable_data();
-                {
-                    const py::gil_scoped_release no_gil;
-                    std::vector<spike_and_dip_result> results(in.size());
-                    {
-                        const std::lock_guard lock{self.mutex};
-                        self.value.update_many(in, results);
-                    }
-                    for (std::size_t i = 0; i < results.size(); ++i) {
-                        rows[i] = {results[i].p_value, results[i].p_value, results[i].is_anomaly};
-                    }
-                }
-                return out;
-            },
-            "values"_a)
-        .def_property_readonly("confidence",
-                               [](sdd& self) { return self.value.options().confidence; })
-        .def_property_readonly("history", [](sdd& self) { return self.value.options().history; })
-        .def_property_readonly("mode", [](sdd& self) {
-            return std::string(streamcp::to_string(self.value.options().mode));
+           "confidence"_a, "history"_a, "mode"_a = "spikesanddips", "kernel"_a = "exact");
+    // SpikeAndDip's score is its p-value: both fields carry it.
+    def_updates<spike_and_dip_detector, detector_row>(
+        sd,
+        [](const spike_and_dip_result& r) {
+            return py::make_tuple(r.p_value, r.p_value, r.is_anomaly);
+        },
+        [](const spike_and_dip_result& r) {
+            return detector_row{r.p_value, r.p_value, r.is_anomaly};
         });
-    def_snapshots<spike_and_dip_detector>(sd);
+    def_detector_state(sd);
+    def_readonly(sd, "mode", [](const spike_and_dip_detector& d) {
+        return std::string(streamcp::to_string(d.options().mode));
+    });
 
     m.def(
         "_update_loop_seconds",

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -52,7 +52,22 @@ std::string key_repr(const key_type& key) {
     return py::repr(py::str(std::get<std::string>(key))).cast<std::string>();
 }
 
-key_type to_key(py::handle h, const std::string& where) {
+/// An integral float as an integer key (a NaN as the NULL key): pandas turns an integer key
+/// column with a missing value into floats.
+key_type float_key(double v, const std::function<std::string()>& where) {
+    if (std::isnan(v)) {
+        return std::monostate{};
+    }
+    // 2^63 is exactly representable; every integral double below it fits in int64.
+    if (v != std::trunc(v) || v < -0x1p63 || v >= 0x1p63) {
+        throw py::type_error(where() + " must be a str, an int or None; got the float " +
+                             py::repr(py::float_(v)).cast<std::string>() +
+                             " (an integral float is an integer key)");
+    }
+    return static_cast<std::int64_t>(v);
+}
+
+key_type to_key(py::handle h, const std::function<std::string()>& where) {
     PyObject* o = h.ptr();
     if (o == Py_None) {
         return std::monostate{};
@@ -65,8 +80,8 @@ key_type to_key(py::handle h, const std::string& where) {
         }
         return std::string(text, static_cast<std::size_t>(size));
     }
-    if (PyFloat_Check(o) && std::isnan(PyFloat_AS_DOUBLE(o))) {
-        return std::monostate{};  // pandas' missing value in an object column
+    if (PyFloat_Check(o)) {
+        return float_key(PyFloat_AS_DOUBLE(o), where);
     }
     if (!PyBool_Check(o) && PyIndex_Check(o)) {
         const py::object index = py::reinterpret_steal<py::object>(PyNumber_Index(o));
@@ -76,7 +91,7 @@ key_type to_key(py::handle h, const std::string& where) {
         int overflow = 0;
         const long long v = PyLong_AsLongLongAndOverflow(index.ptr(), &overflow);
         if (overflow != 0) {
-            throw py::value_error(where + " = " + py::repr(h).cast<std::string>() +
+            throw py::value_error(where() + " = " + py::repr(h).cast<std::string>() +
                                   " is out of range: an integer key must fit in int64");
         }
         if (v == -1 && PyErr_Occurred() != nullptr) {
@@ -84,74 +99,95 @@ key_type to_key(py::handle h, const std::string& where) {
         }
         return static_cast<std::int64_t>(v);
     }
-    throw py::type_error(where + " must be a str, an int or None; got " +
+    throw py::type_error(where() + " must be a str, an int or None; got " +
                          std::string(Py_TYPE(o)->tp_name));
 }
 
-/// Keys for a batch: None (every event in the NULL partition), an integer array, or a
-/// sequence of str / int / None.
+/// Keys for a batch, converted once here: None (every event in the NULL partition), or a
+/// 1-d array of integers, floats (integral, or NaN for NULL) or objects (str / int / None).
 std::vector<key_type> to_keys(const py::object& keys, std::size_t n) {
     std::vector<key_type> out;
     if (keys.is_none()) {
         out.resize(n);
         return out;
     }
-    if (py::isinstance<py::array>(keys)) {
-        const auto array = py::reinterpret_borrow<py::array>(keys);
-        const char kind = array.dtype().kind();
-        if (kind == 'i' || kind == 'u') {
-            if (kind == 'u' && array.itemsize() == 8) {
+    if (!py::isinstance<py::array>(keys)) {
+        throw py::type_error("keys must be None or a one-dimensional array");
+    }
+    const auto array = py::reinterpret_borrow<py::array>(keys);
+    if (array.ndim() != 1) {
+        throw py::value_error("keys must be one-dimensional; got " + std::to_string(array.ndim()) +
+                              " dimensions");
+    }
+    check_length("keys", static_cast<std::size_t>(array.shape(0)), n);
+    out.reserve(n);
+    const auto where = [](std::size_t i) {
+        return [i] { return "keys[" + std::to_string(i) + "]"; };
+    };
+    switch (array.dtype().kind()) {
+        case 'u':
+            if (array.itemsize() == 8) {
                 const auto u =
                     py::array_t<std::uint64_t, py::array::c_style | py::array::forcecast>::ensure(
                         keys);
-                for (py::ssize_t i = 0; i < u.size(); ++i) {
+                for (std::size_t i = 0; i < n; ++i) {
                     if (u.data()[i] >
                         static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-                        throw py::value_error("keys[" + std::to_string(i) +
-                                              "] = " + std::to_string(u.data()[i]) +
+                        throw py::value_error(where(i)() + " = " + std::to_string(u.data()[i]) +
                                               " is out of range: an integer key must fit in int64");
                     }
                 }
             }
+            [[fallthrough]];
+        case 'i': {
             const auto ints = int64_array::ensure(keys);
-            if (!ints || ints.ndim() != 1) {
-                throw py::value_error("keys must be one-dimensional");
-            }
-            check_length("keys", static_cast<std::size_t>(ints.shape(0)), n);
-            out.reserve(n);
             for (std::size_t i = 0; i < n; ++i) {
                 out.emplace_back(std::in_place_type<std::int64_t>, ints.data()[i]);
             }
             return out;
         }
+        case 'f': {
+            const auto floats = double_array::ensure(keys);
+            for (std::size_t i = 0; i < n; ++i) {
+                out.push_back(float_key(floats.data()[i], where(i)));
+            }
+            return out;
+        }
+        case 'O': {
+            const auto objects = py::array::ensure(keys, py::array::c_style);
+            auto* const* items = static_cast<PyObject* const*>(objects.data());
+            for (std::size_t i = 0; i < n; ++i) {
+                out.push_back(to_key(items[i], where(i)));
+            }
+            return out;
+        }
+        case 'U': {
+            const py::list items = array.attr("tolist")();
+            for (std::size_t i = 0; i < n; ++i) {
+                out.push_back(to_key(items[i], where(i)));
+            }
+            return out;
+        }
+        default:
+            throw py::type_error("keys must hold str, int or None; got an array of dtype " +
+                                 py::str(array.dtype()).cast<std::string>());
     }
-    const py::sequence seq = py::reinterpret_borrow<py::sequence>(keys);
-    check_length("keys", static_cast<std::size_t>(py::len(seq)), n);
-    out.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        out.push_back(to_key(seq[i], "keys[" + std::to_string(i) + "]"));
-    }
-    return out;
 }
 
-/// Rewrites the core's "event i: ..." into "event i (key K): ...".
-[[noreturn]] void rethrow_with_key(const std::invalid_argument& e,
-                                   const std::vector<key_type>& keys) {
-    const std::string what = e.what();
-    constexpr std::string_view prefix = "event ";
-    if (what.rfind(prefix, 0) == 0) {
-        char* end = nullptr;
-        const unsigned long long i = std::strtoull(what.c_str() + prefix.size(), &end, 10);
-        if (end != nullptr && *end == ':' && i < keys.size()) {
-            const std::string rest{end + 1};
-            const std::string argument = rest.rfind(" time", 0) == 0    ? "timestamps"
-                                         : rest.rfind(" value", 0) == 0 ? "values"
-                                                                        : "event";
-            throw py::value_error(argument + "[" + std::to_string(i) + "] (key " +
-                                  key_repr(keys[i]) + "):" + rest);
-        }
+py::object key_object(const key_type& key) {
+    if (const auto* i = std::get_if<std::int64_t>(&key)) {
+        return py::int_(*i);
     }
-    throw py::value_error(what);
+    if (const auto* text = std::get_if<std::string>(&key)) {
+        return py::str(*text);
+    }
+    return py::none();
+}
+
+[[noreturn]] void rethrow_with_key(const streamcp::batch_error& e,
+                                   const std::vector<key_type>& keys) {
+    const key_type& key = keys.at(e.index());
+    raise_batch_error(e, key_object(key), " (key " + key_repr(key) + ")");
 }
 
 /// `evaluate_many` of a bound function: validated as a whole first (GIL released), one
@@ -191,49 +227,31 @@ py::array_t<function_row> evaluate_batch(G& self, const py::object& keys,
         const std::span<const bool> ws =
             when.is_none() ? std::span<const bool>{} : std::span<const bool>{w.data(), n};
         std::vector<std::optional<streamcp::record>> results(n);
-        {
-            const std::lock_guard lock{self.mutex};
-            self.value.evaluate_many(k, t, v, ws, results);
-        }
+        locked(self, [&](auto& f) { f.evaluate_many(k, t, v, ws, results); });
         for (std::size_t i = 0; i < n; ++i) {
             const auto& r = results[i];
             rows[i] = r ? function_row{r->score.value_or(std::numeric_limits<double>::quiet_NaN()),
                                        r->is_anomaly, true}
                         : function_row{std::numeric_limits<double>::quiet_NaN(), false, false};
         }
-    } catch (const std::invalid_argument& e) {
+    } catch (const streamcp::batch_error& e) {
         rethrow_with_key(e, k);
     }
     return out;
 }
 
 /// What every bound function has: `evaluate_many`, `snapshot` and `restore`.
-template <class G>
-void bind_batch(py::class_<G>& cls) {
+template <class Function>
+void bind_batch(py::class_<guarded<Function>>& cls) {
+    using G = guarded<Function>;
     cls.def(
-           "evaluate_many",
-           [](G& self, const py::object& keys, const int64_array& times_ns,
-              const double_array& values, const py::object& when) {
-               return evaluate_batch(self, keys, times_ns, values, when);
-           },
-           "keys"_a, "times_ns"_a, "values"_a, "when"_a = py::none(),
-           "Scores events in order (GIL released), validated as a whole first.")
-        .def("snapshot",
-             [](G& self) {
-                 std::vector<std::byte> data;
-                 {
-                     const std::lock_guard lock{self.mutex};
-                     data = self.value.snapshot();
-                 }
-                 return to_bytes(data);
-             })
-        .def(
-            "restore",
-            [](G& self, const py::bytes& data) {
-                const std::lock_guard lock{self.mutex};
-                self.value.restore(as_span(data));
-            },
-            "data"_a);
+        "evaluate_many",
+        [](G& self, const py::object& keys, const int64_array& times_ns, const double_array& values,
+           const py::object& when) { return evaluate_batch(self, keys, times_ns, values, when); },
+        "keys"_a, "times_ns"_a, "values"_a, "when"_a = py::none(),
+        "Scores events in order (GIL released), validated as a whole first.");
+    def_snapshots(cls);
+    def_readonly(cls, "partition_count", [](const Function& f) { return f.partition_count(); });
 }
 
 template <class Function>
@@ -243,15 +261,16 @@ void bind_function(py::class_<guarded<Function>>& cls) {
         "evaluate",
         [](G& self, py::handle key, std::int64_t time_ns, std::optional<double> value,
            bool when) -> py::tuple {
-            const key_type k = to_key(key, "key");
+            const key_type k = to_key(key, [] { return std::string{"key"}; });
             if (value && std::isnan(*value)) {
                 value.reset();  // in Python, NaN and None both mean NULL
             }
             std::optional<streamcp::record> r;
             try {
-                const std::lock_guard lock{self.mutex};
-                r = self.value.evaluate(k, streamcp::event_time{std::chrono::nanoseconds{time_ns}},
-                                        value, when);
+                r = locked(self, [&](Function& f) {
+                    return f.evaluate(k, streamcp::event_time{std::chrono::nanoseconds{time_ns}},
+                                      value, when);
+                });
             } catch (const std::invalid_argument& e) {
                 throw py::value_error("key " + key_repr(k) + ": " + e.what());
             }
@@ -265,89 +284,87 @@ void bind_function(py::class_<guarded<Function>>& cls) {
         "Scores one event: (score, is_anomaly, included); NaN/False/False when NULL.");
     bind_batch(cls);
     cls.def(
-           "evict_idle",
-           [](G& self, std::int64_t now_ns, std::int64_t max_idle_ns) {
-               const std::lock_guard lock{self.mutex};
-               return self.value.evict_idle(streamcp::event_time{std::chrono::nanoseconds{now_ns}},
-                                            std::chrono::nanoseconds{max_idle_ns});
-           },
-           "now_ns"_a, "max_idle_ns"_a)
-        .def_property_readonly("partition_count",
-                               [](G& self) {
-                                   const std::lock_guard lock{self.mutex};
-                                   return self.value.partition_count();
-                               })
-        .def_property_readonly("confidence", [](G& self) { return self.value.confidence(); })
-        .def_property_readonly("history", [](G& self) { return self.value.history(); })
-        .def_property_readonly("duration_ns", [](G& self) { return self.value.duration().count(); })
-        .def_property_readonly("fractional_confidence",
-                               [](G& self) { return self.value.options().fractional_confidence; })
-        .def_property_readonly("idle_ttl_ns",
-                               [](G& self) { return self.value.options().idle_ttl.count(); })
-        .def_property_readonly("threshold", [](G& self) {
-            using model = typename Function::model_type;
-            return model{self.value.partition_model_options()}.threshold();
-        });
+        "evict_idle",
+        [](G& self, std::int64_t now_ns, std::int64_t max_idle_ns) {
+            return locked(self, [&](Function& f) {
+                return f.evict_idle(streamcp::event_time{std::chrono::nanoseconds{now_ns}},
+                                    std::chrono::nanoseconds{max_idle_ns});
+            });
+        },
+        "now_ns"_a, "max_idle_ns"_a);
+    def_readonly(cls, "confidence", [](const Function& f) { return f.confidence(); });
+    def_readonly(cls, "history", [](const Function& f) { return f.history(); });
+    def_readonly(cls, "duration_ns", [](const Function& f) { return f.duration().count(); });
+    def_readonly(cls, "fractional_confidence",
+                 [](const Function& f) { return f.options().fractional_confidence; });
+    def_readonly(cls, "idle_ttl_ns",
+                 [](const Function& f) { return f.options().idle_ttl.count(); });
+    def_readonly(cls, "kernel", [](const Function& f) {
+        return std::string(streamcp::to_string(f.options().kernel));
+    });
+    def_readonly(cls, "threshold", [](const Function& f) {
+        return typename Function::model_type{f.partition_model_options()}.threshold();
+    });
 }
 
-streamcp::function_options make_options(bool fractional_confidence, std::int64_t idle_ttl_ns) {
+streamcp::function_options make_options(bool fractional_confidence, std::int64_t idle_ttl_ns,
+                                        const std::string& kernel) {
     return {.fractional_confidence = fractional_confidence,
-            .idle_ttl = std::chrono::nanoseconds{idle_ttl_ns}};
+            .idle_ttl = std::chrono::nanoseconds{idle_ttl_ns},
+            .kernel = parse_kernel(kernel)};
 }
 
 }  // namespace
 
 void register_functions(py::module_& m) {
     PYBIND11_NUMPY_DTYPE(function_row, score, is_anomaly, included);
+    export_dtype<function_row>(m, "FUNCTION_DTYPE");
 
     using cpf = guarded<change_point_function>;
     py::class_<cpf> cp(
         m, "AnomalyDetectionChangePoint",
         "ASA's AnomalyDetection_ChangePoint per partition key (semantics.md#asa-mapping).");
     cp.def(py::init([](double confidence, std::int64_t history, std::int64_t duration_ns,
-                       bool fractional_confidence, std::int64_t idle_ttl_ns) {
-               return std::make_unique<cpf>(confidence, history,
-                                            std::chrono::nanoseconds{duration_ns},
-                                            make_options(fractional_confidence, idle_ttl_ns));
+                       bool fractional_confidence, std::int64_t idle_ttl_ns,
+                       const std::string& kernel) {
+               return std::make_unique<cpf>(
+                   confidence, history, std::chrono::nanoseconds{duration_ns},
+                   make_options(fractional_confidence, idle_ttl_ns, kernel));
            }),
            "confidence"_a, "history"_a, "duration_ns"_a, "fractional_confidence"_a = false,
-           "idle_ttl_ns"_a = 0);
+           "idle_ttl_ns"_a = 0, "kernel"_a = "exact");
     bind_function(cp);
 
     using sdf = guarded<spike_and_dip_function>;
     py::class_<sdf> sd(
         m, "AnomalyDetectionSpikeAndDip",
         "ASA's AnomalyDetection_SpikeAndDip per partition key (semantics.md#spike-and-dip).");
-    sd.def(py::init([](double confidence, std::int64_t history, const std::string& mode,
-                       std::int64_t duration_ns, bool fractional_confidence,
-                       std::int64_t idle_ttl_ns) {
-               return std::make_unique<sdf>(confidence, history, streamcp::parse_spike_mode(mode),
-                                            std::chrono::nanoseconds{duration_ns},
-                                            make_options(fractional_confidence, idle_ttl_ns));
-           }),
-           "confidence"_a, "history"_a, "mode"_a, "duration_ns"_a,
-           "fractional_confidence"_a = false, "idle_ttl_ns"_a = 0)
-        .def_property_readonly("mode", [](sdf& self) {
-            return std::string(streamcp::to_string(self.value.partition_model_options().mode));
-        });
+    sd.def(
+        py::init([](double confidence, std::int64_t history, const std::string& mode,
+                    std::int64_t duration_ns, bool fractional_confidence, std::int64_t idle_ttl_ns,
+                    const std::string& kernel) {
+            return std::make_unique<sdf>(confidence, history, streamcp::parse_spike_mode(mode),
+                                         std::chrono::nanoseconds{duration_ns},
+                                         make_options(fractional_confidence, idle_ttl_ns, kernel));
+        }),
+        "confidence"_a, "history"_a, "mode"_a, "duration_ns"_a, "fractional_confidence"_a = false,
+        "idle_ttl_ns"_a = 0, "kernel"_a = "exact");
     bind_function(sd);
+    def_readonly(sd, "mode", [](const spike_and_dip_function& f) {
+        return std::string(streamcp::to_string(f.partition_model_options().mode));
+    });
 
     using rf = guarded<robust_function>;
     py::class_<rf> robust(m, "RobustChangePoint",
                           "The recommended (robust) change-point detector per partition key, "
                           "with the ASA functions' rules; not ASA-compatible.");
-    robust
-        .def(py::init([](const guarded<streamcp::robust_change_point_detector>& model,
-                         std::int64_t duration_ns) {
-                 return std::make_unique<rf>(model.value.options(),
-                                             std::chrono::nanoseconds{duration_ns});
-             }),
-             "model"_a, "duration_ns"_a,
-             "One detector per key with `model`'s options (its state is not used).")
-        .def_property_readonly("partition_count", [](rf& self) {
-            const std::lock_guard lock{self.mutex};
-            return self.value.partition_count();
-        });
+    robust.def(py::init([](const guarded<streamcp::robust_change_point_detector>& model,
+                           std::int64_t duration_ns) {
+                   return std::make_unique<rf>(model.value.options(),
+                                               std::chrono::nanoseconds{duration_ns});
+               }),
+               "model"_a, "duration_ns"_a,
+               "One detector per key with `model`'s options (its state is not used).");
     bind_batch(robust);
 }
 

@@ -7,6 +7,7 @@
 /// include them by name if you need them; they may change in any release.
 
 #include "streamcp/config.hpp"
+#include "streamcp/core/batch_error.hpp"
 #include "streamcp/eigen.hpp"
 #include "streamcp/function/anomaly_detection_change_point.hpp"
 #include "streamcp/function/anomaly_detection_spike_and_dip.hpp"

@@ -162,6 +162,12 @@ void add_detect_options(CLI::App& detect, detect_options& options) {
             "reported, are NOT ASA's numbers; docs/quality.md). With robust give --duration as its "
             "history x the readings' interval (75m for 10 s readings at history 450)")
         ->capture_default_str();
+    detect
+        .add_option("--kernel", options.query.kernel,
+                    "exact (ML.NET's p-values bit for bit) or fast (AVX2 erf and exp: p-values "
+                    "within 1e-14 of exact's, the same alerts on every test; docs/cli.md#kernels). "
+                    "Detector asa only; a checkpoint resumes with either")
+        ->capture_default_str();
     // Optional for robust, so bound through a callback: unset means the detector's default.
     detect.add_option_function<double>(
         "--confidence", [&options](const double& c) { options.query.confidence = c; },

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // change_point_detector: semantics.md#per-event, #threshold behaviour (semantics.md#worked-example
 // table, warm-up, cooldown, thresholds), input rules and validation.
+#include <array>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -68,13 +69,22 @@ struct printed {
 TEST(ChangePointDetector, SpecB6Table) {
     change_point_detector det{{.confidence = 95, .history = 4}};
     const auto rs = run(det, five_then_seven());
-    const printed want[16] = {
-        {0.0012125733, 0.5e-10}, {0.0012125733, 0.5e-10}, {0.0012125733, 0.5e-10},
-        {0.0012125733, 0.5e-10}, {0.0012125733, 0.5e-10}, {0.0012125733, 0.5e-10},
-        {0.0012125733, 0.5e-10}, {0.0012125733, 0.5e-10}, {10298.666, 0.5e-3},
-        {33950.165, 0.5e-3},     {60866.342, 0.5e-3},     {78362.039, 0.5e-3},
-        {0.0092264, 0.5e-7},     {0.0027988, 0.5e-7},     {0.0015611, 0.5e-7},
-        {0.0012126, 0.5e-7}};
+    const std::array<printed, 16> want{{{0.0012125733, 0.5e-10},
+                                        {0.0012125733, 0.5e-10},
+                                        {0.0012125733, 0.5e-10},
+                                        {0.0012125733, 0.5e-10},
+                                        {0.0012125733, 0.5e-10},
+                                        {0.0012125733, 0.5e-10},
+                                        {0.0012125733, 0.5e-10},
+                                        {0.0012125733, 0.5e-10},
+                                        {10298.666, 0.5e-3},
+                                        {33950.165, 0.5e-3},
+                                        {60866.342, 0.5e-3},
+                                        {78362.039, 0.5e-3},
+                                        {0.0092264, 0.5e-7},
+                                        {0.0027988, 0.5e-7},
+                                        {0.0015611, 0.5e-7},
+                                        {0.0012126, 0.5e-7}}};
     for (std::size_t i = 0; i < 16; ++i) {
         const double tol = std::max(want[i].half_last_digit, 1e-7 * std::abs(want[i].value));
         EXPECT_NEAR(rs[i].score, want[i].value, tol) << "event " << i + 1;
@@ -119,6 +129,7 @@ TEST(ChangePointDetector, CooldownSuppressesTheNextWMinus1Events) {
     std::mt19937_64 rng{7};
     std::normal_distribution<double> noise{0.0, 1.0};
     std::vector<double> xs;
+    xs.reserve(30);
     for (int i = 0; i < 30; ++i) {
         xs.push_back(noise(rng));
     }
@@ -289,7 +300,7 @@ TEST(ChangePointDetector, NegativeRoundedPairwiseSumKeepsScoresFinite) {
         for (std::size_t i = 0; i < n1; ++i) {
             xs.push_back(static_cast<double>(static_cast<float>(u(rng))));
         }
-        const double c = static_cast<double>(static_cast<float>(u(rng)));
+        const auto c = static_cast<double>(static_cast<float>(u(rng)));
         xs.insert(xs.end(), w + 2, c);
         reference_pairwise_sum ref{w, {}, 0.0};
         for (const double x : xs) {
@@ -318,6 +329,7 @@ TEST(ChangePointDetector, UpdateManyEqualsUpdateOneByOne) {
     std::mt19937_64 rng{99};
     std::normal_distribution<double> noise{0.0, 1.0};
     std::vector<double> xs;
+    xs.reserve(200);
     for (int i = 0; i < 200; ++i) {
         xs.push_back(i % 23 == 5 ? nan_v : noise(rng) + (i > 120 ? 4.0 : 0.0));
     }
@@ -345,6 +357,20 @@ TEST(ChangePointDetector, UpdateManyWithABadValueThrowsAndChangesNothing) {
     EXPECT_THROW(det.update_many(std::vector<double>{1.0, 2.0, 3.0}, short_out),
                  std::invalid_argument);
     EXPECT_EQ(det.snapshot(), twin.snapshot());
+}
+
+TEST(ChangePointDetector, UpdateManyRefusalNamesTheElement) {
+    change_point_detector det{{.confidence = 90, .history = 3}};
+    const std::vector<double> xs{2.0, 3.0, inf, 4.0};
+    std::vector<change_point_result> out(xs.size());
+    try {
+        det.update_many(xs, out);
+        ADD_FAILURE() << "accepted inf";
+    } catch (const streamcp::batch_error& e) {
+        EXPECT_EQ(e.index(), 2U);
+        EXPECT_EQ(e.field(), streamcp::batch_field::value);
+        EXPECT_EQ(std::string{e.what()}.rfind("event 2: value", 0), 0U) << e.what();
+    }
 }
 
 /// Expects construction to throw std::invalid_argument whose message has all `parts`.

@@ -3,6 +3,7 @@
 // validation. Kept apart from function_test.cpp because evaluate_many currently fails to compile
 // (see the report).
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -41,7 +42,8 @@ TEST(ChangePointFunction, EvaluateManyEqualsEvaluate) {
     std::vector<std::string> keys;
     std::vector<event_time> times;
     std::vector<std::optional<double>> values;
-    std::unique_ptr<bool[]> when{new bool[events.size()]};
+    // std::vector<bool> has no contiguous bools to view as a span.
+    std::unique_ptr<bool[]> when{new bool[events.size()]};  // NOLINT(modernize-avoid-c-arrays)
     for (std::size_t i = 0; i < events.size(); ++i) {
         keys.push_back(events[i].key);
         times.push_back(events[i].time);
@@ -104,6 +106,35 @@ TEST(ChangePointFunction, EvaluateManyOfTimeSortedBatchesEqualsEvaluate) {
     EXPECT_TRUE(out[0].has_value());
 }
 
+/// The refusal's position, as `batch_error` reports it (the Python layer points at rows with it).
+streamcp::batch_error refusal(cp_function& f, const std::vector<event_time>& times,
+                              const std::vector<std::optional<double>>& values) {
+    const std::vector<std::string> keys{"a", "b", "a", "b"};
+    std::vector<std::optional<record>> out(keys.size());
+    try {
+        f.evaluate_many(keys, times, values, out);
+    } catch (const streamcp::batch_error& e) {
+        return e;
+    }
+    ADD_FAILURE() << "accepted";
+    return {0, streamcp::batch_field::time, "none"};
+}
+
+TEST(ChangePointFunction, EvaluateManyRefusalsCarryTheEventAndField) {
+    cp_function f{90, 4, minutes{4}};
+    (void)f.evaluate("a", t0 + minutes{10}, 1.0);
+    const auto inf_value =
+        refusal(f, {t0 + minutes{11}, t0, t0 + minutes{12}, t0}, {1.0, 2.0, inf, 3.0});
+    EXPECT_EQ(inf_value.index(), 2U);
+    EXPECT_EQ(inf_value.field(), streamcp::batch_field::value);
+    EXPECT_EQ(std::string{inf_value.what()}, "event 2: " + inf_value.reason());
+    const auto late =
+        refusal(f, {t0 + minutes{11}, t0 + minutes{5}, t0 + minutes{12}, t0}, {1.0, 2.0, 3.0, 3.0});
+    EXPECT_EQ(late.index(), 3U);
+    EXPECT_EQ(late.field(), streamcp::batch_field::time);
+    EXPECT_NE(late.reason().find("out of order"), std::string::npos) << late.reason();
+}
+
 TEST(ChangePointFunction, EvaluateManyWithOneBadEventThrowsAndChangesNothing) {
     cp_function f{90, 4, minutes{4}};
     (void)f.evaluate("a", t0 + minutes{10}, 1.0);
@@ -155,7 +186,7 @@ TEST(ChangePointFunction, EvaluateManyWithOneBadEventThrowsAndChangesNothing) {
     // An excluded bad event does not fail the batch.
     const std::vector<event_time> times{t0 + minutes{11}, t0, t0 + minutes{1}, t0};
     const std::vector<std::optional<double>> values{1.0, 2.0, inf, std::nullopt};
-    const bool when[] = {true, true, false, true};
+    const std::array<bool, 4> when{true, true, false, true};
     EXPECT_NO_THROW(f.evaluate_many(keys, times, values, when, out));
     EXPECT_FALSE(out[2].has_value());
     EXPECT_FALSE(out[3].has_value());

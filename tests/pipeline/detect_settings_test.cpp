@@ -54,6 +54,7 @@ const std::map<std::string, std::vector<setting>> by_flag = {
     {"--partition-by", {{"--partition-by", "device", "query", "partition_by", "\"device\""}}},
     {"--when", {{"--when", "ok", "query", "when", "\"ok\""}}},
     {"--detector", {{"--detector", "robust", "query", "detector", "\"robust\""}}},
+    {"--kernel", {{"--kernel", "fast", "query", "kernel", "\"fast\""}}},
     {"--confidence", {{"--confidence", "80.5", "query", "confidence", "80.5"}}},
     {"--history", {{"--history", "30", "query", "history", "30"}}},
     {"--duration", {{"--duration", "2h", "query", "duration", "\"2h\""}}},
@@ -170,6 +171,7 @@ std::string describe(const pipeline::pipeline_config& c) {
         return text;
     };
     std::string out = c.query.fingerprint() + ";threads=" + std::to_string(c.query.threads) +
+                      ";kernel=" + std::string(to_string(c.query.kernel)) +
                       ";source=" + endpoint(c.source) + ";sinks=";
     for (const auto& sink : c.sinks) {
         out += endpoint(sink) + ",";
@@ -284,6 +286,26 @@ TEST(DetectSettings, DetectorChoicesAndAsaArgumentsAreRefusedByName) {
         error_both_ways(with(required, {{"--detector", "ml", "query", "detector", "\"ml\""}}))
             .find("detector (--detector, query.detector) 'ml' is unknown: allowed asa, robust"),
         std::string::npos);
+}
+
+TEST(DetectSettings, KernelChoicesAreRefusedByNameAndFastIsAsaOnly) {
+    EXPECT_NE(error_both_ways(with(required, {{"--kernel", "avx", "query", "kernel", "\"avx\""}}))
+                  .find("kernel (--kernel, query.kernel) 'avx' is unknown: allowed exact, fast"),
+              std::string::npos);
+    const auto fast = from_config_file(with(required, {{"", "", "query", "kernel", "\"fast\""}}));
+    EXPECT_EQ(fast.query.kernel, kernel_path::fast);
+    EXPECT_NO_THROW(pipeline::detect_engine::validate(fast.query));
+    // Not state: a checkpoint taken with one kernel resumes with the other.
+    EXPECT_EQ(fast.query.fingerprint(), from_config_file(required).query.fingerprint());
+    pipeline::detect_query robust = fast.query;
+    robust.detector = pipeline::detector_kind::robust;
+    try {
+        pipeline::detect_engine::validate(robust);
+        ADD_FAILURE() << "kernel fast with detector robust was accepted";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_NE(std::string(e.what()).find("kernel fast applies to detector asa only"),
+                  std::string::npos);
+    }
 }
 
 TEST(DetectSettings, BadThreadsAndCheckpointCountsAreRefusedByName) {

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Durations, timestamps, JSON text helpers and the simulator's schedule syntax.
+#include <array>
 #include <chrono>
+#include <cstdio>
+#include <random>
 #include <stdexcept>
 #include <string>
 
@@ -25,7 +28,8 @@ TEST(Duration, ShortAndIsoForms) {
     EXPECT_EQ(parse_duration("PT30M"), 30min);
     EXPECT_EQ(parse_duration("P1DT2H"), 26h);
     EXPECT_EQ(parse_duration("PT0.5S"), 500ms);
-    for (const char* bad : {"", "30", "m", "30x", "P1Y", "PT", "1.5h", "-5m"}) {
+    EXPECT_EQ(parse_duration("1.5h"), 90min);  // fractions in every unit since the one grammar
+    for (const char* bad : {"", "30", "m", "30x", "P1Y", "PT", "-5m"}) {
         EXPECT_THROW((void)parse_duration(bad), std::invalid_argument) << bad;
     }
 }
@@ -42,9 +46,56 @@ TEST(Timestamp, Iso8601Forms) {
     EXPECT_EQ(parse_iso8601_time("2019-11-18T18:41:36-0030"), utc(19, 11, 36));
     EXPECT_EQ(parse_iso8601_time("2019-11-18T19:11:36"), utc(19, 11, 36));
     EXPECT_EQ(parse_iso8601_time("2019-11-18T19:11:36.1234567891Z"), utc(19, 11, 36) + 123456789ns);
+    EXPECT_EQ(parse_iso8601_time("2019-11-18"), utc(0, 0, 0));  // a date alone: midnight UTC
     for (const char* bad :
-         {"2019-11-18", "2019-02-30T00:00:00Z", "2019-11-18T24:00:00Z", "2019-11-18T19:11:36+25:00",
+         {"2019-02-30T00:00:00Z", "2019-11-18T24:00:00Z", "2019-11-18T19:11:36+25:00",
           "2019-11-18T19:11:36.Z", "2019-11-18T19:11:36Zjunk", "18/11/2019 19:11"}) {
+        EXPECT_FALSE(parse_iso8601_time(bad)) << bad;
+    }
+}
+
+TEST(Timestamp, FixedShapesParseAsTheGeneralGrammarDoes) {
+    // "SS" then ".0" takes the general parser; without it the fixed shapes' fast path, which
+    // must agree on every instant and every refusal. Random instants over 1900-2100, all offsets.
+    std::mt19937_64 rng{15};
+    for (int i = 0; i < 20000; ++i) {
+        const auto year = static_cast<int>(1900 + rng() % 201);
+        const auto month = static_cast<int>(1 + rng() % 12);
+        const auto day = static_cast<int>(1 + rng() % 31);  // some days do not exist
+        const auto hour = static_cast<int>(rng() % 25);     // 24 does not exist either
+        const auto minute = static_cast<int>(rng() % 60);
+        const auto second = static_cast<int>(rng() % 60);
+        const auto zone = rng() % 4;  // none, Z, +hhmm, +hh:mm
+        const char sign = rng() % 2 == 0 ? '+' : '-';
+        const auto zone_hours = static_cast<int>(rng() % 24);
+        const auto zone_minutes = static_cast<int>(rng() % 60);
+        std::array<char, 16> offset{};
+        if (zone == 1) {
+            offset[0] = 'Z';
+        } else if (zone == 2) {
+            std::snprintf(offset.data(), offset.size(), "%c%02d%02d", sign, zone_hours,
+                          zone_minutes);
+        } else if (zone == 3) {
+            std::snprintf(offset.data(), offset.size(), "%c%02d:%02d", sign, zone_hours,
+                          zone_minutes);
+        }
+        std::array<char, 48> fixed{};
+        std::array<char, 48> general{};
+        std::snprintf(fixed.data(), fixed.size(), "%04d-%02d-%02dT%02d:%02d:%02d%s", year, month,
+                      day, hour, minute, second, offset.data());
+        std::snprintf(general.data(), general.size(), "%04d-%02d-%02dT%02d:%02d:%02d.0%s", year,
+                      month, day, hour, minute, second, offset.data());
+        EXPECT_EQ(parse_iso8601_time(fixed.data()), parse_iso8601_time(general.data()))
+            << fixed.data();
+    }
+    // The remembered date is the date of the text, not of the last one that parsed.
+    EXPECT_EQ(parse_iso8601_time("2019-11-18T19:11:36Z"), utc(19, 11, 36));
+    EXPECT_FALSE(parse_iso8601_time("2019-11-31T19:11:36Z"));
+    EXPECT_EQ(parse_iso8601_time("2019-11-18T19:11:36Z"), utc(19, 11, 36));
+    EXPECT_EQ(parse_iso8601_time("2019-11-19T19:11:36Z"), utc(19, 11, 36) + 24h);
+    for (const char* bad :
+         {"2019-11-18T19:11:36+2400", "2019-11-18T19:11:36+01:60", "2019-11-18T19:11:3a",
+          "2019-11-18X19:11:36Z", "2019-11-18T19:11:36*"}) {
         EXPECT_FALSE(parse_iso8601_time(bad)) << bad;
     }
 }

@@ -226,3 +226,15 @@ def test_bad_values_raise_and_change_nothing(kind: str) -> None:
 def test_empty_batch() -> None:
     out = streamcp.ChangePointDetector(95, 4).update_many([])
     assert out.shape == (0,) and out.dtype == streamcp.DETECTOR_DTYPE
+
+
+def test_update_many_refusal_names_the_element() -> None:
+    det = streamcp.ChangePointDetector(90, 3)
+    with pytest.raises(streamcp.BatchError, match=r"values\[2\]: value = inf") as caught:
+        det.update_many([2.0, 3.0, np.inf, 4.0])
+    assert (caught.value.index, caught.value.field, caught.value.key) == (2, "values", None)
+    robust = streamcp.RobustChangePointDetector()
+    with pytest.raises(
+        streamcp.BatchError, match=r"values\[1\]: value = -inf is out of range: allowed a finite number or NaN"
+    ):
+        robust.update_many([1.0, -np.inf])

@@ -146,3 +146,54 @@ def test_detect_with_the_robust_detector_per_partition() -> None:
         streamcp.pandas.detect(df, value="v", timestamp="t", duration="1h", detector="fast")
     with pytest.raises(ValueError, match="required"):
         streamcp.pandas.detect(df, value="v", timestamp="t", duration="1h")
+
+
+_ASA = dict(value="temp", confidence=80, history=12, duration="30m")
+
+
+def test_float_key_column_with_nan_is_integer_keys_and_the_null_key() -> None:
+    df = _frame()
+    df["dev"] = df["device"].map({"a": 1, "b": 2, "c": None}).astype("float64")
+    want = streamcp.pandas.detect(
+        df.assign(dev=df["dev"].astype("Int64")), timestamp="datetime", partition_by="dev", **_ASA
+    )
+    got = streamcp.pandas.detect(df, timestamp="datetime", partition_by="dev", **_ASA)
+    pd.testing.assert_frame_equal(got, want.assign(dev=df["dev"]))
+    with pytest.raises(TypeError, match=r"must be a str, an int or None; got the float 1\.5"):
+        streamcp.pandas.detect(df.assign(dev=1.5), timestamp="datetime", partition_by="dev", **_ASA)
+
+
+def test_errors_name_the_column_row_label_position_and_key() -> None:
+    df = _frame(40).iloc[::-1].set_axis(np.arange(1000, 1040))  # time order reversed
+    df.loc[1003, "temp"] = np.inf
+    with pytest.raises(ValueError, match=r"df\['temp'\] at row 1003 \(position 3, key '[abc]'\): value"):
+        streamcp.pandas.detect(df, timestamp="datetime", partition_by="device", **_ASA)
+    f = streamcp.AnomalyDetectionChangePoint(80, 12, "30m")
+    with pytest.raises(streamcp.BatchError) as caught:
+        f.evaluate_many(["a", "a"], ["2019-11-18T19:00:00Z", "2019-11-18T18:00:00Z"], [1.0, 2.0])
+    assert (caught.value.index, caught.value.field, caught.value.key) == (1, "timestamps", "a")
+    assert isinstance(caught.value, ValueError)
+
+
+def test_tuple_labels_index_levels_and_epoch_units_give_the_same_scores() -> None:
+    df = _frame()
+    want = streamcp.pandas.detect(df, timestamp="datetime", partition_by="device", **_ASA)
+    tuples = df.set_axis(pd.MultiIndex.from_tuples([("t", "when"), ("k", "dev"), ("v", "temp"), ("o", "x")]), axis=1)
+    got = streamcp.pandas.detect(
+        tuples, value=("v", "temp"), timestamp=("t", "when"), partition_by=("k", "dev"),
+        confidence=80, history=12, duration="30m",
+    )
+    np.testing.assert_array_equal(got[("Score", "")], want["Score"])
+    indexed = df.set_index("datetime")
+    for timestamp in ("datetime", None):
+        got = streamcp.pandas.detect(indexed, timestamp=timestamp, partition_by="device", **_ASA)
+        np.testing.assert_array_equal(got["Score"].to_numpy(), want["Score"].to_numpy())
+    epoch_s = df.assign(datetime=df["datetime"].astype("datetime64[ns]").astype("int64") // 10**9)
+    for unit, column in (("s", epoch_s["datetime"]), ("ms", epoch_s["datetime"] * 1000), ("s", epoch_s["datetime"] * 1.0)):
+        got = streamcp.pandas.detect(epoch_s.assign(datetime=column), timestamp="datetime", timestamp_unit=unit,
+                                     partition_by="device", **_ASA)
+        np.testing.assert_array_equal(got["Score"], want["Score"])
+    with pytest.raises(ValueError, match="timestamp_unit = 'h'"):
+        streamcp.pandas.detect(epoch_s, timestamp="datetime", timestamp_unit="h", **_ASA)
+    with pytest.raises(TypeError, match="timestamp_unit applies to epoch numbers"):
+        streamcp.pandas.detect(df, timestamp="datetime", timestamp_unit="s", **_ASA)

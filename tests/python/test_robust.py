@@ -173,3 +173,19 @@ def test_period_search_finds_a_day_unlike_the_day_before() -> None:
     assert found.size >= 1 and 1500 <= found[0] < 1548
     with pytest.raises(ValueError, match="period_search"):
         streamcp.RobustChangePointDetector(period_search=5)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"history": "50"}, TypeError, r"history must be an integer number of events; got str"),
+        ({"history": 50.7}, TypeError, r"history must be an integer number of events; got float"),
+        ({"min_history": 2.5}, TypeError, r"min_history must be an integer; got 2\.5 \(float\)"),
+        ({"confidence": "90"}, TypeError, r"confidence must be a number; got str"),
+        ({"detrend": 1}, TypeError, r"detrend must be a bool; got int"),
+        ({"forget": None}, TypeError, r"forget must be one of 'always', 'never', 'outside_range'; got None"),
+    ],
+)
+def test_arguments_are_validated_like_the_other_detectors(kwargs, error, match) -> None:
+    with pytest.raises(error, match=match):
+        streamcp.RobustChangePointDetector(**kwargs)

@@ -33,6 +33,7 @@ from ._functions import (
     FUNCTION_DTYPE,
     AnomalyDetectionChangePoint,
     AnomalyDetectionSpikeAndDip,
+    BatchError,
     Record,
 )
 from ._robust import ROBUST_DTYPE, RobustChangePointDetector, RobustChangePointResult
@@ -45,6 +46,7 @@ __all__ = [
     "FUNCTION_DTYPE",
     "AnomalyDetectionChangePoint",
     "AnomalyDetectionSpikeAndDip",
+    "BatchError",
     "ChangePointDetector",
     "ChangePointResult",
     "ROBUST_DTYPE",

@@ -9,7 +9,16 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import _core
-from ._convert import check_confidence, check_history, to_value, to_values
+from ._convert import (
+    SPIKE_MODES,
+    check_choice,
+    check_confidence,
+    check_history,
+    check_kernel,
+    to_value,
+    to_values,
+)
+from ._bound import SelfDescribingSnapshots, core_property
 
 __all__ = [
     "DETECTOR_DTYPE",
@@ -20,9 +29,7 @@ __all__ = [
 ]
 
 #: The dtype of ``update_many``'s result (fields ``score``, ``p_value``, ``is_anomaly``).
-DETECTOR_DTYPE: np.dtype = _core.model.ChangePointDetector(50.0, 1).update_many(np.empty(0)).dtype
-
-_STATE_FORMAT = 1  # the layout of __getstate__'s dict; the snapshot inside is versioned by the core
+DETECTOR_DTYPE: np.dtype = _core.model.DETECTOR_DTYPE
 
 
 class ChangePointResult(NamedTuple):
@@ -51,9 +58,8 @@ def _as_value(x: object) -> float:
     return math.nan if v is None else v
 
 
-class _Detector:
+class _Detector(SelfDescribingSnapshots):
     __slots__ = ("_core",)
-    _core_type: Any
 
     def update_many(self, values: Any) -> np.ndarray:
         """Scores ``values`` in order; equals repeated :meth:`update` calls.
@@ -67,57 +73,29 @@ class _Detector:
         """
         return self._core.update_many(to_values(values))
 
-    def snapshot(self) -> bytes:
-        """The whole state and the options, in streamcp's versioned snapshot format."""
-        return self._core.snapshot()
-
-    def restore(self, data: bytes) -> None:
-        """Replaces the state with ``data`` (from :meth:`snapshot`).
-
-        Raises ``ValueError``, changing nothing, when the snapshot is damaged, foreign or
-        was taken with other options.
-        """
-        self._core.restore(bytes(data))
+    confidence = core_property("confidence", float)
+    history = core_property("history", int)
+    threshold = core_property("threshold", float, "The alert threshold the confidence maps to.")
+    fill = core_property(
+        "fill", int, "Values held so far (at most ``history``); alerts start once this equals history."
+    )
+    kernel = core_property(
+        "kernel", str, '``"exact"`` (ML.NET\'s numbers bit for bit) or ``"fast"`` (docs/semantics.md#fast-kernel).'
+    )
 
     @classmethod
-    def from_snapshot(cls, data: bytes) -> Any:
-        """A detector rebuilt from a snapshot, with the options it records."""
+    def from_snapshot(cls, data: bytes, *, kernel: str = "exact") -> Any:
+        """A detector rebuilt from a snapshot, with the options it records and ``kernel``
+        (the kernel is a setting, not state: snapshots do not record it)."""
         self = cls.__new__(cls)
-        self._core = cls._core_type.from_snapshot(bytes(data))
+        self._core = cls._core_type.from_snapshot(bytes(data), check_kernel(kernel))
         return self
 
-    @property
-    def confidence(self) -> float:
-        return float(self._core.confidence)
+    def _pickle_extras(self) -> dict[str, Any]:
+        return {"kernel": self.kernel}
 
-    @property
-    def history(self) -> int:
-        return int(self._core.history)
-
-    @property
-    def threshold(self) -> float:
-        """The alert threshold the confidence maps to."""
-        return float(self._core.threshold)
-
-    @property
-    def fill(self) -> int:
-        """Values held so far (at most ``history``); alerts start once this equals history."""
-        return int(self._core.fill)
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"format": _STATE_FORMAT, "snapshot": self._core.snapshot()}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        if state.get("format") != _STATE_FORMAT:
-            msg = f"cannot unpickle a {type(self).__name__} of state format {state.get('format')!r}"
-            raise ValueError(msg)
-        self._core = self._core_type.from_snapshot(state["snapshot"])
-
-    def __copy__(self) -> Any:
-        return self.from_snapshot(self.snapshot())
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
-        return self.from_snapshot(self.snapshot())
+    def _load_state(self, state: dict[str, Any]) -> None:
+        self._core = self._core_type.from_snapshot(state["snapshot"], check_kernel(state.get("kernel", "exact")))
 
 
 class ChangePointDetector(_Detector):
@@ -132,6 +110,10 @@ class ChangePointDetector(_Detector):
         history: the KDE sample size, martingale window and warm-up, in events (>= 1).
         martingale: ``"power"`` (ASA's) or ``"mixture"``.
         epsilon: the power martingale's epsilon, in (0, 1).
+        kernel: ``"exact"`` (ML.NET's numbers bit for bit) or ``"fast"`` (AVX2 erf and exp:
+            p-values within 1e-14, scores within 1e-6 relative, the same alerts in every
+            measurement; docs/semantics.md#fast-kernel). A setting, not state: a pickle or
+            restore keeps the kernel the object was built with.
 
     Values are rounded to float32 as in ML.NET. Picklable and deep-copyable (through the
     C++ snapshot format); a copy continues exactly where the original would have.
@@ -145,13 +127,20 @@ class ChangePointDetector(_Detector):
     _core_type = _core.model.ChangePointDetector
 
     def __init__(
-        self, confidence: float, history: int, martingale: str = "power", epsilon: float = 0.1
+        self,
+        confidence: float,
+        history: int,
+        martingale: str = "power",
+        epsilon: float = 0.1,
+        *,
+        kernel: str = "exact",
     ) -> None:
-        if not isinstance(martingale, str):
-            msg = f"martingale must be 'power' or 'mixture'; got {type(martingale).__name__}"
-            raise TypeError(msg)
         self._core = self._core_type(
-            check_confidence(confidence), check_history(history), martingale, check_confidence(epsilon, "epsilon")
+            check_confidence(confidence),
+            check_history(history),
+            check_choice(martingale, "martingale", ("power", "mixture")),
+            check_confidence(epsilon, "epsilon"),
+            check_kernel(kernel),
         )
 
     def update(self, x: float | None) -> ChangePointResult:
@@ -161,18 +150,13 @@ class ChangePointDetector(_Detector):
         """
         return ChangePointResult(*self._core.update(_as_value(x)))
 
-    @property
-    def martingale(self) -> str:
-        return str(self._core.martingale)
-
-    @property
-    def epsilon(self) -> float:
-        return float(self._core.epsilon)
+    martingale = core_property("martingale", str)
+    epsilon = core_property("epsilon", float)
 
     def __repr__(self) -> str:
         return (
             f"ChangePointDetector(confidence={self.confidence!r}, history={self.history!r}, "
-            f"martingale={self.martingale!r}, epsilon={self.epsilon!r})"
+            f"martingale={self.martingale!r}, epsilon={self.epsilon!r}, kernel={self.kernel!r})"
         )
 
 
@@ -186,27 +170,30 @@ class SpikeAndDipDetector(_Detector):
         confidence: percent in [0, 100], used as given.
         history: the KDE sample size and warm-up, in events (>= 1).
         mode: ``"spikes"`` (high values), ``"dips"`` (low values) or ``"spikesanddips"``.
+        kernel: ``"exact"`` or ``"fast"``, as :class:`ChangePointDetector`'s.
     """
 
     __slots__ = ()
     _core_type = _core.model.SpikeAndDipDetector
 
-    def __init__(self, confidence: float, history: int, mode: str = "spikesanddips") -> None:
-        if not isinstance(mode, str):
-            msg = f"mode must be 'spikes', 'dips' or 'spikesanddips'; got {type(mode).__name__}"
-            raise TypeError(msg)
-        self._core = self._core_type(check_confidence(confidence), check_history(history), mode)
+    def __init__(
+        self, confidence: float, history: int, mode: str = "spikesanddips", *, kernel: str = "exact"
+    ) -> None:
+        self._core = self._core_type(
+            check_confidence(confidence),
+            check_history(history),
+            check_choice(mode, "mode", SPIKE_MODES),
+            check_kernel(kernel),
+        )
 
     def update(self, x: float | None) -> SpikeAndDipResult:
         """Scores one value. None or NaN is NULL: ``(nan, nan, False)``, nothing changes."""
         return SpikeAndDipResult(*self._core.update(_as_value(x)))
 
-    @property
-    def mode(self) -> str:
-        return str(self._core.mode)
+    mode = core_property("mode", str)
 
     def __repr__(self) -> str:
         return (
             f"SpikeAndDipDetector(confidence={self.confidence!r}, history={self.history!r}, "
-            f"mode={self.mode!r})"
+            f"mode={self.mode!r}, kernel={self.kernel!r})"
         )

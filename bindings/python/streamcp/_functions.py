@@ -10,8 +10,12 @@ import numpy as np
 
 from . import _core
 from ._convert import (
+    SPIKE_MODES,
+    check_choice,
     check_confidence,
+    check_flag,
     check_history,
+    check_kernel,
     to_duration_ns,
     to_keys,
     to_time_ns,
@@ -20,15 +24,19 @@ from ._convert import (
     to_values,
     to_when,
 )
+from ._bound import Snapshots, core_property
 
 __all__ = [
     "FUNCTION_DTYPE",
     "AnomalyDetectionChangePoint",
     "AnomalyDetectionSpikeAndDip",
+    "BatchError",
     "Record",
 ]
 
-_STATE_FORMAT = 1
+#: A batch call's refusal of one event (a ``ValueError``): ``index``, ``field``
+#: (``"timestamps"`` or ``"values"``), ``key`` and ``reason``.
+BatchError = _core.BatchError
 
 
 class Record(NamedTuple):
@@ -47,7 +55,7 @@ class Record(NamedTuple):
     included: bool
 
 
-class _Function:
+class _Function(Snapshots):
     __slots__ = ("_core", "_params")
     _core_type: Any
 
@@ -91,7 +99,9 @@ class _Function:
         ``is_anomaly`` (bool, False where NULL) and ``included`` (bool). The batch is
         validated as a whole first: when any event would fail (a time earlier than its
         key's previous event, ±inf, ...) ``ValueError`` names the event's index and key
-        and nothing changes. The GIL is released while scoring.
+        and nothing changes; it is a :class:`streamcp.BatchError` whose attributes
+        ``index``, ``field`` (``"timestamps"`` or ``"values"``), ``key`` and ``reason`` give
+        the same without parsing. The GIL is released while scoring.
         """
         vals = to_values(values)
         n = vals.shape[0]
@@ -99,82 +109,42 @@ class _Function:
         if times.shape[0] != n:
             msg = f"timestamps has {times.shape[0]} elements; values has {n}"
             raise ValueError(msg)
-        return self._core.evaluate_many(to_keys(keys, n), times, vals, to_when(when, n))
+        return self._core.evaluate_many(to_keys(keys), times, vals, to_when(when, n))
 
     def evict_idle(self, now: Any, max_idle: Any) -> int:
         """Forgets partitions whose last event is more than ``max_idle`` before ``now``."""
         return int(self._core.evict_idle(to_time_ns(now, "now"), to_duration_ns(max_idle, "max_idle", allow_zero=True)))
 
-    def snapshot(self) -> bytes:
-        """Every partition's model and clock plus the parameters, in the snapshot format."""
-        return self._core.snapshot()
-
-    def restore(self, data: bytes) -> None:
-        """Replaces every partition with the snapshot's.
-
-        Raises ``ValueError``, changing nothing, when the snapshot is damaged, foreign or
-        recorded with other parameters.
-        """
-        self._core.restore(bytes(data))
-
-    @property
-    def partition_count(self) -> int:
-        """Partitions currently held."""
-        return int(self._core.partition_count)
-
-    @property
-    def confidence(self) -> float:
-        return float(self._core.confidence)
-
-    @property
-    def history(self) -> int:
-        return int(self._core.history)
+    partition_count = core_property("partition_count", int, "Partitions currently held.")
+    confidence = core_property("confidence", float)
+    history = core_property("history", int)
 
     @property
     def duration(self) -> np.timedelta64:
         """The LIMIT DURATION, as ``numpy.timedelta64`` in nanoseconds."""
         return np.timedelta64(int(self._core.duration_ns), "ns")
 
-    @property
-    def fractional_confidence(self) -> bool:
-        return bool(self._core.fractional_confidence)
+    fractional_confidence = core_property("fractional_confidence", bool)
+    threshold = core_property(
+        "threshold", float, "Every partition's alert threshold (after the confidence is truncated)."
+    )
+    kernel = core_property(
+        "kernel", str, 'Every partition\'s KDE kernel: ``"exact"`` or ``"fast"`` (a setting, not state).'
+    )
 
-    @property
-    def threshold(self) -> float:
-        """Every partition's alert threshold (after the confidence is truncated)."""
-        return float(self._core.threshold)
+    def _pickle_extras(self) -> dict[str, Any]:
+        return {"params": self._params}
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {"format": _STATE_FORMAT, "params": self._params, "snapshot": self._core.snapshot()}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        if state.get("format") != _STATE_FORMAT:
-            msg = f"cannot unpickle a {type(self).__name__} of state format {state.get('format')!r}"
-            raise ValueError(msg)
+    def _load_state(self, state: dict[str, Any]) -> None:
         params = tuple(state["params"])
         core = self._make_core(params)
         core.restore(state["snapshot"])
         self._params = params
         self._core = core
 
-    def __copy__(self) -> Any:
-        return self.__deepcopy__({})
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
-        other = type(self).__new__(type(self))
-        other.__setstate__(self.__getstate__())
-        return other
-
 
 def _ttl_ns(idle_ttl: Any) -> int:
     return 0 if idle_ttl is None else to_duration_ns(idle_ttl, "idle_ttl")
-
-
-def _check_flag(value: object, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        msg = f"{name} must be a bool; got {type(value).__name__}"
-        raise TypeError(msg)
-    return bool(value)
 
 
 class AnomalyDetectionChangePoint(_Function):
@@ -193,6 +163,8 @@ class AnomalyDetectionChangePoint(_Function):
             ``"500ms"``, ``"PT30M"``).
         fractional_confidence: keep a fractional confidence (semantics.md#decision-6).
         idle_ttl: forget a key idle (in event time) for longer than this; None never does.
+        kernel: ``"exact"`` (ML.NET's numbers bit for bit) or ``"fast"``
+            (docs/semantics.md#fast-kernel); a pickle or restore keeps it.
 
     Each key's events must come in nondecreasing time. Picklable and deep-copyable through
     the C++ snapshot format.
@@ -209,13 +181,15 @@ class AnomalyDetectionChangePoint(_Function):
         fractional_confidence: bool = False,
         *,
         idle_ttl: Any = None,
+        kernel: str = "exact",
     ) -> None:
         params = (
             check_confidence(confidence),
             check_history(history),
             to_duration_ns(duration),
-            _check_flag(fractional_confidence, "fractional_confidence"),
+            check_flag(fractional_confidence, "fractional_confidence"),
             _ttl_ns(idle_ttl),
+            check_kernel(kernel),
         )
         self._core = self._make_core(params)
         self._params = params
@@ -223,7 +197,8 @@ class AnomalyDetectionChangePoint(_Function):
     def __repr__(self) -> str:
         return (
             f"AnomalyDetectionChangePoint(confidence={self.confidence!r}, history={self.history!r}, "
-            f"duration={self.duration!r}, fractional_confidence={self.fractional_confidence!r})"
+            f"duration={self.duration!r}, fractional_confidence={self.fractional_confidence!r}, "
+            f"kernel={self.kernel!r})"
         )
 
 
@@ -232,7 +207,8 @@ class AnomalyDetectionSpikeAndDip(_Function):
     OVER (PARTITION BY key LIMIT DURATION(duration) WHEN cond)`` (semantics.md#spike-and-dip).
 
     Arguments and rules as :class:`AnomalyDetectionChangePoint`, plus ``mode``:
-    ``"spikes"``, ``"dips"`` or ``"spikesanddips"``. ``Score`` is the p-value.
+    ``"spikes"``, ``"dips"`` or ``"spikesanddips"``. ``Score`` is the p-value. ``kernel`` as
+    :class:`AnomalyDetectionChangePoint`'s.
     """
 
     __slots__ = ()
@@ -247,36 +223,29 @@ class AnomalyDetectionSpikeAndDip(_Function):
         fractional_confidence: bool = False,
         *,
         idle_ttl: Any = None,
+        kernel: str = "exact",
     ) -> None:
-        if not isinstance(mode, str):
-            msg = f"mode must be 'spikes', 'dips' or 'spikesanddips'; got {type(mode).__name__}"
-            raise TypeError(msg)
         params = (
             check_confidence(confidence),
             check_history(history),
-            mode,
+            check_choice(mode, "mode", SPIKE_MODES),
             to_duration_ns(duration),
-            _check_flag(fractional_confidence, "fractional_confidence"),
+            check_flag(fractional_confidence, "fractional_confidence"),
             _ttl_ns(idle_ttl),
+            check_kernel(kernel),
         )
         self._core = self._make_core(params)
         self._params = params
 
-    @property
-    def mode(self) -> str:
-        return str(self._core.mode)
+    mode = core_property("mode", str)
 
     def __repr__(self) -> str:
         return (
             f"AnomalyDetectionSpikeAndDip(confidence={self.confidence!r}, history={self.history!r}, "
             f"mode={self.mode!r}, duration={self.duration!r}, "
-            f"fractional_confidence={self.fractional_confidence!r})"
+            f"fractional_confidence={self.fractional_confidence!r}, kernel={self.kernel!r})"
         )
 
 
 #: The dtype of ``evaluate_many``'s result (fields ``score``, ``is_anomaly``, ``included``).
-FUNCTION_DTYPE: np.dtype = (
-    _core.function.AnomalyDetectionChangePoint(50.0, 1, 1_000_000_000)
-    .evaluate_many(None, np.empty(0, np.int64), np.empty(0))
-    .dtype
-)
+FUNCTION_DTYPE: np.dtype = _core.function.FUNCTION_DTYPE

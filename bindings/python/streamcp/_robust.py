@@ -9,17 +9,22 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import _core
-from ._convert import to_value, to_values
+from ._convert import (
+    check_choice,
+    check_confidence,
+    check_count,
+    check_flag,
+    check_history,
+    to_value,
+    to_values,
+)
+from ._bound import SelfDescribingSnapshots, core_property
 
 __all__ = ["ROBUST_DTYPE", "RobustChangePointDetector", "RobustChangePointResult"]
 
-_STATE_FORMAT = 1  # the layout of __getstate__'s dict; the snapshot inside is versioned by the core
-
 #: The dtype of ``update_many``'s result: ``score`` (f8), ``p_value`` (f8), ``is_change``
 #: (bool), ``onset_lag`` (i8).
-ROBUST_DTYPE: np.dtype = (
-    _core.model.RobustChangePointDetector(95.0, 50, 10, 0.1, False).update_many(np.empty(0)).dtype
-)
+ROBUST_DTYPE: np.dtype = _core.model.ROBUST_DTYPE
 
 
 class RobustChangePointResult(NamedTuple):
@@ -35,7 +40,7 @@ class RobustChangePointResult(NamedTuple):
     onset_lag: int
 
 
-class RobustChangePointDetector:
+class RobustChangePointDetector(SelfDescribingSnapshots):
     """An opt-in change-point detector with the flaws of ML.NET's design fixed.
 
     **Not ASA-compatible**: its results differ from Azure Stream Analytics'
@@ -94,6 +99,7 @@ class RobustChangePointDetector:
     """
 
     __slots__ = ("_core",)
+    _core_type = _core.model.RobustChangePointDetector
 
     def __init__(
         self,
@@ -112,18 +118,18 @@ class RobustChangePointDetector:
         period_search: int = 100,
     ) -> None:
         self._core = _core.model.RobustChangePointDetector(
-            float(confidence),
-            int(history),
-            int(min_history),
-            float(epsilon),
-            bool(difference),
-            bool(detrend),
-            int(min_run),
-            int(calibration),
-            int(cooldown),
-            str(forget),
-            int(short_history),
-            int(period_search),
+            check_confidence(confidence),
+            check_history(history),
+            check_count(min_history, "min_history"),
+            check_confidence(epsilon, "epsilon"),
+            check_flag(difference, "difference"),
+            check_flag(detrend, "detrend"),
+            check_count(min_run, "min_run"),
+            check_count(calibration, "calibration"),
+            check_count(cooldown, "cooldown"),
+            check_choice(forget, "forget", ("always", "never", "outside_range")),
+            check_count(short_history, "short_history"),
+            check_count(period_search, "period_search"),
         )
 
     def update(self, x: float | None) -> RobustChangePointResult:
@@ -152,97 +158,22 @@ class RobustChangePointDetector:
         onsets = [int(scored[rank[i] - int(rows["onset_lag"][i])]) for i in alerts]
         return onsets, alerts
 
-    def snapshot(self) -> bytes:
-        """The whole state and the options, in streamcp's versioned snapshot format."""
-        return self._core.snapshot()
-
-    def restore(self, data: bytes) -> None:
-        """Replaces the state with ``data`` (from :meth:`snapshot`).
-
-        Raises ``ValueError``, changing nothing, when the snapshot is damaged, foreign or
-        was taken with other options.
-        """
-        self._core.restore(bytes(data))
-
-    @classmethod
-    def from_snapshot(cls, data: bytes) -> RobustChangePointDetector:
-        """A detector rebuilt from a snapshot, with the options it records."""
-        self = cls.__new__(cls)
-        self._core = _core.model.RobustChangePointDetector.from_snapshot(bytes(data))
-        return self
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"format": _STATE_FORMAT, "snapshot": self._core.snapshot()}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        if state.get("format") != _STATE_FORMAT:
-            msg = f"cannot unpickle a {type(self).__name__} of state format {state.get('format')!r}"
-            raise ValueError(msg)
-        self._core = _core.model.RobustChangePointDetector.from_snapshot(state["snapshot"])
-
-    def __copy__(self) -> RobustChangePointDetector:
-        return self.from_snapshot(self.snapshot())
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> RobustChangePointDetector:
-        return self.from_snapshot(self.snapshot())
-
-    @property
-    def confidence(self) -> float:
-        return float(self._core.confidence)
-
-    @property
-    def history(self) -> int:
-        return int(self._core.history)
-
-    @property
-    def min_history(self) -> int:
-        return int(self._core.min_history)
-
-    @property
-    def epsilon(self) -> float:
-        return float(self._core.epsilon)
-
-    @property
-    def difference(self) -> bool:
-        return bool(self._core.difference)
-
-    @property
-    def detrend(self) -> bool:
-        return bool(self._core.detrend)
-
-    @property
-    def min_run(self) -> int:
-        return int(self._core.min_run)
-
-    @property
-    def calibration(self) -> int:
-        return int(self._core.calibration)
-
-    @property
-    def cooldown(self) -> int:
-        return int(self._core.cooldown)
-
-    @property
-    def forget(self) -> str:
-        return str(self._core.forget)
-
-    @property
-    def short_history(self) -> int:
-        return int(self._core.short_history)
-
-    @property
-    def period_search(self) -> int:
-        return int(self._core.period_search)
-
-    @property
-    def threshold(self) -> float:
-        """The CUSUM martingale's alert threshold, 1 / (1 − confidence/100)."""
-        return float(self._core.threshold)
-
-    @property
-    def fill(self) -> int:
-        """Values in the KDE sample (at most ``history``)."""
-        return int(self._core.fill)
+    confidence = core_property("confidence", float)
+    history = core_property("history", int)
+    min_history = core_property("min_history", int)
+    epsilon = core_property("epsilon", float)
+    difference = core_property("difference", bool)
+    detrend = core_property("detrend", bool)
+    min_run = core_property("min_run", int)
+    calibration = core_property("calibration", int)
+    cooldown = core_property("cooldown", int)
+    forget = core_property("forget", str)
+    short_history = core_property("short_history", int)
+    period_search = core_property("period_search", int)
+    threshold = core_property(
+        "threshold", float, "The CUSUM martingale's alert threshold, 1 / (1 − confidence/100)."
+    )
+    fill = core_property("fill", int, "Values in the KDE sample (at most ``history``).")
 
     def __repr__(self) -> str:
         return (

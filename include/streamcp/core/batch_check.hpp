@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "streamcp/config.hpp"
+#include "streamcp/core/batch_error.hpp"
 #include "streamcp/detail/validate.hpp"
 
 STREAMCP_BEGIN_NAMESPACE
@@ -30,11 +31,16 @@ inline void check_batch_size(std::size_t values_size, std::size_t out_size) {
 }
 
 /// Throws unless every value can be scored by an ML.NET-exact model (`to_model_value`) and
-/// `out_size` matches: a batch is checked whole before any value changes the state.
+/// `out_size` matches: a batch is checked whole before any value changes the state. A bad
+/// value is a `batch_error` naming its index.
 inline void check_batch(std::span<const double> values, std::size_t out_size) {
     check_batch_size(values.size(), out_size);
-    for (const double v : values) {
-        (void)to_model_value(v);
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        try {
+            (void)to_model_value(values[i]);
+        } catch (const std::invalid_argument& e) {
+            throw batch_error(i, batch_field::value, e.what());
+        }
     }
 }
 

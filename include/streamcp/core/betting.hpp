@@ -31,6 +31,24 @@ enum class martingale_type : std::uint8_t { power = 1, mixture = 2 };
     return type == martingale_type::power ? log_power_bet(p, epsilon) : log_mixture_bet(p);
 }
 
+/// `log_bet` for one martingale type and epsilon, with ln(epsilon) taken once: the same value
+/// (the same log of the same argument, then the same arithmetic) for one log fewer per event.
+class log_bettor {
+  public:
+    log_bettor(martingale_type type, double epsilon) noexcept
+        : type_(type), epsilon_(epsilon), log_epsilon_(std::log(epsilon)) {}
+
+    [[nodiscard]] double operator()(double p) const noexcept {
+        return type_ == martingale_type::power ? log_epsilon_ + (epsilon_ - 1.0) * std::log(p)
+                                               : log_mixture_bet(p);
+    }
+
+  private:
+    martingale_type type_;
+    double epsilon_;
+    double log_epsilon_;
+};
+
 /// The alert threshold T (semantics.md#threshold): the martingale value of `history` consecutive
 /// p-values equal to 1 - confidence/100. It is below 1 for confidence under about 92.26,
 /// underflows to 0 for large histories, and is +inf at confidence 100.

@@ -204,10 +204,18 @@ class pairwise_sum_chain {
 
     /// The remaining terms; returns S.
     [[nodiscard]] double finish() noexcept {
-        for (; at_ != end_; ++at_) {
-            sum_ += *at_;
+        double s = sum_;
+        for (; end_ - at_ >= 4; at_ += 4) {  // unrolled: the same adds in the same order
+            s += at_[0];
+            s += at_[1];
+            s += at_[2];
+            s += at_[3];
         }
-        return sum_;
+        for (; at_ != end_; ++at_) {
+            s += *at_;
+        }
+        sum_ = s;
+        return s;
     }
 
   private:
@@ -289,6 +297,70 @@ template <class Chain>
     return erf_sum_scalar(r, xd, inv_bw);
 }
 
+#if STREAMCP_HAVE_AVX2_KERNEL
+
+/// `pairwise_sum_terms` over R gathered oldest first into `v[0, n)`, readable up to `v[n + 3]`:
+/// the padding spares every scalar tail (its terms land beyond the ones counted, and the last
+/// term is written after them). `out` has room for 2n + 2 terms.
+__attribute__((target("avx2,fma"))) inline std::size_t padded_pairwise_sum_terms(
+    const float* v, std::size_t n, bool full, double xd, double* out) noexcept {
+    const __m256d vx = _mm256_set1_pd(xd);
+    for (std::size_t i = 0; i < n; i += 4) {
+        const __m256d d = _mm256_sub_pd(vx, _mm256_cvtps_pd(_mm_loadu_ps(v + i)));
+        _mm256_storeu_pd(out + i, _mm256_mul_pd(d, d));
+    }
+    if (!full) {
+        return n;
+    }
+    const __m128 vo = _mm_set1_ps(v[0]);  // the oldest, which x evicts
+    const __m256d negate = _mm256_set1_pd(-0.0);
+    for (std::size_t i = 1; i < n; i += 4) {
+        // float32 subtraction, as in C#, then the square in double
+        const __m256d d = _mm256_cvtps_pd(_mm_sub_ps(vo, _mm_loadu_ps(v + i)));
+        _mm256_storeu_pd(out + n + i - 1, _mm256_xor_pd(_mm256_mul_pd(d, d), negate));
+    }
+    const double d = static_cast<double>(v[0]) - xd;
+    out[2 * n - 1] = -(d * d);
+    return 2 * n;
+}
+
+/// Copies `from` to `to`, which has room for 7 floats more, and returns the end of the copy.
+/// Masked loads read nothing beyond `from`; full stores spare a call to memmove.
+__attribute__((target("avx2,fma"))) inline float* copy_padded(std::span<const float> from,
+                                                              float* to) noexcept {
+    const std::size_t n = from.size();
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        _mm256_storeu_ps(to + i, _mm256_loadu_ps(from.data() + i));
+    }
+    if (i < n) {
+        const __m256i lanes = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n - i)),
+                                                 _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        _mm256_storeu_ps(to + i, _mm256_maskload_ps(from.data() + i, lanes));
+    }
+    return to + n;
+}
+
+/// `erf_sum_updating` with R gathered oldest first into `values` (room for n + 8) and S's terms
+/// into `terms` (room for 2n + 2): one contiguous run for both passes.
+[[nodiscard]] inline double erf_sum_updating_avx2(std::span<const float> older,
+                                                  std::span<const float> newer, bool full,
+                                                  double xd, double inv_bw, double& sum,
+                                                  float* values, double* terms) noexcept {
+    const std::size_t n = older.size() + newer.size();
+    copy_padded(newer, copy_padded(older, values));
+    std::fill_n(values + n, 4, static_cast<float>(xd));
+    pairwise_sum_chain chain{terms, padded_pairwise_sum_terms(values, n, full, xd, terms), sum};
+    const double erfs = erf_sum_avx2({values, n}, xd, inv_bw, chain);
+    sum = chain.finish();
+    return erfs;
+}
+
+/// Histories up to this size are gathered on the stack; longer ones in a thread-local buffer.
+inline constexpr std::size_t stack_history = 64;
+
+#endif  // STREAMCP_HAVE_AVX2_KERNEL
+
 /// `erf_sum` over both runs, and S's whole update (`add_distances`, then `evict_distances`
 /// when `full`) into `sum`: interleaved with the erf work when vectorised, so the serial chain
 /// of S runs beside it instead of after it.
@@ -297,14 +369,19 @@ template <class Chain>
                                              double inv_bw, double& sum) noexcept {
 #if STREAMCP_HAVE_AVX2_KERNEL
     if (cpu_has_avx2_fma()) {
-        thread_local std::vector<double> terms;  // at most 2 * history doubles per thread
-        terms.resize(2 * (older.size() + newer.size()));
-        pairwise_sum_chain chain{terms.data(),
-                                 pairwise_sum_terms(older, newer, full, xd, terms.data()), sum};
-        const double a = erf_sum_avx2(older, xd, inv_bw, chain);
-        const double b = erf_sum_avx2(newer, xd, inv_bw, chain);
-        sum = chain.finish();
-        return a + b;
+        const std::size_t n = older.size() + newer.size();
+        if (n <= stack_history) {
+            std::array<float, stack_history + 8> values;      // NOLINT(*-member-init)
+            std::array<double, 2 * stack_history + 2> terms;  // NOLINT(*-member-init)
+            return erf_sum_updating_avx2(older, newer, full, xd, inv_bw, sum, values.data(),
+                                         terms.data());
+        }
+        thread_local std::vector<float> values;
+        thread_local std::vector<double> terms;
+        values.resize(n + 8);
+        terms.resize(2 * n + 2);
+        return erf_sum_updating_avx2(older, newer, full, xd, inv_bw, sum, values.data(),
+                                     terms.data());
     }
 #endif
     sum = add_distances(newer, xd, add_distances(older, xd, sum));

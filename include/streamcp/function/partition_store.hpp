@@ -118,10 +118,7 @@ class change_point_slab {
   public:
     change_point_slab() = default;
     change_point_slab(const change_point_options& options, kernel_path kernel)
-        : options_(options),
-          window_(static_cast<std::size_t>(options.history)),
-          threshold_(change_point_detector{options}.threshold()),
-          kernel_(kernel) {
+        : window_(static_cast<std::size_t>(options.history)), constants_(options, kernel) {
         constexpr std::size_t first_capacity = 4;
         for (std::size_t c = std::min(window_, first_capacity);; c = std::min(window_, c + c / 2)) {
             classes_.emplace_back(c);
@@ -199,8 +196,8 @@ class change_point_slab {
         auto values = values_of(i);
         slot_martingale martingale{bets_of(i), h};
         slot_cooldown cooldown{h.cooldown};
-        return model_access::step_over<change_point_detector>(
-            options_, threshold_, kernel_, values, h.pairwise_sum, martingale, cooldown, x);
+        return model_access::step_over<change_point_detector>(constants_, values, h.pairwise_sum,
+                                                              martingale, cooldown, x);
     }
 
     void save(std::size_t i, byte_writer& w) const {
@@ -382,10 +379,8 @@ class change_point_slab {
     static_assert(std::is_trivially_copyable_v<header>);
     static_assert(alignof(header) >= alignof(double) && sizeof(header) % alignof(double) == 0);
 
-    change_point_options options_;
     std::size_t window_ = 0;
-    double threshold_ = 0.0;
-    kernel_path kernel_ = kernel_path::exact;
+    change_point_detector::step_constants constants_{change_point_options{}, kernel_path::exact};
     std::vector<size_class> classes_;
     std::vector<place, huge_page_allocator<place>> places_;
 };

@@ -20,6 +20,7 @@
 
 #include "streamcp/config.hpp"
 #include "streamcp/core/batch_check.hpp"
+#include "streamcp/core/batch_error.hpp"
 #include "streamcp/detail/model_access.hpp"
 #include "streamcp/detail/validate.hpp"
 #include "streamcp/function/event_time.hpp"
@@ -144,7 +145,8 @@ class partitioned_function {
 
     /// Scores events in order into `out`, as repeated `evaluate` calls. `when` may be empty
     /// (all true) or as long as the others; `nullopt` values are NULL. The whole batch is
-    /// validated first: when any event would throw, nothing changes.
+    /// validated first: when any event would throw, nothing changes, and a `batch_error` says
+    /// which event and field (message "event i: ...").
     void evaluate_many(std::span<const Key> keys, std::span<const event_time> times,
                        std::span<const std::optional<double>> values, std::span<const bool> when,
                        std::span<std::optional<record>> out) {
@@ -165,9 +167,13 @@ class partitioned_function {
             }
             try {
                 (void)detail::to_model_value(*values[i]);
-                if (after_all) {
-                    continue;
-                }
+            } catch (const std::invalid_argument& e) {
+                throw batch_error(i, batch_field::value, e.what());
+            }
+            if (after_all) {
+                continue;
+            }
+            try {
                 const dotnet_ticks ticks = to_dotnet_ticks(times[i]);
                 if (batch_sorted) {
                     const std::size_t at = partitions_.find(keys[i]);
@@ -188,7 +194,7 @@ class partitioned_function {
                     seen->second = ticks;
                 }
             } catch (const std::invalid_argument& e) {
-                throw std::invalid_argument(fmt::format("event {}: {}", i, e.what()));
+                throw batch_error(i, batch_field::time, e.what());
             }
         }
         for (std::size_t i = 0; i < n; ++i) {

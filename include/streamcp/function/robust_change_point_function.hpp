@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "streamcp/config.hpp"
+#include "streamcp/core/batch_error.hpp"
 #include "streamcp/detail/model_access.hpp"
 #include "streamcp/detail/validate.hpp"
 #include "streamcp/function/event_time.hpp"
@@ -89,7 +90,7 @@ class robust_change_point_function {
 
     /// Scores events in order into `out`, as repeated `evaluate` calls; `when` may be empty
     /// (all true). The whole batch is validated first: when any event would throw, nothing
-    /// changes, and the message starts with "event i:".
+    /// changes, and a `batch_error` says which event and field (message "event i: ...").
     void evaluate_many(std::span<const Key> keys, std::span<const event_time> times,
                        std::span<const std::optional<double>> values, std::span<const bool> when,
                        std::span<std::optional<record>> out) {
@@ -105,6 +106,10 @@ class robust_change_point_function {
                     detail::throw_out_of_range("value", detail::format_number(*values[i]),
                                                "allowed a finite number or NaN");
                 }
+            } catch (const std::invalid_argument& e) {
+                throw batch_error(i, batch_field::value, e.what());
+            }
+            try {
                 const dotnet_ticks ticks = to_dotnet_ticks(times[i]);
                 auto seen = last_seen.find(keys[i]);
                 if (seen == last_seen.end()) {
@@ -117,7 +122,7 @@ class robust_change_point_function {
                 detail::check_event_order(ticks, seen->second);
                 seen->second = ticks;
             } catch (const std::invalid_argument& e) {
-                throw std::invalid_argument(fmt::format("event {}: {}", i, e.what()));
+                throw batch_error(i, batch_field::time, e.what());
             }
         }
         for (std::size_t i = 0; i < n; ++i) {

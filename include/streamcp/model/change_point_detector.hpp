@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <limits>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,21 @@ struct change_point_result {
 ///     }
 class change_point_detector {
   public:
+    /// What `step_over` reads besides the state: fixed by the (validated) options and the kernel.
+    struct step_constants {
+        step_constants(const change_point_options& options, kernel_path kernel_choice) noexcept
+            : window(static_cast<int>(options.history)),
+              threshold(martingale_threshold(options.martingale, options.confidence,
+                                             options.history, options.epsilon)),
+              bet(options.martingale, options.epsilon),
+              kernel(kernel_choice) {}
+
+        int window;  // the history, which is also the cooldown
+        double threshold;
+        log_bettor bet;
+        kernel_path kernel;
+    };
+
     /// Throws `std::invalid_argument` naming the argument when an option is out of range.
     /// `kernel` picks the KDE kernel; it is not state (snapshots neither record nor compare it).
     explicit change_point_detector(const change_point_options& options,
@@ -71,9 +87,7 @@ class change_point_detector {
         : options_(validated(options)),
           history_(static_cast<std::size_t>(options.history)),
           martingale_(static_cast<std::size_t>(options.history)),
-          threshold_(martingale_threshold(options.martingale, options.confidence, options.history,
-                                          options.epsilon)),
-          kernel_(kernel) {}
+          constants_(options_, kernel) {}
 
     /// Scores one value. The value is rounded to float32 first. NaN yields
     /// {NaN, NaN, false} and changes nothing; ±inf or a value beyond float32's range
@@ -82,8 +96,7 @@ class change_point_detector {
 
     /// Scores a value already in the model's float32 domain.
     change_point_result step(float x) {
-        return step_over(options_, threshold_, kernel_, history_, pairwise_sum_, martingale_,
-                         cooldown_, x);
+        return step_over(constants_, history_, pairwise_sum_, martingale_, cooldown_, x);
     }
 
     /// Scores `values` in order into `out` (same length), as repeated `update` calls.
@@ -97,11 +110,11 @@ class change_point_detector {
 
     [[nodiscard]] const change_point_options& options() const noexcept { return options_; }
     /// The alert threshold T (semantics.md#threshold).
-    [[nodiscard]] double threshold() const noexcept { return threshold_; }
+    [[nodiscard]] double threshold() const noexcept { return constants_.threshold; }
     /// Values fed so far, capped at `history`: the detector can alert once this equals it.
     [[nodiscard]] std::size_t fill() const noexcept { return history_.size(); }
-    [[nodiscard]] kernel_path kernel() const noexcept { return kernel_; }
-    void set_kernel(kernel_path kernel) noexcept { kernel_ = kernel; }
+    [[nodiscard]] kernel_path kernel() const noexcept { return constants_.kernel; }
+    void set_kernel(kernel_path kernel) noexcept { constants_.kernel = kernel; }
 
     /// What `snapshot()` writes into the envelope.
     static constexpr snapshot_kind kind = snapshot_kind::change_point_detector;
@@ -127,22 +140,22 @@ class change_point_detector {
     /// (anything with `admit(raw, window)`). The compact partition store steps its slots
     /// through this, so both run the same code.
     template <class History, class Martingale, class Cooldown>
-    static change_point_result step_over(const change_point_options& options, double threshold,
-                                         kernel_path kernel, History& history, double& pairwise_sum,
-                                         Martingale& martingale, Cooldown& cooldown, float x) {
+    static change_point_result step_over(const step_constants& c, History& history,
+                                         double& pairwise_sum, Martingale& martingale,
+                                         Cooldown& cooldown, float x) {
         constexpr double nan = std::numeric_limits<double>::quiet_NaN();
         if (std::isnan(x)) {
             return {nan, nan, false};
         }
-        double p = kernel == kernel_path::exact ? kde_pvalue(history, pairwise_sum, x)
-                                                : kde_pvalue_fast(history, pairwise_sum, x);
+        double p = c.kernel == kernel_path::exact ? kde_pvalue(history, pairwise_sum, x)
+                                                  : kde_pvalue_fast(history, pairwise_sum, x);
         p = clamp_p_value(std::min(p, 1.0 - p));
         history.push_back(x);
-        const double log_m = martingale.push(log_bet(options.martingale, p, options.epsilon));
+        const double log_m = martingale.push(c.bet(p));
         const double m = std::exp(log_m);
         bool alert = false;
         if (history.full()) {
-            alert = cooldown.admit(m >= threshold, static_cast<int>(options.history));
+            alert = cooldown.admit(m >= c.threshold, c.window);
         }
         return {m, p, alert};
     }
@@ -244,8 +257,7 @@ class change_point_detector {
     double pairwise_sum_ = 0.0;   // S: sum of squared pairwise distances within R
     windowed_log_martingale martingale_;
     alert_cooldown cooldown_;
-    double threshold_;
-    kernel_path kernel_;
+    step_constants constants_;
 };
 
 STREAMCP_END_NAMESPACE

@@ -17,6 +17,7 @@
 
 #include "streamcp/config.hpp"
 #include "streamcp/core/batch_check.hpp"
+#include "streamcp/core/batch_error.hpp"
 #include "streamcp/core/p_value.hpp"
 #include "streamcp/detail/model_access.hpp"
 #include "streamcp/detail/validate.hpp"
@@ -195,8 +196,13 @@ class robust_change_point_detector {
         detail::check_batch_size(values.size(), out.size());
         bool has_previous = has_previous_;
         double previous = previous_;
-        for (const double v : values) {
-            check_value(v, has_previous, previous);
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            const double v = values[i];
+            try {
+                check_value(v, has_previous, previous);
+            } catch (const std::invalid_argument& e) {
+                throw batch_error(i, batch_field::value, e.what());
+            }
             if (options_.difference && !std::isnan(v)) {
                 previous = v;
                 has_previous = true;

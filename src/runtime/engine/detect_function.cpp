@@ -36,6 +36,10 @@ robust_change_point_options robust_options(const detect_query& query) {
     if (query.idle_ttl.count() != 0) {
         throw std::invalid_argument("idle TTL (--idle-ttl) applies to detector asa only");
     }
+    if (query.kernel != kernel_path::exact) {
+        throw std::invalid_argument(
+            "kernel fast applies to detector asa only (robust has one kernel of its own)");
+    }
     options.confidence = query.confidence;
     options.history = query.history;
     return options;
@@ -47,7 +51,8 @@ std::variant<asa_function, robust_function> make_function(const detect_query& qu
     }
     return asa_function{query.confidence, query.history, query.duration,
                         function_options{.fractional_confidence = query.fractional_confidence,
-                                         .idle_ttl = query.idle_ttl}};
+                                         .idle_ttl = query.idle_ttl,
+                                         .kernel = query.kernel}};
 }
 
 }  // namespace

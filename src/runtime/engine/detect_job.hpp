@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include <streamcp/core/kde_pvalue_fast.hpp>
+
 #include "archive_sink.hpp"
 #include "event_decoder.hpp"
 #include "event_order.hpp"
@@ -58,6 +60,10 @@ struct detect_query {
     /// the query runs, not what it computes: outputs, counts and checkpoints are the same for
     /// every value, so it is not part of the fingerprint.
     unsigned threads = 1;
+    /// The KDE kernel of detector asa's models (`fast`: AVX2, p-values within 1e-14 of
+    /// `exact`'s; docs/cli.md#kernels). How the query runs, like `threads`: snapshots and
+    /// checkpoints do not record it, so it is not part of the fingerprint.
+    kernel_path kernel = kernel_path::exact;
 
     /// Every setting in one line: a checkpoint made under another query is refused.
     [[nodiscard]] std::string fingerprint() const;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "event_decoder.hpp"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <utility>
@@ -217,36 +218,51 @@ std::optional<reject_details> event_decoder::decode(std::string_view line, decod
     if (root.get(members) != simdjson::SUCCESS) {
         return reject(reject_reason::not_an_object, "the line is JSON but not an object");
     }
-    const auto time_field = find_field(members, fields_.timestamp);
+    // One pass over the members finds the top-level fields and the output names (each the
+    // first member of its name, as at_key finds it) instead of a scan per name.
+    std::array<std::optional<element>, 4> top;  // timestamp, value, partition, when
+    const std::array<const field_path*, 4> paths = {&fields_.timestamp, &fields_.value,
+                                                    &fields_.partition, &fields_.when};
+    std::size_t member_count = 0;
+    event.has_output_names = false;
+    for (const auto member : members) {
+        ++member_count;
+        for (std::size_t f = 0; f < paths.size(); ++f) {
+            if (!top[f] && !paths[f]->empty() && member.key == paths[f]->text) {
+                top[f] = member.value;
+            }
+        }
+        for (const std::string& name : output_names_) {
+            event.has_output_names = event.has_output_names || member.key == name;
+        }
+    }
+    for (std::size_t f = 0; f < paths.size(); ++f) {
+        if (!top[f] && paths[f]->segments.size() > 1) {
+            top[f] = find_field(members, *paths[f]);  // a.b: nested
+        }
+    }
+    const std::optional<element>& time_field = top[0];
     if (!time_field || time_field->is_null()) {
         return reject(reject_reason::missing_timestamp, fields_.timestamp.text + " is missing");
     }
     if (auto bad = read_time(*time_field, fields_, event.time)) {
         return bad;
     }
-    if (auto bad = read_value(find_field(members, fields_.value), fields_, event.value)) {
+    if (auto bad = read_value(top[1], fields_, event.value)) {
         return bad;
     }
     if (fields_.partition.empty()) {
         event.key.emplace<std::monostate>();
-    } else if (auto bad = read_key(find_field(members, fields_.partition), fields_, event.key)) {
+    } else if (auto bad = read_key(top[2], fields_, event.key)) {
         return bad;
     }
     if (fields_.when.empty()) {
         event.when = true;
     } else {
-        const auto when_field = find_field(members, fields_.when);
         bool flag = false;
-        event.when = when_field && when_field->get(flag) == simdjson::SUCCESS && flag;
+        event.when = top[3] && top[3]->get(flag) == simdjson::SUCCESS && flag;
     }
-    event.empty_object = members.size() == 0;
-    event.has_output_names = false;
-    for (const std::string& name : output_names_) {
-        element ignored;
-        if (members.at_key(name).get(ignored) == simdjson::SUCCESS) {
-            event.has_output_names = true;
-        }
-    }
+    event.empty_object = member_count == 0;
     return std::nullopt;
 }
 

@@ -1,75 +1,15 @@
 // SPDX-License-Identifier: MIT
 #include "timestamp_parse.hpp"
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
 
 namespace streamcp::pipeline {
-namespace {
 
 using std::chrono::nanoseconds;
-
-/// Reads exactly `count` digits at `pos`; false when any is missing.
-bool read_digits(std::string_view text, std::size_t& pos, int count, int& out) noexcept {
-    if (pos + static_cast<std::size_t>(count) > text.size()) {
-        return false;
-    }
-    int value = 0;
-    for (int i = 0; i < count; ++i) {
-        const char c = text[pos++];
-        if (c < '0' || c > '9') {
-            return false;
-        }
-        value = value * 10 + (c - '0');
-    }
-    out = value;
-    return true;
-}
-
-bool expect(std::string_view text, std::size_t& pos, char c) noexcept {
-    if (pos < text.size() && text[pos] == c) {
-        ++pos;
-        return true;
-    }
-    return false;
-}
-
-/// Reads a UTC offset (`Z`, `+hh:mm`, `+hhmm`, `+hh`, or nothing) in minutes.
-bool read_offset(std::string_view text, std::size_t& pos, int& minutes) noexcept {
-    minutes = 0;
-    if (pos == text.size()) {
-        return true;  // no offset: UTC, as ASA reads it
-    }
-    if (text[pos] == 'Z' || text[pos] == 'z') {
-        ++pos;
-        return true;
-    }
-    if (text[pos] != '+' && text[pos] != '-') {
-        return false;
-    }
-    const int sign = text[pos] == '-' ? -1 : 1;
-    ++pos;
-    int hours = 0;
-    int mins = 0;
-    if (!read_digits(text, pos, 2, hours)) {
-        return false;
-    }
-    if (pos < text.size()) {
-        expect(text, pos, ':');
-        if (!read_digits(text, pos, 2, mins)) {
-            return false;
-        }
-    }
-    if (hours > 23 || mins > 59) {
-        return false;
-    }
-    minutes = sign * (hours * 60 + mins);
-    return true;
-}
-
-}  // namespace
 
 timestamp_format parse_timestamp_format(std::string_view name) {
     if (name == "iso" || name == "iso8601") {
@@ -83,62 +23,6 @@ timestamp_format parse_timestamp_format(std::string_view name) {
     }
     throw std::invalid_argument("timestamp format '" + std::string(name) +
                                 "' is invalid: allowed iso, epoch-s, epoch-ms");
-}
-
-std::optional<event_time> parse_iso8601_time(std::string_view text) noexcept {
-    std::size_t pos = 0;
-    int year = 0;
-    int month = 0;
-    int day = 0;
-    int hour = 0;
-    int minute = 0;
-    int second = 0;
-    if (!read_digits(text, pos, 4, year) || !expect(text, pos, '-') ||
-        !read_digits(text, pos, 2, month) || !expect(text, pos, '-') ||
-        !read_digits(text, pos, 2, day)) {
-        return std::nullopt;
-    }
-    if (pos >= text.size() || (text[pos] != 'T' && text[pos] != 't' && text[pos] != ' ')) {
-        return std::nullopt;
-    }
-    ++pos;
-    if (!read_digits(text, pos, 2, hour) || !expect(text, pos, ':') ||
-        !read_digits(text, pos, 2, minute)) {
-        return std::nullopt;
-    }
-    std::int64_t fraction_ns = 0;
-    if (expect(text, pos, ':')) {
-        if (!read_digits(text, pos, 2, second)) {
-            return std::nullopt;
-        }
-        if (pos < text.size() && (text[pos] == '.' || text[pos] == ',')) {
-            ++pos;
-            const std::size_t start = pos;
-            std::int64_t scale = 100'000'000;
-            while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
-                fraction_ns += (text[pos] - '0') * scale;
-                scale /= 10;  // the tenth digit on falls below 1 ns: dropped
-                ++pos;
-            }
-            if (pos == start) {
-                return std::nullopt;
-            }
-        }
-    }
-    int offset_minutes = 0;
-    if (!read_offset(text, pos, offset_minutes) || pos != text.size()) {
-        return std::nullopt;
-    }
-    const std::chrono::year_month_day date{std::chrono::year{year},
-                                           std::chrono::month{static_cast<unsigned>(month)},
-                                           std::chrono::day{static_cast<unsigned>(day)}};
-    if (!date.ok() || hour > 23 || minute > 59 || second > 59) {
-        return std::nullopt;
-    }
-    const auto local = std::chrono::sys_days{date} + std::chrono::hours{hour} +
-                       std::chrono::minutes{minute} + std::chrono::seconds{second} +
-                       nanoseconds{fraction_ns};
-    return event_time{local - std::chrono::minutes{offset_minutes}};
 }
 
 std::optional<event_time> epoch_to_time(double count, timestamp_format format) noexcept {
@@ -171,13 +55,13 @@ std::string format_seed_time(event_time time) {
     const auto days = std::chrono::floor<std::chrono::days>(seconds);
     const std::chrono::year_month_day date{days};
     const std::chrono::hh_mm_ss clock{seconds - days};
-    char buffer[40];
-    std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02d+0000",
+    std::array<char, 40> buffer{};
+    std::snprintf(buffer.data(), buffer.size(), "%04d-%02u-%02uT%02d:%02d:%02d+0000",
                   static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
                   static_cast<unsigned>(date.day()), static_cast<int>(clock.hours().count()),
                   static_cast<int>(clock.minutes().count()),
                   static_cast<int>(clock.seconds().count()));
-    return buffer;
+    return buffer.data();
 }
 
 }  // namespace streamcp::pipeline

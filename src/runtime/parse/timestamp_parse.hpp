@@ -8,12 +8,14 @@
 
 #include <streamcp/function/event_time.hpp>
 
+#include "iso8601_parse.hpp"
+
 namespace streamcp::pipeline {
 
 /// How an event's timestamp field is written.
 enum class timestamp_format {
-    /// ISO-8601 text: `2019-11-18T19:11:36Z`, `+hh:mm`, `+hhmm` or `+hh` offsets, fractional
-    /// seconds of any length. Without an offset the time is UTC, as in ASA.
+    /// ISO-8601 text (`parse_iso8601_time`, docs/semantics.md#text-timestamps). Without an
+    /// offset the time is UTC, as in ASA.
     iso8601,
     /// Seconds since the Unix epoch, a JSON number (fractions allowed) or a numeric string.
     epoch_seconds,
@@ -23,11 +25,6 @@ enum class timestamp_format {
 
 /// Parses "iso", "epoch-s" or "epoch-ms"; throws `std::invalid_argument` otherwise.
 [[nodiscard]] timestamp_format parse_timestamp_format(std::string_view name);
-
-/// Parses ISO-8601 text to a UTC instant with nanosecond resolution (digits beyond the ninth
-/// are dropped; the library truncates to 100 ns ticks). Empty when the text is not a valid
-/// date-time.
-[[nodiscard]] std::optional<event_time> parse_iso8601_time(std::string_view text) noexcept;
 
 /// An epoch count in the unit of `format` (not iso8601) to an instant; empty when out of range.
 [[nodiscard]] std::optional<event_time> epoch_to_time(double count,

@@ -24,6 +24,17 @@ detector_kind parse_detector(const std::string& name) {
                                 "' is unknown: allowed asa, robust");
 }
 
+kernel_path parse_kernel(const std::string& name) {
+    if (name == "exact") {
+        return kernel_path::exact;
+    }
+    if (name == "fast") {
+        return kernel_path::fast;
+    }
+    throw std::invalid_argument("kernel (--kernel, query.kernel) '" + name +
+                                "' is unknown: allowed exact, fast");
+}
+
 /// ASA's function has no defaults: confidence and history are its arguments.
 template <class T>
 T required_for_asa(const std::optional<T>& setting, const char* names, const char* allowed) {
@@ -68,6 +79,7 @@ detect_query build_query(const query_settings& settings) {
     query.shape.only_anomalies = settings.only_anomalies;
     query.shape.project = settings.project;
     query.threads = settings.threads;
+    query.kernel = parse_kernel(settings.kernel);
     return query;
 }
 

@@ -35,6 +35,7 @@ struct query_settings {
     bool only_anomalies = false;
     bool project = false;
     unsigned threads = 1;
+    std::string kernel = "exact";  ///< exact or fast (detector asa's KDE kernel)
 };
 
 /// The query `settings` describe. Throws `std::invalid_argument` naming a setting whose text

@@ -33,7 +33,7 @@ const std::vector<config_table>& config_tables() {
         {"source", {}},
         {"sinks", {}},
         {"query",
-         {"value", "timestamp", "timestamp_format", "partition_by", "when", "detector",
+         {"value", "timestamp", "timestamp_format", "partition_by", "when", "detector", "kernel",
           "confidence", "history", "duration", "fractional_confidence", "out_of_order_tolerance",
           "out_of_order_action", "idle_ttl", "max_partitions", "only_anomalies", "project",
           "threads"}},
@@ -254,6 +254,7 @@ query_settings read_query(const toml::table& table) {
     settings.partition_by = optional_string(table, "query", "partition_by", settings.partition_by);
     settings.when = optional_string(table, "query", "when", settings.when);
     settings.detector = optional_string(table, "query", "detector", settings.detector);
+    settings.kernel = optional_string(table, "query", "kernel", settings.kernel);
     if (const toml::node* confidence = table.get("confidence")) {
         if (!confidence->is_number()) {
             bad_setting("query.confidence", "must be a number, not " + type_name(*confidence));
