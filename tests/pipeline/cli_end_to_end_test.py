@@ -15,6 +15,8 @@ import tempfile
 import time
 import unittest
 
+from job_toml import SEED_QUERY_KEYS, file_job
+
 STREAMCP = ""
 SEED_QUERY = ["--value", "temp", "--timestamp", "datetime", "--partition-by", "device",
               "--confidence", "80", "--history", "12", "--duration", "30m"]
@@ -293,22 +295,9 @@ class RobustDetector(unittest.TestCase):
                                       "-o", data).returncode, 0)
             config = os.path.join(tmp, "job.toml")
             with open(config, "w") as f:
-                f.write(f'''
-[source]
-type = "file"
-path = "{data}"
-
-[query]
-value = "temp"
-timestamp = "datetime"
-partition_by = "device"
-duration = "75m"
-detector = "robust"
-
-[[sinks]]
-type = "file"
-path = "{tmp}/run.jsonl"
-''')
+                f.write(file_job(data, f"{tmp}/run.jsonl", {
+                    "value": "temp", "timestamp": "datetime", "partition_by": "device",
+                    "duration": "75m", "detector": "robust"}))
             run = streamcp("run", config, "--quiet")
             self.assertEqual(run.returncode, 0, run.stderr)
             self.assertIn("streamcp run: detector robust", run.stderr)
@@ -326,28 +315,9 @@ class RunConfig(unittest.TestCase):
                                       "-o", data).returncode, 0)
             config = os.path.join(tmp, "job.toml")
             with open(config, "w") as f:
-                f.write(f'''
-[source]
-type = "file"
-path = "{data}"
-
-[query]
-value = "temp"
-timestamp = "datetime"
-partition_by = "device"
-confidence = 80
-history = 12
-duration = "30m"
-only_anomalies = true
-project = true
-
-[[sinks]]
-type = "file"
-path = "{tmp}/run.jsonl"
-
-[rejects]
-path = "{tmp}/rejects.jsonl"
-''')
+                f.write(file_job(data, f"{tmp}/run.jsonl",
+                                 {**SEED_QUERY_KEYS, "only_anomalies": True, "project": True},
+                                 f'\n[rejects]\npath = "{tmp}/rejects.jsonl"\n'))
             run = streamcp("run", config, "--quiet")
             self.assertEqual(run.returncode, 0, run.stderr)
             det = streamcp("detect", *SEED_QUERY, "--only-anomalies", "--project", "-i", data)
@@ -444,28 +414,15 @@ class Archive(unittest.TestCase):
             root = os.path.join(tmp, "lake")
             config = os.path.join(tmp, "job.toml")
             with open(config, "w") as f:
-                f.write(f'''
-[source]
-type = "file"
-path = "{data}"
-
-[query]
-value = "temp"
-timestamp = "datetime"
-confidence = 80
-history = 12
-duration = "30m"
-
-[[sinks]]
-type = "file"
-path = "{tmp}/out.jsonl"
-
+                query = {"value": "temp", "timestamp": "datetime", "confidence": 80,
+                         "history": 12, "duration": "30m"}
+                f.write(file_job(data, f"{tmp}/out.jsonl", query, f'''
 [archive]
 path = "{root}"
 layout = "iothub"
 hub = "hub1"
 max_bytes = 0
-''')
+'''))
             run = streamcp("run", config, "--quiet")
             self.assertEqual(run.returncode, 0, run.stderr)
             files = archive_files(root)

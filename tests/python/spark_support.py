@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
-"""What the Spark tests share: the streamcp command, the seed's events, and both sides' results
-keyed by each event's `seq` field, so that `streamcp detect` and streamcp.spark compare row for
-row."""
+"""What the Spark tests share: the streamcp command and the seed's events (also as the fixtures
+`cli` and `seed`), and both sides' results keyed by each event's `seq` field, so that `streamcp
+detect` and streamcp.spark compare row for row."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 QUERY = {"confidence": 80, "history": 12, "duration": "30m"}
@@ -50,6 +52,22 @@ def find_cli() -> str | None:
         if os.access(candidate, os.X_OK):
             return str(candidate)
     return None
+
+
+@pytest.fixture(scope="module")
+def cli() -> str:
+    """The streamcp command the Spark results are compared with."""
+    found = find_cli()
+    if found is None:
+        pytest.skip("no streamcp executable: build it or set STREAMCP_CLI")
+    return found
+
+
+@pytest.fixture(scope="module")
+def seed(cli: str, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """Three simulated devices over 2 h with anomalies injected at 40 min."""
+    return seed_lines(cli, tmp_path_factory.mktemp("seed"), "--devices", "3", "--length", "2h",
+                      "--inject", "3@40m:75-80")
 
 
 def seed_lines(cli: str, tmp: Path, *args: str) -> list[str]:

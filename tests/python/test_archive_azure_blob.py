@@ -20,6 +20,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -27,11 +28,15 @@ from pathlib import Path
 
 import pytest
 
+# The `streamcp run` configs the command-line tests share (tests/pipeline/job_toml.py).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "pipeline"))
+
 fastavro = pytest.importorskip("fastavro", reason="fastavro comes with the test extras")
 blob_sdk = pytest.importorskip("azure.storage.blob",
                                reason="azure-storage-blob comes with the test extras")
 
 from azure.core.exceptions import ResourceNotFoundError  # noqa: E402
+from job_toml import SEED_QUERY_KEYS, file_job  # noqa: E402
 from test_archive_avro import IOTHUB_SCHEMA, enqueued, simulate, streamcp  # noqa: E402,F401
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -88,31 +93,15 @@ def azurite(tmp_path: Path):
 
 def write_config(directory: Path, archive: str = "", checkpoint: bool = True) -> Path:
     config = directory / "job.toml"
-    text = f"""
-[source]
-type = "file"
-path = "{directory}/in.jsonl"
-
-[query]
-value = "temp"
-timestamp = "datetime"
-partition_by = "device"
-confidence = 80
-history = 12
-duration = "30m"
-only_anomalies = true
-
-[[sinks]]
-type = "file"
-path = "{directory}/out.jsonl"
-
+    text = file_job(f"{directory}/in.jsonl", f"{directory}/out.jsonl",
+                    {**SEED_QUERY_KEYS, "only_anomalies": True}, f"""
 [archive]
 type = "azure_blob"
 connection_string_env = "STREAMCP_TEST_STORAGE"
 container = "lake"
 hub = "hub1"
 {archive}
-"""
+""")
     if checkpoint:
         text += f'\n[checkpoint]\npath = "{directory}/job.sqlite"\nevery = 1000\ninterval = "1s"\n'
     config.write_text(text)

@@ -18,16 +18,16 @@ pyspark = pytest.importorskip("pyspark")
 
 from pyspark.sql import functions as F  # noqa: E402, N812
 from pyspark.sql import types as T  # noqa: E402, N812
-from spark_support import (  # noqa: E402
+from spark_support import (  # noqa: E402, F401 (cli and seed are pytest fixtures)
     CLI_QUERY,
     QUERY,
     REPO_ROOT,
+    cli,
     cli_outputs,
     compare,
-    find_cli,
     local_session,
     records,
-    seed_lines,
+    seed,
     spark_outputs,
 )
 
@@ -47,25 +47,11 @@ SCHEMA_TEXT = T.StructType([
 
 
 @pytest.fixture(scope="module")
-def cli() -> str:
-    found = find_cli()
-    if found is None:
-        pytest.skip("no streamcp executable: build it or set STREAMCP_CLI")
-    return found
-
-
-@pytest.fixture(scope="module")
 def spark() -> Any:
     # A session time zone far from UTC: timestamps must not depend on it.
     session = local_session("streamcp-tests", "America/Los_Angeles")
     yield session
     session.stop()
-
-
-@pytest.fixture(scope="module")
-def seed(cli: str, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    return seed_lines(cli, tmp_path_factory.mktemp("seed"), "--devices", "3", "--length", "2h",
-                      "--inject", "3@40m:75-80")
 
 
 def messy(seed: list[str]) -> list[str]:

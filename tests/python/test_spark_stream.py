@@ -18,13 +18,13 @@ import pytest
 pyspark = pytest.importorskip("pyspark")
 
 from pyspark.sql import functions as F  # noqa: E402, N812
-from spark_support import (  # noqa: E402
+from spark_support import (  # noqa: E402, F401 (cli and seed are pytest fixtures)
     QUERY,
+    cli,
     cli_outputs,
     compare,
-    find_cli,
     local_session,
-    seed_lines,
+    seed,
     spark_outputs,
 )
 
@@ -41,24 +41,10 @@ needs_state_reader = pytest.mark.skipif(int(pyspark.__version__.split(".")[0]) <
 
 
 @pytest.fixture(scope="module")
-def cli() -> str:
-    found = find_cli()
-    if found is None:
-        pytest.skip("no streamcp executable: build it or set STREAMCP_CLI")
-    return found
-
-
-@pytest.fixture(scope="module")
 def spark() -> Any:
     session = local_session("streamcp-stream-tests", "Asia/Kolkata")
     yield session
     session.stop()
-
-
-@pytest.fixture(scope="module")
-def seed(cli: str, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    return seed_lines(cli, tmp_path_factory.mktemp("seed"), "--devices", "3", "--length", "2h",
-                      "--inject", "3@40m:75-80")
 
 
 def write_files(lines: list[str], folder: Path) -> None:

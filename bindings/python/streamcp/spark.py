@@ -15,6 +15,7 @@ plus the events the ordering stage holds. docs/spark.md describes both.
 
 from __future__ import annotations
 
+import inspect
 import io
 import re
 from dataclasses import dataclass, field
@@ -410,6 +411,18 @@ def detect(
     return _restore_timestamps(scored, query)
 
 
+def _prepare_as_detect(caller: str, df: Any, options: dict[str, Any]) -> tuple[Any, _Query, Any]:
+    """``_prepare`` for functions that take :func:`detect`'s arguments as ``**options``: its
+    signature names a missing or unknown argument and supplies the defaults, kept in one place."""
+    try:
+        arguments = inspect.signature(detect).bind(df, **options)
+    except TypeError as error:
+        msg = f"{caller}: {error} (it takes the arguments of streamcp.spark.detect)"
+        raise TypeError(msg) from None
+    arguments.apply_defaults()
+    return _prepare(**arguments.arguments)
+
+
 def rejects(scored: Any) -> Any:
     """The rows of a ``detect`` / ``detect_stream`` result that were rejected."""
     return scored.where(scored["RejectReason"].isNotNull())
@@ -493,22 +506,7 @@ def _stream_scorer(query: _Query) -> Callable[[Any, Iterator[pd.DataFrame], Any]
     return score_key
 
 
-def detect_stream(
-    df: Any,
-    *,
-    value: str,
-    timestamp: str,
-    partition_by: str | None = None,
-    confidence: float,
-    history: int,
-    duration: Any,
-    when: str | None = None,
-    order_by: str | list[str] | None = None,
-    out_of_order_tolerance: Any = "0s",
-    out_of_order_action: str = "adjust",
-    fractional_confidence: bool = False,
-    watermark_delay: Any = None,
-) -> Any:
+def detect_stream(df: Any, *, watermark_delay: Any = None, **options: Any) -> Any:
     """Scores a streaming DataFrame per key with ``applyInPandasWithState`` (append mode).
 
     Arguments as :func:`detect`. ``order_by`` orders the rows of a key within a micro-batch;
@@ -520,34 +518,22 @@ def detect_stream(
     from pyspark.sql import functions as F  # noqa: N812, PLC0415
     from pyspark.sql.streaming.state import GroupStateTimeout  # noqa: PLC0415
 
-    prepared, query, schema = _prepare(
-        df,
-        value=value,
-        timestamp=timestamp,
-        partition_by=partition_by,
-        when=when,
-        order_by=order_by,
-        confidence=confidence,
-        history=history,
-        duration=duration,
-        out_of_order_tolerance=out_of_order_tolerance,
-        out_of_order_action=out_of_order_action,
-        fractional_confidence=fractional_confidence,
-    )
+    prepared, query, schema = _prepare_as_detect("detect_stream", df, options)
     delay_ns = (
         query.tolerance_ns
         if watermark_delay is None
         else to_duration_ns(watermark_delay, "watermark_delay", allow_zero=True)
     )
     event_time = (
-        F.to_timestamp(F.col(timestamp))
+        F.to_timestamp(F.col(query.timestamp))
         if query.time_is_string
-        else F.timestamp_micros(F.col(timestamp))
+        else F.timestamp_micros(F.col(query.timestamp))
     )
     watermarked = prepared.withColumn(_WATERMARK, event_time).withWatermark(
         _WATERMARK, f"{delay_ns // 1000} microseconds"
     )
-    grouped = watermarked.groupBy(partition_by) if partition_by is not None else watermarked.groupBy(F.lit(0))
+    key = query.partition_by
+    grouped = watermarked.groupBy(key) if key is not None else watermarked.groupBy(F.lit(0))
     scored = grouped.applyInPandasWithState(
         _stream_scorer(query),
         schema,
@@ -589,10 +575,7 @@ def flush_stream(df: Any, checkpoint_location: str, **query: Any) -> Any:
         raise RuntimeError(msg)
     watermark_delay = query.pop("watermark_delay", None)
     del watermark_delay  # the stream's timeouts do not apply to the end of the input
-    _, prepared_query, schema = _prepare(df, **{"partition_by": None, "when": None, "order_by": None,
-                                                "out_of_order_tolerance": "0s",
-                                                "out_of_order_action": "adjust",
-                                                "fractional_confidence": False, **query})
+    _, prepared_query, schema = _prepare_as_detect("flush_stream", df, query)
     spark = df.sparkSession
     spark.streams  # noqa: B018 (starts the driver's state store coordinator, which the reader needs)
     # Keys that hold rows have a latest time, so the column stays int64 in pandas.

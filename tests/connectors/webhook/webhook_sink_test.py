@@ -24,6 +24,10 @@ import threading
 import time
 import unittest
 
+# The `streamcp run` configs the command-line tests share.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "pipeline"))
+from job_toml import SEED_QUERY_KEYS, file_job  # noqa: E402
+
 ARGS = None
 RETRY_AFTER_S = 2
 # Guards against a hung run; never part of an assertion.
@@ -96,25 +100,9 @@ def simulate(path):
 def write_config(directory, webhook_options, checkpoint=True):
     config = os.path.join(directory, "job.toml")
     with open(config, "w") as f:
+        f.write(file_job(f"{directory}/in.jsonl", f"{directory}/anomalies.jsonl",
+                         {**SEED_QUERY_KEYS, "only_anomalies": True, "project": True}))
         f.write(f"""
-[source]
-type = "file"
-path = "{directory}/in.jsonl"
-
-[query]
-value = "temp"
-timestamp = "datetime"
-partition_by = "device"
-confidence = 80
-history = 12
-duration = "30m"
-only_anomalies = true
-project = true
-
-[[sinks]]
-type = "file"
-path = "{directory}/anomalies.jsonl"
-
 [[sinks]]
 type = "webhook"
 url_env = "STREAMCP_TEST_WEBHOOK_URL"
