@@ -54,6 +54,15 @@ def find_cli() -> str | None:
     return None
 
 
+# What every Spark test module is: labelled `spark`, and quiet about pyspark's own warnings.
+SPARK_MARKS = [
+    pytest.mark.spark,
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore::FutureWarning"),
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+]
+
+
 @pytest.fixture(scope="module")
 def cli() -> str:
     """The streamcp command the Spark results are compared with."""

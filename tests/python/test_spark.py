@@ -19,6 +19,7 @@ pyspark = pytest.importorskip("pyspark")
 from pyspark.sql import functions as F  # noqa: E402, N812
 from pyspark.sql import types as T  # noqa: E402, N812
 from spark_support import (  # noqa: E402, F401 (cli and seed are pytest fixtures)
+    SPARK_MARKS,
     CLI_QUERY,
     QUERY,
     REPO_ROOT,
@@ -33,9 +34,7 @@ from spark_support import (  # noqa: E402, F401 (cli and seed are pytest fixture
 
 import streamcp.spark  # noqa: E402
 
-pytestmark = [pytest.mark.spark, pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-              pytest.mark.filterwarnings("ignore::FutureWarning"),
-              pytest.mark.filterwarnings("ignore::ResourceWarning")]
+pytestmark = SPARK_MARKS
 
 SCHEMA_TEXT = T.StructType([
     T.StructField("seq", T.LongType()),

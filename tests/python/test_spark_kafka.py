@@ -15,11 +15,12 @@ import pytest
 pytest.importorskip("pyspark")
 
 from pyspark.sql import functions as F  # noqa: E402, N812
-from spark_support import (  # noqa: E402
+from spark_support import (  # noqa: E402, F401 (cli is a pytest fixture)
+    SPARK_MARKS,
     CLI_QUERY,
     QUERY,
     REPO_ROOT,
-    find_cli,
+    cli,
     kafka_connector_jars,
     local_session,
     seed_lines,
@@ -27,17 +28,7 @@ from spark_support import (  # noqa: E402
 
 import streamcp.spark  # noqa: E402
 
-pytestmark = [pytest.mark.spark, pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-              pytest.mark.filterwarnings("ignore::FutureWarning"),
-              pytest.mark.filterwarnings("ignore::ResourceWarning")]
-
-
-@pytest.fixture(scope="module")
-def cli() -> str:
-    found = find_cli()
-    if found is None:
-        pytest.skip("no streamcp executable: build it or set STREAMCP_CLI")
-    return found
+pytestmark = SPARK_MARKS
 
 
 @pytest.fixture(scope="module")

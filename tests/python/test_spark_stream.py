@@ -19,6 +19,7 @@ pyspark = pytest.importorskip("pyspark")
 
 from pyspark.sql import functions as F  # noqa: E402, N812
 from spark_support import (  # noqa: E402, F401 (cli and seed are pytest fixtures)
+    SPARK_MARKS,
     QUERY,
     cli,
     cli_outputs,
@@ -30,9 +31,7 @@ from spark_support import (  # noqa: E402, F401 (cli and seed are pytest fixture
 
 import streamcp.spark  # noqa: E402
 
-pytestmark = [pytest.mark.spark, pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-              pytest.mark.filterwarnings("ignore::FutureWarning"),
-              pytest.mark.filterwarnings("ignore::ResourceWarning")]
+pytestmark = SPARK_MARKS
 
 LINES_PER_FILE = 60
 # flush_stream reads the checkpoint with the state data source, which Spark 4 brought.
