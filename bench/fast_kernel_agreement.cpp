@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <limits>
 #include <random>
 #include <string>
@@ -91,9 +92,7 @@ void run(const Options& options, const std::vector<double>& xs, tally& t) {
     }
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int measure_agreement(int argc, char** argv) {
     std::uint64_t events = 1'000'000;
     std::uint64_t seed = 1;
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -146,4 +145,16 @@ int main(int argc, char** argv) {
         static_cast<unsigned long long>(t.alerts_differ), t.worst_p, p_bound, t.worst_score,
         score_bound);
     return t.alerts_differ == 0 && t.worst_p <= p_bound && t.worst_score <= score_bound ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    // A refused option or a failed allocation ends the run with a message, not an abort.
+    try {
+        return measure_agreement(argc, argv);
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "fast_kernel_agreement: %s\n", error.what());
+        return 2;
+    }
 }

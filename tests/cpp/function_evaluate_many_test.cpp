@@ -32,7 +32,6 @@ using streamcp_test::random_events;
 
 using cp_function = anomaly_detection_change_point<std::string>;
 
-constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
 constexpr double inf = std::numeric_limits<double>::infinity();
 
 const event_time t0 = sys_days{year{2024} / 1 / 1};

@@ -151,7 +151,8 @@ pipeline::pipeline_config from_config_file(const std::vector<setting>& settings)
     }
     std::string text;
     for (const auto& [table, keys] : tables) {
-        text += (table == "sinks" ? "[[sinks]]\n" : "[" + table + "]\n") + keys;
+        text += table == "sinks" ? "[[sinks]]\n" : "[" + table + "]\n";
+        text += keys;
     }
     const auto path = std::filesystem::temp_directory_path() /
                       ("streamcp-detect-settings-" + std::to_string(::getpid()) + ".toml");
@@ -166,7 +167,7 @@ std::string describe(const pipeline::pipeline_config& c) {
     auto endpoint = [](const pipeline::endpoint_config& e) {
         std::string text = e.type + ":" + e.path;
         for (const auto& [key, value] : e.options) {
-            text += "," + key + "=" + value;
+            text.append(",").append(key).append("=").append(value);
         }
         return text;
     };
