@@ -187,8 +187,8 @@ int java_partition(const std::string& key, int partitions) {
     const auto length = static_cast<std::uint32_t>(key.size());
     std::uint32_t h = seed ^ length;
     for (std::uint32_t i = 0; i + 4 <= length; i += 4) {
-        std::uint32_t k = data[i] | (data[i + 1] << 8U) | (data[i + 2] << 16U) |
-                          (std::uint32_t{data[i + 3]} << 24U);
+        std::uint32_t k = std::uint32_t{data[i]} | (std::uint32_t{data[i + 1]} << 8U) |
+                          (std::uint32_t{data[i + 2]} << 16U) | (std::uint32_t{data[i + 3]} << 24U);
         k *= m;
         k ^= k >> 24U;
         k *= m;
@@ -255,7 +255,7 @@ delivery_check check_delivery(const std::map<int, std::vector<consumed_record>>&
     EXPECT_EQ(seen.size(), static_cast<std::size_t>(count)) << "records lost";
     for (int index = 0; index < count; ++index) {
         const std::string line = output_line(index, devices);
-        if (seen.count(line.substr(0, line.size() - 1)) == 0) {
+        if (!seen.contains(line.substr(0, line.size() - 1))) {
             ADD_FAILURE() << "missing: " << line;
             break;
         }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Core building blocks: ring buffer, ML.NET's erf, betting functions, threshold (semantics.md#erf,
 // #threshold), cooldown.
+#include <array>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -178,9 +179,15 @@ struct threshold_row {
 };
 
 TEST(Threshold, PerEventLogThresholdTableOfSpecA6) {
-    const threshold_row rows[] = {{1, -2.2935},  {50, -1.6788}, {70, -1.2190},
-                                  {75, -1.0549}, {80, -0.8541}, {90, -0.2303},
-                                  {95, 0.3936},  {99, 1.8421},  {99.5, 2.4659}};
+    const std::array<threshold_row, 9> rows{{{1, -2.2935},
+                                             {50, -1.6788},
+                                             {70, -1.2190},
+                                             {75, -1.0549},
+                                             {80, -0.8541},
+                                             {90, -0.2303},
+                                             {95, 0.3936},
+                                             {99, 1.8421},
+                                             {99.5, 2.4659}}};
     for (const auto& row : rows) {
         const double per_event = streamcp::log_power_bet(1.0 - row.confidence / 100.0, 0.1);
         EXPECT_NEAR(per_event, row.per_event_log, 0.5e-4) << row.confidence;

@@ -204,6 +204,7 @@ TEST(ChangePointFunction, ImputedStepsCanMakeAnAlertAppear) {
     cp_function gapped{50, 4, minutes{4}};
     std::vector<bool> reg;
     std::vector<bool> gap;
+    reg.reserve(3);
     for (int i = 0; i < 3; ++i) {
         reg.push_back(regular.evaluate("k", t0 + minutes{i}, 1.0)->is_anomaly);
     }

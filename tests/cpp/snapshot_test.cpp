@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Snapshots (semantics.md#snapshots): transparent restore, rejection of foreign/damaged input
 // without side effects, key codecs, golden bytes.
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -66,10 +67,10 @@ std::vector<double> series(std::uint64_t seed, int n) {
 
 std::string hex(const bytes& b) {
     std::string out;
-    char buf[3];
+    std::array<char, 3> buf{};
     for (const std::byte x : b) {
-        std::snprintf(buf, sizeof buf, "%02x", static_cast<unsigned>(x));
-        out += buf;
+        std::snprintf(buf.data(), buf.size(), "%02x", static_cast<unsigned>(x));
+        out += buf.data();
     }
     return out;
 }
@@ -272,7 +273,7 @@ TEST(Snapshot, KindsAreNotInterchangeable) {
     spike_and_dip_detector sd{{.confidence = 90, .history = 5}};
     cp_function cpf{90, 5, minutes{5}};
     sd_function sdf{90, 5, spike_mode::spikes_and_dips, minutes{5}};
-    const bytes snaps[] = {cp.snapshot(), sd.snapshot(), cpf.snapshot(), sdf.snapshot()};
+    const std::array<bytes, 4> snaps{cp.snapshot(), sd.snapshot(), cpf.snapshot(), sdf.snapshot()};
     for (std::size_t i = 0; i < 4; ++i) {
         if (i != 0) {
             EXPECT_THROW(cp.restore(snaps[i]), snapshot_error) << i;
@@ -593,7 +594,7 @@ TEST(KeyCodec, FunctionsWithCompositeKeysRoundTrip) {
     using v = std::variant<std::monostate, std::int64_t, std::string>;
     anomaly_detection_change_point<v> f{90, 4, minutes{4}};
     anomaly_detection_change_point<std::optional<std::string>> g{90, 4, minutes{4}};
-    const v keys[] = {v{}, v{std::int64_t{3}}, v{std::string{"3"}}};
+    const std::array keys{v{}, v{std::int64_t{3}}, v{std::string{"3"}}};
     for (int i = 0; i < 6; ++i) {
         for (const auto& k : keys) {
             (void)f.evaluate(k, t0 + minutes{i}, i * 1.0);
@@ -643,13 +644,13 @@ struct golden_event {
 };
 
 std::vector<golden_event> golden_function_events() {
-    const std::string keys[] = {"pump-a", "pump-b", "pump-c", "pump-d"};
+    const std::array<std::string, 4> keys{"pump-a", "pump-b", "pump-c", "pump-d"};
     std::vector<golden_event> events;
     std::uint64_t state = 42;
     for (int i = 0; i < 200; ++i) {
         state = state * 6364136223846793005ULL + 1442695040888963407ULL;
         const double noise = static_cast<double>(state >> 11U) * 0x1p-53;
-        const std::string& key = keys[i % 4];
+        const std::string& key = keys[static_cast<std::size_t>(i) % keys.size()];
         std::optional<double> value = 10.0 + noise + (key == "pump-c" && i >= 150 ? 8.0 : 0.0);
         if (i == 57) {
             value = std::nullopt;

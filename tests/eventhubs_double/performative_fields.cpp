@@ -54,17 +54,23 @@ std::optional<std::size_t> field_count(std::uint8_t code) {
 
 std::uint32_t read_u32(std::string_view bytes) {
     std::uint32_t value = 0;
-    for (std::size_t i = 0; i < 4; ++i) value = (value << 8) | static_cast<unsigned char>(bytes[i]);
+    for (std::size_t i = 0; i < 4; ++i) {
+        value = (value << 8) | static_cast<unsigned char>(bytes[i]);
+    }
     return value;
 }
 
 void put_u32(std::string& out, std::uint32_t value) {
-    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(value >> shift));
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        out.push_back(static_cast<char>(value >> shift));
+    }
 }
 
 // Byte length of the encoded AMQP value at the start of `bytes`; 0 when it is not whole.
 std::size_t value_size(std::string_view bytes) {
-    if (bytes.empty()) return 0;
+    if (bytes.empty()) {
+        return 0;
+    }
     const auto code = static_cast<unsigned char>(bytes[0]);
     std::size_t size = 0;
     if (code == 0x00) {  // described: descriptor, then value
@@ -112,11 +118,15 @@ std::string replace_item(std::string_view items, std::size_t index, std::string_
     std::size_t start = 0;
     for (std::size_t i = 0; i < index; ++i) {
         const std::size_t size = value_size(items.substr(start));
-        if (size == 0) return std::string(items);
+        if (size == 0) {
+            return std::string(items);
+        }
         start += size;
     }
     const std::size_t size = value_size(items.substr(start));
-    if (size == 0) return std::string(items);
+    if (size == 0) {
+        return std::string(items);
+    }
     return std::string(items.substr(0, start)) + std::string(replacement) +
            std::string(items.substr(start + size));
 }
@@ -136,7 +146,9 @@ struct described_list {
 };
 
 std::optional<described_list> read_described_list(std::string_view bytes) {
-    if (bytes.size() < 4 || bytes[0] != '\0' || bytes[1] != '\x53') return std::nullopt;
+    if (bytes.size() < 4 || bytes[0] != '\0' || bytes[1] != '\x53') {
+        return std::nullopt;
+    }
     described_list list;
     list.code = static_cast<std::uint8_t>(bytes[2]);
     const std::string_view value = bytes.substr(3);
@@ -145,13 +157,17 @@ std::optional<described_list> read_described_list(std::string_view bytes) {
         list.rest = value.substr(1);
     } else if (list_code == 0xc0 && value.size() >= 3) {
         const std::size_t size = static_cast<unsigned char>(value[1]);
-        if (size < 1 || 2 + size > value.size()) return std::nullopt;
+        if (size < 1 || 2 + size > value.size()) {
+            return std::nullopt;
+        }
         list.count = static_cast<unsigned char>(value[2]);
         list.items = value.substr(3, size - 1);
         list.rest = value.substr(2 + size);
     } else if (list_code == 0xd0 && value.size() >= 9) {
         const std::size_t size = read_u32(value.substr(1));
-        if (size < 4 || 5 + size > value.size()) return std::nullopt;
+        if (size < 4 || 5 + size > value.size()) {
+            return std::nullopt;
+        }
         list.count = read_u32(value.substr(5));
         list.items = value.substr(9, size - 4);
         list.rest = value.substr(5 + size);
@@ -191,10 +207,14 @@ std::string complete_value(std::string_view value) {
     const std::optional<described_list> list = read_described_list(value);
     const std::optional<std::size_t> wanted =
         list ? nested_field_count(list->code) : std::optional<std::size_t>();
-    if (!wanted) return std::string(value);
+    if (!wanted) {
+        return std::string(value);
+    }
     std::string fields = complete_items(list->items);
     std::size_t count = list->count;
-    for (; count < *wanted; ++count) fields.push_back('\x40');  // null
+    for (; count < *wanted; ++count) {
+        fields.push_back('\x40');  // null
+    }
     return write_described_list(list->code, count, fields);
 }
 
@@ -202,7 +222,9 @@ std::string complete_items(std::string_view items) {
     std::string out;
     while (!items.empty()) {
         const std::size_t size = value_size(items);
-        if (size == 0) return out + std::string(items);  // not understood: keep as it is
+        if (size == 0) {
+            return out + std::string(items);  // not understood: keep as it is
+        }
         out += complete_value(items.substr(0, size));
         items.remove_prefix(size);
     }
@@ -213,12 +235,16 @@ std::string complete_items(std::string_view items) {
 std::string complete_frame(std::string_view frame, std::uint32_t advertised_max_frame_size) {
     const std::size_t body_start =
         static_cast<std::size_t>(static_cast<unsigned char>(frame[4])) * 4;
-    if (body_start < frame_header_size || body_start > frame.size()) return std::string(frame);
+    if (body_start < frame_header_size || body_start > frame.size()) {
+        return std::string(frame);
+    }
     const std::optional<described_list> performative =
         read_described_list(frame.substr(body_start));
     const std::optional<std::size_t> wanted =
         performative ? field_count(performative->code) : std::optional<std::size_t>();
-    if (!wanted) return std::string(frame);
+    if (!wanted) {
+        return std::string(frame);
+    }
     std::string fields = complete_items(performative->items);
     std::size_t count = performative->count;
     if (performative->code == open_code && count > max_frame_size_field) {
@@ -226,17 +252,23 @@ std::string complete_frame(std::string_view frame, std::uint32_t advertised_max_
             replace_item(fields, max_frame_size_field, encoded_uint(advertised_max_frame_size));
     }
     if (performative->code == begin_code && count <= handle_max_field) {
-        for (; count < handle_max_field; ++count) fields.push_back('\x40');
+        for (; count < handle_max_field; ++count) {
+            fields.push_back('\x40');
+        }
         fields += encoded_uint(service_handle_max);
         ++count;
     }
-    for (; count < *wanted; ++count) fields.push_back('\x40');  // null
+    for (; count < *wanted; ++count) {
+        fields.push_back('\x40');  // null
+    }
 
     std::string out(frame.substr(0, body_start));
     out += write_described_list(performative->code, count, fields);
     out += performative->rest;  // a transfer's message bytes follow its performative
     const auto size = static_cast<std::uint32_t>(out.size());
-    for (std::size_t i = 0; i < 4; ++i) out[i] = static_cast<char>(size >> (24 - 8 * i));
+    for (std::size_t i = 0; i < 4; ++i) {
+        out[i] = static_cast<char>(size >> (24 - 8 * i));
+    }
     return out;
 }
 
@@ -259,7 +291,9 @@ std::string complete_performatives(std::string_view stream, std::size_t& consume
             consumed = stream.size();
             break;
         }
-        if (rest.size() < size) break;
+        if (rest.size() < size) {
+            break;
+        }
         out += size == frame_header_size
                    ? std::string(rest.substr(0, size))
                    : complete_frame(rest.substr(0, size), advertised_max_frame_size);

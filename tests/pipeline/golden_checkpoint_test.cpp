@@ -8,6 +8,7 @@
 //
 // Regenerate only when the checkpoint format changes on purpose (it must not change silently):
 // STREAMCP_WRITE_GOLDEN=1 ./streamcp_pipeline_tests --gtest_filter='*GoldenCheckpoint.*'
+#include <array>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -57,7 +58,7 @@ struct golden_case {
 // Readable test names in failure messages.
 void PrintTo(const golden_case& c, std::ostream* os) { *os << c.name; }
 
-const golden_case cases[] = {{"no-tolerance", "0s"}, {"tolerance-2m", "2m"}};
+const std::array<golden_case, 2> cases{{{"no-tolerance", "0s"}, {"tolerance-2m", "2m"}}};
 
 /// The arguments of every run but the paths, as the command line and as a query.
 std::string query_flags(const golden_case& c) {
@@ -92,7 +93,7 @@ void write_file(const fs::path& path, std::string_view text) {
 }
 
 fs::path fresh_dir(const std::string& name) {
-    const fs::path dir =
+    fs::path dir =
         fs::temp_directory_path() / ("streamcp-golden-" + name + "-" + std::to_string(::getpid()));
     fs::remove_all(dir);
     fs::create_directories(dir);

@@ -60,15 +60,15 @@ std::vector<std::string> metric_lines() {
         if (key == 7 && i > 2400) {
             value += 50;
         }
-        std::string line = "{\"k\":\"d" + std::to_string(key) +
-                           "\",\"t\":" + std::to_string(1'574'103'600 + i * 10 - late) + ",\"v\":";
+        std::string line = R"({"k":"d)" + std::to_string(key) + R"(","t":)" +
+                           std::to_string(1'574'103'600 + i * 10 - late) + ",\"v\":";
         append_json_number(line, value);
         lines.push_back(line + "}");
         if (i % 200 == 199) {
             lines.emplace_back("{not json");
-            lines.emplace_back("{\"k\":\"d1\",\"v\":1}");
-            lines.push_back("{\"k\":\"d1\",\"t\":" + std::to_string(1'574'103'600 + i * 10) +
-                            ",\"v\":\"x\"}");
+            lines.emplace_back(R"({"k":"d1","v":1})");
+            lines.push_back(R"({"k":"d1","t":)" + std::to_string(1'574'103'600 + i * 10) +
+                            R"(,"v":"x"})");
         }
     }
     return lines;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Every reject reason with a crafted line, the count invariant, and the ordering policies.
+#include <array>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -86,11 +87,11 @@ TEST(Rejects, TheRunContinuesAndTheCountsAddUp) {
     for (int i = 0; i < 600; ++i) {
         const int second = i % 60;
         const int minute = i / 60;
-        char line[160];
-        std::snprintf(line, sizeof line,
+        std::array<char, 160> line{};
+        std::snprintf(line.data(), line.size(),
                       R"({"device":"d%d","temp":%d.5,"datetime":"2019-11-18T19:%02d:%02dZ"})",
                       i % 3, (i > 400 && i % 3 == 0) ? 80 : 20 + i % 5, minute, second);
-        lines.emplace_back(line);
+        lines.emplace_back(line.data());
         if (i % 50 == 0) {
             lines.emplace_back("garbage");
         }
@@ -134,6 +135,7 @@ TEST(Fields, WhenIsTrueOnlyForJsonTrue) {
 std::vector<std::string> tags(const std::vector<std::string>& output) {
     std::vector<std::string> out;
     simdjson::dom::parser parser;
+    out.reserve(output.size());
     for (const std::string& line : output) {
         out.emplace_back(std::string_view{parser.parse(line)["tag"]});
     }

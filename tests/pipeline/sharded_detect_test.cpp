@@ -58,9 +58,9 @@ std::vector<std::string> make_lines(std::size_t count, std::uint64_t seed) {
         if (roll == 999) {
             line = "{not json";
         } else if (roll == 998) {
-            line = "{\"k\":\"d1\",\"v\":3}";  // no timestamp
+            line = R"({"k":"d1","v":3})";  // no timestamp
         } else if (roll == 997) {
-            line = "{\"k\":\"d1\",\"t\":" + std::to_string(clock) + ",\"v\":\"x\"}";  // bad value
+            line = R"({"k":"d1","t":)" + std::to_string(clock) + R"(,"v":"x"})";  // bad value
         } else if (roll == 996) {
             line = "  {}  ";
         }
@@ -290,6 +290,7 @@ run_result run_with_incremental_restore(const std::vector<std::string>& lines,
     output.truncate(output_size);
     rejects.truncate(rejects_size);
     std::vector<partition_row> rows;
+    rows.reserve(stored.size());
     for (const auto& [key, state] : stored) {
         rows.push_back({key, state});
     }

@@ -97,19 +97,21 @@ class EventHubsDouble : public ::testing::Test {
         }
     }
 
-    static std::unique_ptr<pipeline::line_sink> sink(event_hubs_double& hubs, option_map extra,
+    static std::unique_ptr<pipeline::line_sink> sink(event_hubs_double& hubs,
+                                                     const option_map& extra,
                                                      const std::string& hub = "telemetry") {
         set_secret("STREAMCP_TEST_SINK_CS", hubs.connection_string(hub));
         option_map options{{"connection_string_env", "STREAMCP_TEST_SINK_CS"},
                            {"tls", "false"},
                            {"partition_key", "device"}};
-        for (auto& [name, value] : extra) {
+        for (const auto& [name, value] : extra) {
             options[name] = value;
         }
         return adapters::make_eventhubs_sink(eventhubs_endpoint("sinks[1]", options));
     }
 
-    static std::unique_ptr<pipeline::line_source> source(event_hubs_double& hubs, option_map extra,
+    static std::unique_ptr<pipeline::line_source> source(event_hubs_double& hubs,
+                                                         const option_map& extra,
                                                          const std::string& hub = "telemetry") {
         set_secret("STREAMCP_TEST_SOURCE_CS", hubs.connection_string(hub));
         option_map options{{"connection_string_env", "STREAMCP_TEST_SOURCE_CS"},
@@ -117,7 +119,7 @@ class EventHubsDouble : public ::testing::Test {
                            {"consumer_group", "streamanalytics"},
                            {"start", "earliest"},
                            {"stop_when_idle", "2s"}};
-        for (auto& [name, value] : extra) {
+        for (const auto& [name, value] : extra) {
             options[name] = value;
         }
         return adapters::make_eventhubs_source(eventhubs_endpoint("source", options));
@@ -429,8 +431,8 @@ TEST_F(EventHubsDouble, SigtermEndsARunReadingABrokerWithStatus143) {
     event_hubs_double hubs({});
     std::string events;
     for (int minute = 0; minute < 20; ++minute) {
-        events += "{\"device\":\"d\",\"temp\":" + std::to_string(20 + minute % 3) +
-                  ",\"datetime\":\"2019-11-18T19:" + (minute < 10 ? "0" : "") +
+        events += R"({"device":"d","temp":)" + std::to_string(20 + minute % 3) +
+                  R"(,"datetime":"2019-11-18T19:)" + (minute < 10 ? "0" : "") +
                   std::to_string(minute) + ":00Z\"}\n";
     }
     auto out = sink(hubs, {});
