@@ -206,6 +206,7 @@ void add_detect_options(CLI::App& detect, detect_options& options) {
                     "At most this many partition keys at once; the events of a new key beyond "
                     "it go to the rejects as partition_limit (with --idle-ttl an idle key frees "
                     "its place). 0: no limit")
+        ->check(integer_in(0, UINT64_MAX))  // -1 must not wrap to "no practical limit"
         ->capture_default_str();
     detect.add_option("--input,-i", options.input, "Input JSON Lines file; - is stdin")
         ->capture_default_str();

@@ -460,6 +460,7 @@ class NumbersAndBytes(Workdir):
             (["detect", *QUERY, "--checkpoint-every", "-1"], "--checkpoint-every"),
             (["detect", *QUERY, "--archive-max-bytes", "-1"], "--archive-max-bytes"),
             (["detect", *QUERY, "--threads", "-1"], "--threads"),
+            (["detect", *QUERY, "--max-partitions", "-1"], "--max-partitions"),
         ]
         for args, phrase in cases:
             self.refused(streamcp(*args, stdin=""), phrase)
