@@ -293,7 +293,9 @@ TEST(ChangePointFunction, OutOfOrderIncludedEventThrowsAndChangesNothing) {
         (void)f.evaluate("k", t0 + minutes{1}, 2.0);
         ADD_FAILURE() << "accepted an out-of-order event";
     } catch (const std::invalid_argument& e) {
-        EXPECT_NE(std::string(e.what()).find("order"), std::string::npos) << e.what();
+        // The gap in seconds, not in .NET ticks.
+        EXPECT_NE(std::string(e.what()).find("out of order: 60 s earlier"), std::string::npos)
+            << e.what();
     }
     EXPECT_EQ(f.snapshot(), before);
     // Excluded out-of-order events are fine; order is per partition; equal times are fine.
@@ -310,8 +312,22 @@ TEST(ChangePointFunction, TimesFinerThan100NsTruncateToTicks) {
     EXPECT_NO_THROW((void)f.evaluate("k", tick_start + nanoseconds{99}, 1.0));
     EXPECT_NO_THROW((void)f.evaluate("k", tick_start + nanoseconds{49}, 2.0));
     EXPECT_NO_THROW((void)f.evaluate("k", tick_start, 3.0));
-    // One nanosecond earlier is the previous tick: out of order.
-    EXPECT_THROW((void)f.evaluate("k", tick_start - nanoseconds{1}, 4.0), std::invalid_argument);
+    // One nanosecond earlier is the previous tick: out of order by one tick, 0.1 µs.
+    try {
+        (void)f.evaluate("k", tick_start - nanoseconds{1}, 4.0);
+        ADD_FAILURE() << "accepted an event in the previous tick";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_NE(std::string(e.what()).find("out of order: 0.0000001 s earlier"),
+                  std::string::npos)
+            << e.what();
+    }
+    try {
+        (void)f.evaluate("k", tick_start - milliseconds{1'250}, 4.0);
+        ADD_FAILURE() << "accepted an event 1.25 s early";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_NE(std::string(e.what()).find("out of order: 1.25 s earlier"), std::string::npos)
+            << e.what();
+    }
     EXPECT_EQ(f.find("k")->fill(), 3U);
 }
 

@@ -80,13 +80,25 @@ inline void check_limit_duration(std::chrono::nanoseconds duration) {
     }
 }
 
-/// Throws unless an event at `ticks` may follow its partition's last event at `last`.
+/// A positive count of 100 ns ticks in seconds, exactly: "2 s", "0.0000001 s", "1.25 s".
+[[nodiscard]] inline std::string format_tick_seconds(dotnet_ticks ticks) {
+    constexpr dotnet_ticks per_second = 10'000'000;
+    std::string text = fmt::format("{}.{:07}", ticks / per_second, ticks % per_second);
+    text.erase(text.find_last_not_of('0') + 1);
+    if (text.back() == '.') {
+        text.pop_back();
+    }
+    return text + " s";
+}
+
+/// Throws unless an event at `ticks` may follow its partition's last event at `last`. The gap
+/// is given in seconds: users think in their timestamps' units, not in .NET ticks.
 inline void check_event_order(dotnet_ticks ticks, dotnet_ticks last) {
     if (ticks < last) {
-        throw std::invalid_argument(fmt::format(
-            "time is out of order: {} ticks (100 ns) earlier than its partition's last event; "
-            "each partition's events must come in nondecreasing time",
-            last - ticks));
+        throw std::invalid_argument(
+            fmt::format("time is out of order: {} earlier than its partition's last event; "
+                        "each partition's events must come in nondecreasing time",
+                        format_tick_seconds(last - ticks)));
     }
 }
 
