@@ -190,12 +190,26 @@ py::object key_object(const key_type& key) {
     raise_batch_error(e, key_object(key), " (key " + key_repr(key) + ")");
 }
 
+/// The writable float64 array `p_values` (one element per event) as a span; empty for None.
+std::span<double> p_value_output(const py::object& p_values, std::size_t n) {
+    if (p_values.is_none()) {
+        return {};
+    }
+    auto array = py::reinterpret_borrow<py::array>(p_values);
+    if (!py::isinstance<py::array_t<double>>(p_values) || array.ndim() != 1 ||
+        (array.flags() & py::array::c_style) == 0 || !array.writeable()) {
+        throw py::type_error("p_values must be None or a writable contiguous float64 array");
+    }
+    check_length("p_values", static_cast<std::size_t>(array.shape(0)), n);
+    return {static_cast<double*>(array.mutable_data()), n};
+}
+
 /// `evaluate_many` of a bound function: validated as a whole first (GIL released), one
-/// (score, is_anomaly, included) row per event.
+/// (score, is_anomaly, included) row per event; each event's p-value into `p_values` if given.
 template <class G>
 py::array_t<function_row> evaluate_batch(G& self, const py::object& keys,
                                          const int64_array& times_ns, const double_array& values,
-                                         const py::object& when) {
+                                         const py::object& when, const py::object& p_values) {
     if (values.ndim() != 1 || times_ns.ndim() != 1) {
         throw py::value_error("timestamps and values must be one-dimensional");
     }
@@ -210,6 +224,7 @@ py::array_t<function_row> evaluate_batch(G& self, const py::object& keys,
         }
         check_length("when", static_cast<std::size_t>(w.shape(0)), n);
     }
+    const std::span<double> p = p_value_output(p_values, n);
     py::array_t<function_row> out(static_cast<py::ssize_t>(n));
     function_row* rows = out.mutable_data();
     try {
@@ -227,7 +242,7 @@ py::array_t<function_row> evaluate_batch(G& self, const py::object& keys,
         const std::span<const bool> ws =
             when.is_none() ? std::span<const bool>{} : std::span<const bool>{w.data(), n};
         std::vector<std::optional<streamcp::record>> results(n);
-        locked(self, [&](auto& f) { f.evaluate_many(k, t, v, ws, results); });
+        locked(self, [&](auto& f) { f.evaluate_many(k, t, v, ws, results, p); });
         for (std::size_t i = 0; i < n; ++i) {
             const auto& r = results[i];
             rows[i] = r ? function_row{r->score.value_or(std::numeric_limits<double>::quiet_NaN()),
@@ -247,9 +262,12 @@ void bind_batch(py::class_<guarded<Function>>& cls) {
     cls.def(
         "evaluate_many",
         [](G& self, const py::object& keys, const int64_array& times_ns, const double_array& values,
-           const py::object& when) { return evaluate_batch(self, keys, times_ns, values, when); },
-        "keys"_a, "times_ns"_a, "values"_a, "when"_a = py::none(),
-        "Scores events in order (GIL released), validated as a whole first.");
+           const py::object& when, const py::object& p_values) {
+            return evaluate_batch(self, keys, times_ns, values, when, p_values);
+        },
+        "keys"_a, "times_ns"_a, "values"_a, "when"_a = py::none(), "p_values"_a = py::none(),
+        "Scores events in order (GIL released), validated as a whole first; each event's "
+        "p-value into `p_values` (NaN where NULL) when given.");
     def_snapshots(cls);
     def_readonly(cls, "partition_count", [](const Function& f) { return f.partition_count(); });
 }

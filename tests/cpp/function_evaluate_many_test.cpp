@@ -119,6 +119,48 @@ streamcp::batch_error refusal(cp_function& f, const std::vector<event_time>& tim
     return {0, streamcp::batch_field::time, "none"};
 }
 
+TEST(ChangePointFunction, EvaluateManyPValuesAreThePartitionModels) {
+    // Two keys, each an event a minute, interval 10 minutes: nothing is imputed (even after an
+    // excluded event), so each key's p-values are those of a detector fed its included values.
+    cp_function f{85, 5, minutes{50}};
+    std::map<std::string, streamcp::change_point_detector> twins;
+    std::vector<std::string> keys;
+    std::vector<event_time> times;
+    std::vector<std::optional<double>> values;
+    std::mt19937_64 rng{5};
+    std::normal_distribution<double> noise{20.0, 1.0};
+    for (int i = 0; i < 60; ++i) {
+        keys.push_back(i % 2 == 0 ? "a" : "b");
+        times.push_back(t0 + minutes{i / 2});
+        values.push_back(i % 13 == 5 ? std::nullopt : std::optional<double>{noise(rng)});
+    }
+    std::unique_ptr<bool[]> when{new bool[keys.size()]};  // NOLINT(modernize-avoid-c-arrays)
+    std::vector<double> expected(keys.size(), std::numeric_limits<double>::quiet_NaN());
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        when[i] = i % 11 != 3;
+        if (when[i] && values[i]) {
+            auto twin = twins.try_emplace(keys[i], f.partition_model_options()).first;
+            expected[i] = twin->second.update(*values[i]).p_value;
+        }
+    }
+    std::vector<std::optional<record>> out(keys.size());
+    std::vector<double> p_values(keys.size(), -1.0);
+    f.evaluate_many(keys, times, values, std::span<const bool>{when.get(), keys.size()}, out,
+                    p_values);
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        if (std::isnan(expected[i])) {
+            EXPECT_TRUE(std::isnan(p_values[i]) && !out[i]) << i;
+        } else {
+            EXPECT_EQ(p_values[i], expected[i]) << i;
+        }
+    }
+    // A p_values span of another length is refused before anything changes.
+    const auto before = f.snapshot();
+    std::vector<double> short_p(3);
+    EXPECT_THROW(f.evaluate_many(keys, times, values, {}, out, short_p), std::invalid_argument);
+    EXPECT_EQ(f.snapshot(), before);
+}
+
 TEST(ChangePointFunction, EvaluateManyRefusalsCarryTheEventAndField) {
     cp_function f{90, 4, minutes{4}};
     (void)f.evaluate("a", t0 + minutes{10}, 1.0);

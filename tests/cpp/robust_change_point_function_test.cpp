@@ -195,4 +195,32 @@ TEST(RobustChangePointFunction, BatchEqualsStreamAndIsValidatedFirst) {
     EXPECT_EQ(fresh.snapshot(), empty);
 }
 
+TEST(RobustChangePointFunction, BatchPValuesAreTheDetectors) {
+    // One key, an event a minute, interval 10 minutes (600 min / 60): nothing is imputed, so
+    // the p-values are a lone detector's; NULL events give NaN.
+    const auto a = shifted_noise(6);
+    const std::vector<std::string> keys(a.size(), "k");
+    std::vector<event_time> times;
+    std::vector<std::optional<double>> values;
+    robust_change_point_detector lone{small};
+    std::vector<double> expected;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        times.push_back(t0 + at(i));
+        values.push_back(i % 17 == 0 ? std::nullopt : std::optional<double>{a[i]});
+        expected.push_back(values[i] ? lone.update(*values[i]).p_value
+                                     : std::numeric_limits<double>::quiet_NaN());
+    }
+    function batch{small, minutes{600}};
+    std::vector<std::optional<record>> out(a.size());
+    std::vector<double> p_values(a.size(), -1.0);
+    batch.evaluate_many(keys, times, values, {}, out, p_values);
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (std::isnan(expected[i])) {
+            EXPECT_TRUE(std::isnan(p_values[i])) << i;
+        } else {
+            EXPECT_EQ(p_values[i], expected[i]) << i;
+        }
+    }
+}
+
 }  // namespace

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <span>
@@ -152,18 +153,22 @@ class partitioned_function {
         if (i != store::npos) {
             detail::check_event_order(ticks, partitions_.slots().ticks(i));
         }
-        return step(i, key, ticks, x);
+        return to_record(step(i, key, ticks, x));
     }
 
     /// Scores events in order into `out`, as repeated `evaluate` calls. `when` may be empty
     /// (all true) or as long as the others; `nullopt` values are NULL. The whole batch is
     /// validated first: when any event would throw, nothing changes, and a `batch_error` says
-    /// which event and field (message "event i: ...").
+    /// which event and field (message "event i: ..."). `p_values`, when not empty, gets each
+    /// event's KDE p-value (the model's; NaN where `out` is NULL or its score is).
     void evaluate_many(std::span<const Key> keys, std::span<const event_time> times,
                        std::span<const std::optional<double>> values, std::span<const bool> when,
-                       std::span<std::optional<record>> out) {
+                       std::span<std::optional<record>> out, std::span<double> p_values = {}) {
         const std::size_t n = keys.size();
         detail::check_event_arrays(n, times.size(), values.size(), when.size(), out.size());
+        if (!p_values.empty()) {
+            detail::check_same_length("p_values", p_values.size(), "keys", n);
+        }
         // Times nondecreasing over the whole batch (the usual case) are in order within each
         // key too: then each event need only be checked against its stored partition, and not
         // even that when the batch starts at or after the newest event time seen (every
@@ -213,9 +218,16 @@ class partitioned_function {
             prefetch_ahead(keys, i);
             if ((!when.empty() && !when[i]) || !values[i]) {
                 out[i] = std::nullopt;
+                if (!p_values.empty()) {
+                    p_values[i] = std::numeric_limits<double>::quiet_NaN();
+                }
             } else {
-                out[i] = step(partitions_.find(keys[i]), keys[i], to_dotnet_ticks(times[i]),
-                              static_cast<float>(*values[i]));
+                const auto result = step(partitions_.find(keys[i]), keys[i],
+                                         to_dotnet_ticks(times[i]), static_cast<float>(*values[i]));
+                out[i] = to_record(result);
+                if (!p_values.empty()) {
+                    p_values[i] = result.p_value;
+                }
             }
         }
     }
@@ -466,8 +478,10 @@ class partitioned_function {
         return [now, max_idle](dotnet_ticks last) { return now - last > max_idle; };
     }
 
-    /// Feeds one validated, included event: imputation, then the event itself.
-    record step(std::size_t at, const Key& key, dotnet_ticks ticks, float x) {
+    /// Feeds one validated, included event: imputation, then the event itself. Returns the
+    /// model's result, p-value included.
+    typename detail::model_slots<Model>::result_type step(std::size_t at, const Key& key,
+                                                          dotnet_ticks ticks, float x) {
         newest_ticks_ = std::max(newest_ticks_, ticks);
         const dotnet_ticks ttl = to_dotnet_ticks(options_.idle_ttl);
         auto& slots = partitions_.slots();
@@ -475,10 +489,10 @@ class partitioned_function {
             partitions_.erase(at);  // idle past the TTL: the key starts afresh
             at = store::npos;
         }
-        record out;
+        typename detail::model_slots<Model>::result_type out{};
         if (at == store::npos) {
             at = partitions_.insert(key, ticks);
-            out = to_record(slots.step(at, x));  // a first event imputes nothing
+            out = slots.step(at, x);  // a first event imputes nothing
         } else {
             if (interval_ > 0 && !std::isnan(x)) {
                 const dotnet_ticks gap = ticks / interval_ - slots.ticks(at) / interval_ - 1;
@@ -489,7 +503,7 @@ class partitioned_function {
                     (void)slots.step(at, x);
                 }
             }
-            out = to_record(slots.step(at, x));
+            out = slots.step(at, x);
             slots.ticks(at) = ticks;
         }
         sweep_idle(ttl);

@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "streamcp/config.hpp"
+#include "streamcp/core/batch_check.hpp"
 #include "streamcp/core/batch_error.hpp"
 #include "streamcp/detail/model_access.hpp"
 #include "streamcp/detail/validate.hpp"
@@ -64,38 +65,22 @@ class robust_change_point_function {
         if (!when || !value) {
             return std::nullopt;
         }
-        if (std::isinf(*value)) {
-            throw std::invalid_argument("value must be finite or NaN");
-        }
-        const dotnet_ticks ticks = to_dotnet_ticks(time);
-        const auto found = index_.find(key);
-        if (found == index_.end()) {
-            index_.emplace(key, partitions_.size());
-            partitions_.push_back({key, robust_change_point_detector{model_options_}, ticks});
-            return to_record(partitions_.back().model.update(*value));  // no imputation
-        }
-        partition& p = partitions_[found->second];
-        detail::check_event_order(ticks, p.last_ticks);
-        if (interval_ > 0 && !std::isnan(*value)) {
-            const dotnet_ticks gap = ticks / interval_ - p.last_ticks / interval_ - 1;
-            const dotnet_ticks missing = std::clamp<dotnet_ticks>(gap, 0, model_options_.history);
-            for (dotnet_ticks i = 0; i < missing; ++i) {
-                (void)p.model.update(*value);  // the newest observation carried back
-            }
-        }
-        const record out = to_record(p.model.update(*value));
-        p.last_ticks = ticks;
-        return out;
+        return to_record(update(key, time, *value));
     }
 
     /// Scores events in order into `out`, as repeated `evaluate` calls; `when` may be empty
     /// (all true). The whole batch is validated first: when any event would throw, nothing
     /// changes, and a `batch_error` says which event and field (message "event i: ...").
+    /// `p_values`, when not empty, gets each event's p-value (the model's; NaN where `out` is
+    /// NULL, during warm-up and for NaN).
     void evaluate_many(std::span<const Key> keys, std::span<const event_time> times,
                        std::span<const std::optional<double>> values, std::span<const bool> when,
-                       std::span<std::optional<record>> out) {
+                       std::span<std::optional<record>> out, std::span<double> p_values = {}) {
         const std::size_t n = keys.size();
         detail::check_event_arrays(n, times.size(), values.size(), when.size(), out.size());
+        if (!p_values.empty()) {
+            detail::check_same_length("p_values", p_values.size(), "keys", n);
+        }
         std::unordered_map<Key, dotnet_ticks, Hash, KeyEqual> last_seen;
         for (std::size_t i = 0; i < n; ++i) {
             if ((!when.empty() && !when[i]) || !values[i]) {
@@ -126,7 +111,18 @@ class robust_change_point_function {
             }
         }
         for (std::size_t i = 0; i < n; ++i) {
-            out[i] = evaluate(keys[i], times[i], values[i], when.empty() || when[i]);
+            if ((!when.empty() && !when[i]) || !values[i]) {
+                out[i] = std::nullopt;
+                if (!p_values.empty()) {
+                    p_values[i] = std::numeric_limits<double>::quiet_NaN();
+                }
+                continue;
+            }
+            const robust_change_point_result result = update(keys[i], times[i], *values[i]);
+            out[i] = to_record(result);
+            if (!p_values.empty()) {
+                p_values[i] = result.p_value;
+            }
         }
     }
 
@@ -273,6 +269,32 @@ class robust_change_point_function {
             into.push_back({std::move(key), std::move(model), last});
         }
         r.expect_end();
+    }
+
+    /// An included event's model result (imputation first); throws as `evaluate` does.
+    robust_change_point_result update(const Key& key, event_time time, double value) {
+        if (std::isinf(value)) {
+            throw std::invalid_argument("value must be finite or NaN");
+        }
+        const dotnet_ticks ticks = to_dotnet_ticks(time);
+        const auto found = index_.find(key);
+        if (found == index_.end()) {
+            index_.emplace(key, partitions_.size());
+            partitions_.push_back({key, robust_change_point_detector{model_options_}, ticks});
+            return partitions_.back().model.update(value);  // no imputation
+        }
+        partition& p = partitions_[found->second];
+        detail::check_event_order(ticks, p.last_ticks);
+        if (interval_ > 0 && !std::isnan(value)) {
+            const dotnet_ticks gap = ticks / interval_ - p.last_ticks / interval_ - 1;
+            const dotnet_ticks missing = std::clamp<dotnet_ticks>(gap, 0, model_options_.history);
+            for (dotnet_ticks i = 0; i < missing; ++i) {
+                (void)p.model.update(value);  // the newest observation carried back
+            }
+        }
+        const robust_change_point_result out = p.model.update(value);
+        p.last_ticks = ticks;
+        return out;
     }
 
     static record to_record(const robust_change_point_result& r) noexcept {
