@@ -197,3 +197,82 @@ def test_tuple_labels_index_levels_and_epoch_units_give_the_same_scores() -> Non
         streamcp.pandas.detect(epoch_s, timestamp="datetime", timestamp_unit="h", **_ASA)
     with pytest.raises(TypeError, match="timestamp_unit applies to epoch numbers"):
         streamcp.pandas.detect(df, timestamp="datetime", timestamp_unit="s", **_ASA)
+
+
+def test_extra_p_value_and_threshold_columns_are_each_keys_models() -> None:
+    df = _frame(240).sample(frac=1.0, random_state=6)  # detect sorts by time
+    df.loc[df.index[7], "temp"] = np.nan
+    kwargs = dict(timestamp="datetime", partition_by="device", confidence=80.7, history=12, duration="2h")
+    out = streamcp.pandas.detect(df, value="temp", extra=("PValue", "Threshold"), **kwargs)
+    assert list(out.columns) == [*df.columns, "Score", "IsAnomaly", "PValue", "Threshold"]
+    assert out["PValue"].dtype == np.float64 and out["Threshold"].dtype == np.float64
+    base = streamcp.pandas.detect(df, value="temp", **kwargs)
+    pd.testing.assert_frame_equal(out[base.columns], base)
+    # Rows 10 s apart over three keys, interval 600 s: nothing is imputed, so each key's
+    # p-values are those of ML.NET's detector over its values (confidence truncated to 80).
+    for device in "abc":
+        rows = out[out["device"] == device].sort_values("datetime")
+        assert rows["datetime"].diff().max() < pd.Timedelta("600s")
+        want = streamcp.ChangePointDetector(80, 12).update_many(rows["temp"])
+        np.testing.assert_array_equal(rows["PValue"].to_numpy(), want["p_value"])
+        np.testing.assert_array_equal(rows["Score"].to_numpy(), want["score"])
+    assert np.isnan(out.loc[df.index[7], "PValue"])
+    threshold = streamcp.AnomalyDetectionChangePoint(80, 12, "2h").threshold
+    assert (out["Threshold"] == threshold).all()
+    # The order given; a single name; duplicates once.
+    again = streamcp.pandas.detect(df, value="temp", extra=["Threshold", "PValue", "Threshold"], **kwargs)
+    assert list(again.columns)[-2:] == ["Threshold", "PValue"]
+    one = streamcp.pandas.detect(df, value="temp", extra="PValue", **kwargs)
+    pd.testing.assert_series_equal(one["PValue"], out["PValue"])
+
+
+def test_extra_for_spike_and_dip_and_the_robust_detector() -> None:
+    df = _frame(200)
+    spikes = streamcp.pandas.detect(df, value="temp", timestamp="datetime", partition_by="device", confidence=90,
+                                    history=8, duration="10m", mode="spikes", extra=("PValue", "Threshold"))
+    np.testing.assert_array_equal(spikes["PValue"].to_numpy(), spikes["Score"].to_numpy())
+    assert np.allclose(spikes["Threshold"], 0.1)
+    robust = streamcp.pandas.detect(df, value="temp", timestamp="datetime", partition_by="device",
+                                    duration="2h", detector="robust", history=12, extra=("PValue", "Threshold"))
+    model = streamcp.RobustChangePointDetector(history=12)
+    assert (robust["Threshold"] == model.threshold).all()
+    for device in "abc":
+        rows = robust[robust["device"] == device]
+        assert rows["datetime"].diff().max() < pd.Timedelta("600s")  # nothing imputed
+        want = streamcp.RobustChangePointDetector(history=12).update_many(rows["temp"])
+        np.testing.assert_array_equal(rows["PValue"].to_numpy(), want["p_value"])
+
+
+def test_extra_names_are_checked() -> None:
+    df = _frame(10)
+    kwargs = dict(value="temp", timestamp="datetime", confidence=80, history=12, duration="30m")
+    with pytest.raises(ValueError, match=r"'Score' is not an optional output column; allowed 'PValue' and 'Threshold'"):
+        streamcp.pandas.detect(df, extra=("PValue", "Score"), **kwargs)
+    with pytest.raises(ValueError, match=r"'pvalue' is not an optional output column"):
+        streamcp.pandas.detect(df, extra="pvalue", **kwargs)
+    with pytest.raises(TypeError, match="extra must be a sequence of column names; got int"):
+        streamcp.pandas.detect(df, extra=5, **kwargs)
+
+
+def test_scoring_in_chunks_equals_one_batch_and_errors_name_the_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    df = _frame(300).sample(frac=1.0, random_state=9).set_axis(np.arange(5000, 5300))
+    kwargs = dict(value="temp", timestamp="datetime", partition_by="device", confidence=80, history=12,
+                  duration="30m", extra=("PValue",))
+    whole = streamcp.pandas.detect(df, **kwargs)
+    in_time_order = streamcp.pandas.detect(df.sort_values("datetime"), **kwargs)
+    monkeypatch.setattr(streamcp.pandas, "_CHUNK", 7)
+    pd.testing.assert_frame_equal(streamcp.pandas.detect(df, **kwargs), whole)
+    pd.testing.assert_frame_equal(streamcp.pandas.detect(df.sort_values("datetime"), **kwargs), in_time_order)
+    # A refusal in a later chunk names the user's row, for rows in and out of time order.
+    late = df["datetime"].idxmax()
+    position = df.index.get_loc(late)
+    bad = df.copy()
+    bad.loc[late, "temp"] = np.inf
+    with pytest.raises(ValueError, match=rf"df\['temp'\] at row {late} \(position {position}, key '[abc]'\): value"):
+        streamcp.pandas.detect(bad, **kwargs)
+    ordered = bad.sort_values("datetime")
+    with pytest.raises(ValueError, match=rf"df\['temp'\] at row {late} \(position {len(df) - 1}, key '[abc]'\)"):
+        streamcp.pandas.detect(ordered, **kwargs)
+    keyed = df.assign(dev=np.where(df.index == late, 1.5, 1.0))
+    with pytest.raises(TypeError, match=rf"df\['dev'\] at row {late} \(position {position}\) must be a str, an int or None; got the float 1\.5"):
+        streamcp.pandas.detect(keyed, **{**kwargs, "partition_by": "dev"})

@@ -215,7 +215,7 @@ def _datetime64_to_ns(values: np.ndarray, where: str) -> np.ndarray:
                 "docs/semantics.md#text-timestamps)"
             )
             raise ValueError(msg)
-    return values.astype("datetime64[ns]").astype(np.int64)
+    return values.astype("datetime64[ns]", copy=False).view(np.int64)  # no copy when already ns
 
 
 def _scalar_datetime64(value: object, where: str) -> np.datetime64:

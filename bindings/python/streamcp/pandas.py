@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -19,10 +21,16 @@ from ._convert import check_kernel, to_duration_ns, to_keys, to_times_ns, to_val
 from ._functions import AnomalyDetectionChangePoint, AnomalyDetectionSpikeAndDip, BatchError
 from ._robust import RobustChangePointDetector
 
-__all__ = ["detect"]
+__all__ = ["EXTRA_COLUMNS", "detect"]
 
 
 _TIMESTAMP_UNITS = ("s", "ms", "us", "ns")
+#: The optional output columns ``extra`` may ask for.
+EXTRA_COLUMNS = ("PValue", "Threshold")
+# Rows scored per core call: the core's per-event buffers (~110 bytes/event) stay a few MiB
+# instead of growing with the frame.
+_CHUNK = 1 << 16
+_KEY_ERROR = re.compile(r"keys\[(\d+)\](.*)", re.DOTALL)
 
 
 def _column(df: pd.DataFrame, name: Any, what: str) -> pd.Series:
@@ -77,6 +85,100 @@ def _times_ns(times: Any, where: str, unit: str | None) -> np.ndarray:
     return to_times_ns(pd.to_datetime(times, unit=unit), where)
 
 
+def _check_extra(extra: Any) -> tuple[str, ...]:
+    """``extra``'s column names, each once, in the order given."""
+    names = (extra,) if isinstance(extra, str) else extra
+    if not isinstance(names, Iterable):
+        msg = f"extra must be a sequence of column names; got {type(extra).__name__}"
+        raise TypeError(msg)
+    names = tuple(names)
+    for name in names:
+        if name not in EXTRA_COLUMNS:
+            msg = f"extra = {extra!r}: {name!r} is not an optional output column; allowed 'PValue' and 'Threshold'"
+            raise ValueError(msg)
+    return tuple(dict.fromkeys(names))
+
+
+def _time_order(times: np.ndarray) -> np.ndarray | None:
+    """The stable time order of the rows, or None when they are in it already (no copy)."""
+    if times.size < 2 or bool(np.all(times[1:] >= times[:-1])):
+        return None
+    return np.argsort(times, kind="stable")
+
+
+def _row(df: pd.DataFrame, position: int) -> str:
+    label = df.index[position]
+    label = label.item() if isinstance(label, np.generic) else label  # 3, not np.int64(3)
+    return f"row {label!r} (position {position}"
+
+
+class _Scores:
+    """The result columns, preallocated and filled chunk by chunk in the rows' order."""
+
+    def __init__(self, n: int, p_value: bool) -> None:
+        self.score = np.empty(n, dtype=np.float64)
+        self.alert = np.empty(n, dtype=np.int8)
+        self.excluded = np.empty(n, dtype=bool)
+        self.p_value = np.empty(n, dtype=np.float64) if p_value else None
+
+    def fill(self, rows: Any, result: np.ndarray, p_value: np.ndarray | None) -> None:
+        """Puts one chunk's results at ``rows`` (a slice or positions); ``p_value`` if given."""
+        self.score[rows] = result["score"]
+        self.alert[rows] = result["is_anomaly"]
+        self.excluded[rows] = ~result["included"]
+        if self.p_value is not None and p_value is not None:
+            self.p_value[rows] = p_value
+
+
+def _score(
+    core: Any,
+    df: pd.DataFrame,
+    keys: np.ndarray | None,
+    times: np.ndarray,
+    values: np.ndarray,
+    flags: np.ndarray | None,
+    scores: _Scores,
+    where: tuple[str, str, str],
+) -> None:
+    """Scores the rows in time order, ``_CHUNK`` at a time, into ``scores``.
+
+    ``where``: how errors name the value, timestamp and key columns. A chunk's refusal comes
+    before any later chunk is scored; ``detect`` drops the function then, so scoring chunk by
+    chunk is as atomic as one call for the caller.
+    """
+    n = values.shape[0]
+    order = _time_order(times)
+    for start in range(0, n, _CHUNK):
+        stop = min(start + _CHUNK, n)
+        rows: Any = slice(start, stop) if order is None else order[start:stop]
+        p_value = None
+        if scores.p_value is not None:
+            # A slice of the output is written in place; gathered rows go through a buffer.
+            p_value = scores.p_value[rows] if order is None else np.empty(stop - start, dtype=np.float64)
+        try:
+            result = core.evaluate_many(
+                None if keys is None else keys[rows],
+                times[rows],
+                values[rows],
+                None if flags is None else flags[rows],
+                p_value,
+            )
+        except BatchError as error:
+            position = start + error.index if order is None else int(order[start + error.index])
+            column = where[0] if error.field == "values" else where[1]
+            msg = f"{column} at {_row(df, position)}, key {error.key!r}): {error.reason}"
+            raise ValueError(msg) from None
+        except (TypeError, ValueError) as error:
+            found = _KEY_ERROR.fullmatch(str(error))
+            if found is None:
+                raise
+            i = start + int(found.group(1))
+            position = i if order is None else int(order[i])
+            msg = f"{where[2]} at {_row(df, position)}){found.group(2)}"
+            raise type(error)(msg) from None
+        scores.fill(rows, result, None if order is None else p_value)  # a slice is filled in place
+
+
 def detect(
     df: pd.DataFrame,
     *,
@@ -92,6 +194,7 @@ def detect(
     detector: str = "asa",
     kernel: str = "exact",
     timestamp_unit: str | None = None,
+    extra: Any = (),
 ) -> pd.DataFrame:
     """Scores every row of ``df`` as ASA's query would and returns a copy with two columns.
 
@@ -129,11 +232,19 @@ def detect(
             Detector ``"asa"`` only.
         timestamp_unit: ``"s"``, ``"ms"``, ``"us"`` or ``"ns"``: the timestamps are numbers
             since the Unix epoch in that unit (integers or floats).
+        extra: optional output columns, after ``IsAnomaly`` in the order given:
+            ``"PValue"`` (float64: the event's KDE p-value, NaN where ``Score`` is NULL; for
+            SpikeAndDip it equals ``Score``; for detector ``"robust"`` the p-value its
+            martingale bets on, NaN during warm-up) and ``"Threshold"`` (float64, the same on
+            every row: what ``Score`` is compared with, ``Score >= Threshold`` for ChangePoint
+            and the robust detector, ``Score <= Threshold`` for SpikeAndDip; the threshold
+            after ASA's truncation of the confidence).
 
     Returns:
         A copy of ``df`` in the original row order with ``Score`` (float64, NaN where ASA
-        outputs NULL) and ``IsAnomaly`` (nullable ``Int8``: 0, 1 or NA) columns, replacing
-        columns of those names (``("Score", "")`` … when the columns are a MultiIndex).
+        outputs NULL) and ``IsAnomaly`` (nullable ``Int8``: 0, 1 or NA) columns and the
+        ``extra`` ones, replacing columns of those names (``("Score", "")`` … when the
+        columns are a MultiIndex).
 
     Errors: a refused event names its column, the row's index label and position in ``df``
     and its key (``df['temp'] at row 986 (position 0, key 'dev-3'): value = inf ...``).
@@ -143,10 +254,15 @@ def detect(
     sorted stably by timestamp (rows with equal times keep their order in ``df``) and puts
     the results back in the original row order. The result equals
     ``evaluate_many`` over the time-sorted rows.
+
+    Memory: the rows are scored a chunk at a time straight into the result columns, so
+    beyond the returned frame ``detect`` needs about 8 bytes per row for the sort order
+    (none when the rows are in time order already) and a few MiB.
     """
     if not isinstance(df, pd.DataFrame):
         msg = f"df must be a pandas DataFrame; got {type(df).__name__}"
         raise TypeError(msg)
+    columns = _check_extra(extra)
     core: Any
     if detector == "robust":
         if mode is not None or fractional_confidence or check_kernel(kernel) != "exact":
@@ -155,6 +271,7 @@ def detect(
         model_args = {k: v for k, v in (("confidence", confidence), ("history", history)) if v is not None}
         model = RobustChangePointDetector(**model_args)
         core = _core.function.RobustChangePoint(model._core, to_duration_ns(duration))
+        threshold = model.threshold
     elif detector == "asa":
         if confidence is None or history is None:
             msg = "confidence and history are required with detector='asa'"
@@ -167,6 +284,7 @@ def detect(
             core = AnomalyDetectionSpikeAndDip(
                 confidence, history, mode, duration, fractional_confidence, kernel=kernel
             )._core
+        threshold = core.threshold
     else:
         msg = f"detector must be 'asa' or 'robust'; got {detector!r}"
         raise ValueError(msg)
@@ -181,31 +299,16 @@ def detect(
     else:
         flags = to_when(when, n)
 
-    order = np.argsort(times, kind="stable")
-    try:
-        result = core.evaluate_many(
-            None if keys is None else keys[order],
-            times[order],
-            values[order],
-            None if flags is None else flags[order],
-        )
-    except BatchError as error:
-        # The core counts in time order; the user knows their rows by label and position.
-        position = int(order[error.index])
-        label = df.index[position]
-        label = label.item() if isinstance(label, np.generic) else label  # 3, not np.int64(3)
-        where = f"df[{value!r}]" if error.field == "values" else time_where
-        msg = f"{where} at row {label!r} (position {position}, key {error.key!r}): {error.reason}"
-        raise ValueError(msg) from None
-
-    score = np.empty(n, dtype=np.float64)
-    alert = np.empty(n, dtype=np.int8)
-    included = np.empty(n, dtype=bool)
-    score[order] = result["score"]
-    alert[order] = result["is_anomaly"]
-    included[order] = result["included"]
+    scores = _Scores(n, "PValue" in columns)
+    _score(
+        core, df, keys, times, values, flags, scores,
+        (f"df[{value!r}]", time_where, f"df[{partition_by!r}]"),
+    )
 
     out = df.copy()
-    out[_output_label(df, "Score")] = pd.Series(score, index=df.index, dtype="float64")
-    out[_output_label(df, "IsAnomaly")] = pd.Series(pd.arrays.IntegerArray(alert, ~included), index=df.index)
+    out[_output_label(df, "Score")] = scores.score
+    out[_output_label(df, "IsAnomaly")] = pd.arrays.IntegerArray(scores.alert, scores.excluded)
+    for name in columns:
+        column = scores.p_value if name == "PValue" else np.full(n, threshold, dtype=np.float64)
+        out[_output_label(df, name)] = column
     return out
