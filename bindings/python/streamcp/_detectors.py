@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, overload
 
 import numpy as np
 
@@ -13,12 +13,17 @@ from ._convert import (
     SPIKE_MODES,
     check_choice,
     check_confidence,
+    check_flag,
     check_history,
     check_kernel,
     to_value,
     to_values,
 )
 from ._bound import SelfDescribingSnapshots, core_property
+from ._frames import require_pandas, to_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "DETECTOR_DTYPE",
@@ -61,17 +66,27 @@ def _as_value(x: object) -> float:
 class _Detector(SelfDescribingSnapshots):
     __slots__ = ("_core",)
 
-    def update_many(self, values: Any) -> np.ndarray:
+    @overload
+    def update_many(self, values: Any, *, as_frame: Literal[False] = False) -> np.ndarray: ...
+    @overload
+    def update_many(self, values: Any, *, as_frame: Literal[True]) -> pd.DataFrame: ...
+    @overload
+    def update_many(self, values: Any, *, as_frame: bool) -> np.ndarray | pd.DataFrame: ...
+    def update_many(self, values: Any, *, as_frame: bool = False) -> np.ndarray | pd.DataFrame:
         """Scores ``values`` in order; equals repeated :meth:`update` calls.
 
         ``values`` is an array or sequence of numbers; NaN, None and pandas' NA mean NULL
         (the event changes nothing and its row is ``(nan, nan, False)``). Returns a numpy
-        structured array with fields ``score`` (f8), ``p_value`` (f8), ``is_anomaly`` (bool).
-        The whole batch is validated first: a value that cannot be scored (±inf, beyond
-        float32's range) raises ``ValueError`` and changes nothing. The GIL is released
-        while scoring.
+        structured array with fields ``score`` (f8), ``p_value`` (f8), ``is_anomaly`` (bool);
+        with ``as_frame=True`` a pandas DataFrame with columns ``Score``, ``IsAnomaly`` and
+        ``PValue``, indexed like ``values`` when it is a Series (needs pandas; without it
+        ``ImportError``, before anything is scored). The whole batch is validated first: a
+        value that cannot be scored (±inf, beyond float32's range) raises ``ValueError`` and
+        changes nothing. The GIL is released while scoring.
         """
-        return self._core.update_many(to_values(values))
+        pd = require_pandas() if check_flag(as_frame, "as_frame") else None
+        rows = self._core.update_many(to_values(values))
+        return rows if pd is None else to_frame(pd, rows, values)
 
     confidence = core_property("confidence", float)
     history = core_property("history", int)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, overload
 
 import numpy as np
 
@@ -19,6 +19,10 @@ from ._convert import (
     to_values,
 )
 from ._bound import SelfDescribingSnapshots, core_property
+from ._frames import require_pandas, to_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["ROBUST_DTYPE", "RobustChangePointDetector", "RobustChangePointResult"]
 
@@ -137,12 +141,23 @@ class RobustChangePointDetector(SelfDescribingSnapshots):
         v = to_value(x, "x")
         return RobustChangePointResult(*self._core.update(math.nan if v is None else v))
 
-    def update_many(self, values: Any) -> np.ndarray:
+    @overload
+    def update_many(self, values: Any, *, as_frame: Literal[False] = False) -> np.ndarray: ...
+    @overload
+    def update_many(self, values: Any, *, as_frame: Literal[True]) -> pd.DataFrame: ...
+    @overload
+    def update_many(self, values: Any, *, as_frame: bool) -> np.ndarray | pd.DataFrame: ...
+    def update_many(self, values: Any, *, as_frame: bool = False) -> np.ndarray | pd.DataFrame:
         """Scores ``values`` in order; a structured array of :data:`ROBUST_DTYPE`.
 
         NaN, None and pandas' NA are NULL. ±inf raises ``ValueError`` and changes nothing.
+        With ``as_frame=True``, a pandas DataFrame with columns ``Score``, ``IsAnomaly``
+        (``is_change``), ``PValue`` and ``OnsetLag``, indexed like ``values`` when it is a
+        Series (needs pandas; without it ``ImportError``, before anything is scored).
         """
-        return self._core.update_many(to_values(values))
+        pd = require_pandas() if check_flag(as_frame, "as_frame") else None
+        rows = self._core.update_many(to_values(values))
+        return rows if pd is None else to_frame(pd, rows, values)
 
     def change_points(self, values: Any) -> tuple[list[int], list[int]]:
         """Scores ``values`` and returns (onsets, alert positions), as positions in ``values``.
