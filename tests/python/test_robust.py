@@ -178,11 +178,13 @@ def test_period_search_finds_a_day_unlike_the_day_before() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"history": "50"}, TypeError, r"history must be an integer number of events; got str"),
-        ({"history": 50.7}, TypeError, r"history must be an integer number of events; got float"),
+        ({"history": "50"}, TypeError, r"history must be an integer number of events; got '50' \(str\)"),
+        ({"history": 50.7}, TypeError, r"history must be an integer number of events; got 50\.7 \(float\)"),
+        ({"history": 1}, ValueError, r"history = 1 is out of range: allowed at least 2"),
+        ({"confidence": 100}, ValueError, r"confidence = 100 is out of range"),
         ({"min_history": 2.5}, TypeError, r"min_history must be an integer; got 2\.5 \(float\)"),
-        ({"confidence": "90"}, TypeError, r"confidence must be a number; got str"),
-        ({"detrend": 1}, TypeError, r"detrend must be a bool; got int"),
+        ({"confidence": "90"}, TypeError, r"confidence must be a number; got '90' \(str\)"),
+        ({"detrend": 1}, TypeError, r"detrend must be a bool; got 1 \(int\)"),
         ({"forget": None}, TypeError, r"forget must be one of 'always', 'never', 'outside_range'; got None"),
     ],
 )

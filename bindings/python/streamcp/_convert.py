@@ -87,7 +87,7 @@ def _one_dimensional(array: np.ndarray, name: str) -> np.ndarray:
 def check_confidence(confidence: object, name: str = "confidence") -> float:
     """A real number (not a bool); the range is checked by the core."""
     if isinstance(confidence, bool) or not isinstance(confidence, numbers.Real):
-        msg = f"{name} must be a number; got {type(confidence).__name__}"
+        msg = f"{name} must be a number; got {confidence!r} ({type(confidence).__name__})"
         raise TypeError(msg)
     return float(confidence)
 
@@ -103,7 +103,7 @@ def check_count(value: object, name: str) -> int:
 def check_flag(value: object, name: str) -> bool:
     """A bool (Python's or numpy's)."""
     if not isinstance(value, (bool, np.bool_)):
-        msg = f"{name} must be a bool; got {type(value).__name__}"
+        msg = f"{name} must be a bool; got {value!r} ({type(value).__name__})"
         raise TypeError(msg)
     return bool(value)
 
@@ -130,7 +130,7 @@ def check_kernel(kernel: object) -> str:
 def check_history(history: object) -> int:
     """An integer number of events (not a bool, not a float); the range is checked by the core."""
     if isinstance(history, bool) or not isinstance(history, numbers.Integral):
-        msg = f"history must be an integer number of events; got {type(history).__name__}"
+        msg = f"history must be an integer number of events; got {history!r} ({type(history).__name__})"
         raise TypeError(msg)
     value = operator.index(history)
     if not 1 <= value <= 2147483647:
