@@ -256,9 +256,11 @@ def test_extra_names_are_checked() -> None:
 
 def test_scoring_in_chunks_equals_one_batch_and_errors_name_the_row(monkeypatch: pytest.MonkeyPatch) -> None:
     df = _frame(300).sample(frac=1.0, random_state=9).set_axis(np.arange(5000, 5300))
+    df["ok"] = np.arange(300) % 4 != 0
     kwargs = dict(value="temp", timestamp="datetime", partition_by="device", confidence=80, history=12,
-                  duration="30m", extra=("PValue",))
+                  duration="30m", when="ok", extra=("PValue",))
     whole = streamcp.pandas.detect(df, **kwargs)
+    assert whole["IsAnomaly"].isna().sum() == 75 and whole["PValue"].isna().sum() == 75
     in_time_order = streamcp.pandas.detect(df.sort_values("datetime"), **kwargs)
     monkeypatch.setattr(streamcp.pandas, "_CHUNK", 7)
     pd.testing.assert_frame_equal(streamcp.pandas.detect(df, **kwargs), whole)
@@ -267,7 +269,7 @@ def test_scoring_in_chunks_equals_one_batch_and_errors_name_the_row(monkeypatch:
     late = df["datetime"].idxmax()
     position = df.index.get_loc(late)
     bad = df.copy()
-    bad.loc[late, "temp"] = np.inf
+    bad.loc[late, ["temp", "ok"]] = [np.inf, True]
     with pytest.raises(ValueError, match=rf"df\['temp'\] at row {late} \(position {position}, key '[abc]'\): value"):
         streamcp.pandas.detect(bad, **kwargs)
     ordered = bad.sort_values("datetime")
