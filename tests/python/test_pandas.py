@@ -224,6 +224,7 @@ def test_extra_p_value_and_threshold_columns_are_each_keys_models() -> None:
     assert list(again.columns)[-2:] == ["Threshold", "PValue"]
     one = streamcp.pandas.detect(df, value="temp", extra="PValue", **kwargs)
     pd.testing.assert_series_equal(one["PValue"], out["PValue"])
+    pd.testing.assert_frame_equal(streamcp.pandas.detect(df, value="temp", extra=None, **kwargs), base)
 
 
 def test_extra_for_spike_and_dip_and_the_robust_detector() -> None:

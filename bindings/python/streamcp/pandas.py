@@ -86,8 +86,8 @@ def _times_ns(times: Any, where: str, unit: str | None) -> np.ndarray:
 
 
 def _check_extra(extra: Any) -> tuple[str, ...]:
-    """``extra``'s column names, each once, in the order given."""
-    names = (extra,) if isinstance(extra, str) else extra
+    """``extra``'s column names, each once, in the order given (None: none)."""
+    names = (extra,) if isinstance(extra, str) else () if extra is None else extra
     if not isinstance(names, Iterable):
         msg = f"extra must be a sequence of column names; got {type(extra).__name__}"
         raise TypeError(msg)
