@@ -130,7 +130,7 @@ TEST(ChangePointFunction, EvaluateManyPValuesAreThePartitionModels) {
     std::mt19937_64 rng{5};
     std::normal_distribution<double> noise{20.0, 1.0};
     for (int i = 0; i < 60; ++i) {
-        keys.push_back(i % 2 == 0 ? "a" : "b");
+        keys.emplace_back(i % 2 == 0 ? "a" : "b");
         times.push_back(t0 + minutes{i / 2});
         values.push_back(i % 13 == 5 ? std::nullopt : std::optional<double>{noise(rng)});
     }

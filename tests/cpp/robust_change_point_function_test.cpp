@@ -166,13 +166,15 @@ TEST(RobustChangePointFunction, BatchEqualsStreamAndIsValidatedFirst) {
     function stream{small, minutes{30}};
     std::vector<std::optional<record>> expected;
     for (std::size_t i = 0; i < a.size(); ++i) {
-        keys.push_back(i % 2 == 0 ? "p" : "q");
+        keys.emplace_back(i % 2 == 0 ? "p" : "q");
         times.push_back(t0 + at(i));
         values.push_back(i % 17 == 0 ? std::nullopt : std::optional<double>{a[i]});
         when_chars.push_back(i % 11 == 0 ? 0 : 1);
         expected.push_back(stream.evaluate(keys[i], times[i], values[i], when_chars[i] != 0));
     }
-    const auto when = std::make_unique<bool[]>(when_chars.size());
+    // std::vector<bool> has no contiguous bools to view as a span.
+    const auto when =
+        std::make_unique<bool[]>(when_chars.size());  // NOLINT(modernize-avoid-c-arrays)
     for (std::size_t i = 0; i < when_chars.size(); ++i) {
         when[i] = when_chars[i] != 0;
     }
