@@ -106,7 +106,9 @@ device_simulator::device_simulator(simulation_options options)
 }
 
 event_time device_simulator::next_time() const noexcept {
-    return options_.start + options_.interval * static_cast<std::int64_t>(tick_);
+    // The start is whole ticks: truncating the offset alone truncates the instant.
+    return options_.start +
+           std::chrono::floor<tick_duration>(options_.interval * static_cast<std::int64_t>(tick_));
 }
 
 void device_simulator::next(std::string& out) {

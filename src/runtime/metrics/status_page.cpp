@@ -2,9 +2,11 @@
 #include "status_page.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
+
+#include <streamcp/function/event_time.hpp>
 
 #include "metrics_text.hpp"
 
@@ -49,18 +51,20 @@ std::string fixed(double value, int decimals) {
     return buffer;
 }
 
-std::string iso_time(std::int64_t time_ns) {
-    constexpr std::int64_t ns_per_second = 1'000'000'000;
-    const std::int64_t floor_seconds =
-        time_ns / ns_per_second - (time_ns % ns_per_second < 0 ? 1 : 0);
-    const std::time_t seconds = floor_seconds;
-    std::tm parts{};
-    ::gmtime_r(&seconds, &parts);
+std::string iso_time(std::int64_t time_ticks) {
+    // Calendar arithmetic, not gmtime: it covers the event times' whole range, years 1..9999.
+    const streamcp::event_time time{streamcp::tick_duration{time_ticks}};
+    const auto millis = std::chrono::floor<std::chrono::milliseconds>(time);
+    const auto days = std::chrono::floor<std::chrono::days>(millis);
+    const std::chrono::year_month_day date{days};
+    const std::chrono::hh_mm_ss clock{millis - days};
     char buffer[96];
-    const auto millis = ((time_ns % 1'000'000'000) + 1'000'000'000) % 1'000'000'000 / 1'000'000;
-    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03lldZ",
-                  parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday, parts.tm_hour,
-                  parts.tm_min, parts.tm_sec, static_cast<long long>(millis));
+    std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02d.%03lldZ",
+                  static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                  static_cast<unsigned>(date.day()), static_cast<int>(clock.hours().count()),
+                  static_cast<int>(clock.minutes().count()),
+                  static_cast<int>(clock.seconds().count()),
+                  static_cast<long long>(clock.subseconds().count()));
     return buffer;
 }
 
@@ -220,7 +224,7 @@ std::string render_status_page(const status_view& view, const status_rates& rate
         "</div>\n<h2>Last anomalies</h2><table id=\"anomalies\"><tr><th>time</th><th>key</th>"
         "<th>value</th><th>score</th></tr>\n";
     for (const anomaly_entry& a : view.anomalies) {
-        out += "<tr><td>" + iso_time(a.point.time_ns) + "</td><td>" + escaped(a.key) +
+        out += "<tr><td>" + iso_time(a.point.time_ticks) + "</td><td>" + escaped(a.key) +
                "</td><td class=\"n\">" + number(a.point.value) + "</td><td class=\"n\">" +
                number(a.point.score) + "</td></tr>\n";
     }
