@@ -2,6 +2,7 @@
 #include "status_page.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -40,15 +41,15 @@ std::string escaped(std::string_view text) {
 }
 
 std::string number(double value) {
-    char buffer[48];
-    std::snprintf(buffer, sizeof buffer, "%.6g", value);
-    return buffer;
+    std::array<char, 48> buffer{};
+    std::snprintf(buffer.data(), buffer.size(), "%.6g", value);
+    return buffer.data();
 }
 
 std::string fixed(double value, int decimals) {
-    char buffer[400];  // %f of the largest double
-    std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
-    return buffer;
+    std::array<char, 400> buffer{};  // %f of the largest double
+    std::snprintf(buffer.data(), buffer.size(), "%.*f", decimals, value);
+    return buffer.data();
 }
 
 std::string iso_time(std::int64_t time_ticks) {
@@ -58,19 +59,19 @@ std::string iso_time(std::int64_t time_ticks) {
     const auto days = std::chrono::floor<std::chrono::days>(millis);
     const std::chrono::year_month_day date{days};
     const std::chrono::hh_mm_ss clock{millis - days};
-    char buffer[96];
-    std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02d.%03lldZ",
+    std::array<char, 96> buffer{};
+    std::snprintf(buffer.data(), buffer.size(), "%04d-%02u-%02uT%02d:%02d:%02d.%03lldZ",
                   static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
                   static_cast<unsigned>(date.day()), static_cast<int>(clock.hours().count()),
                   static_cast<int>(clock.minutes().count()),
                   static_cast<int>(clock.seconds().count()),
                   static_cast<long long>(clock.subseconds().count()));
-    return buffer;
+    return buffer.data();
 }
 
 /// A table cell holding a metric's value, marked so tests can find it.
-std::string metric_cell(std::string_view metric, std::string_view extra, std::string text) {
-    std::string out = "<td class=\"n\" data-metric=\"" + std::string(metric) + "\"";
+std::string metric_cell(std::string_view metric, std::string_view extra, const std::string& text) {
+    std::string out = R"(<td class="n" data-metric=")" + std::string(metric) + "\"";
     if (!extra.empty()) {
         out += " " + std::string(extra);
     }
@@ -78,7 +79,7 @@ std::string metric_cell(std::string_view metric, std::string_view extra, std::st
 }
 
 std::string summary_row(std::string_view title, std::string_view metric, std::string_view extra,
-                        std::string text) {
+                        const std::string& text) {
     return "<tr><th>" + std::string(title) + "</th>" + metric_cell(metric, extra, text) + "</tr>\n";
 }
 
