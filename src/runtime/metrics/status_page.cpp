@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 #include <streamcp/function/event_time.hpp>
 
@@ -101,15 +102,16 @@ std::string polyline(const std::vector<double>& ys, double low, double high, dou
 
 /// The lowest and highest finite numbers of `ys` and `also` (NaN: none), never an empty span.
 std::pair<double, double> finite_range(const std::vector<double>& ys, double also) {
-    double low = std::isfinite(also) ? also : INFINITY;
-    double high = std::isfinite(also) ? also : -INFINITY;
+    // max() and lowest() stand for "none yet": any finite value replaces them.
+    double low = std::isfinite(also) ? also : std::numeric_limits<double>::max();
+    double high = std::isfinite(also) ? also : std::numeric_limits<double>::lowest();
     for (const double y : ys) {
         if (std::isfinite(y)) {
             low = std::min(low, y);
             high = std::max(high, y);
         }
     }
-    if (!std::isfinite(low)) {
+    if (low > high) {  // no finite value at all
         return {0, 1};
     }
     return {low, high > low ? high : low + 1};
@@ -132,10 +134,10 @@ std::string key_chart(const watched_key& key, double threshold) {
     std::string out = "<figure><figcaption>key <b>" + escaped(key.key) +
                       "</b> · score ÷ threshold " + number(key.ratio) + "</figcaption>";
     out += "<svg viewBox=\"0 -4 " + fixed(chart_width, 0) + " " + fixed(2 * chart_height + 28, 0) +
-           "\" width=\"" + fixed(chart_width, 0) + "\" role=\"img\">";
-    out += "<text x=\"2\" y=\"8\">value</text>" + polyline(values, low, high, 0, "value");
-    out += "<text x=\"2\" y=\"" + fixed(score_box + 8, 0) + "\">score (log)</text>";
-    out += "<line class=\"threshold\" x1=\"0\" x2=\"" + fixed(chart_width, 0) + "\" y1=\"" +
+           "\" width=\"" + fixed(chart_width, 0) + R"(" role="img">)";
+    out += R"(<text x="2" y="8">value</text>)" + polyline(values, low, high, 0, "value");
+    out += R"(<text x="2" y=")" + fixed(score_box + 8, 0) + "\">score (log)</text>";
+    out += R"(<line class="threshold" x1="0" x2=")" + fixed(chart_width, 0) + "\" y1=\"" +
            fixed(threshold_y, 1) + "\" y2=\"" + fixed(threshold_y, 1) + "\"/>";
     out += polyline(scores, score_low, score_high, score_box, "score");
     out += "</svg></figure>\n";
@@ -158,8 +160,8 @@ svg text{font-size:9px;fill:#666}polyline{fill:none;stroke-width:1.3}
 
 std::string render_status_page(const status_view& view, const status_rates& rates,
                                int refresh_seconds) {
-    std::string out = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">";
-    out += "<meta http-equiv=\"refresh\" content=\"" + std::to_string(refresh_seconds) + "\">";
+    std::string out = R"(<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">)";
+    out += R"(<meta http-equiv="refresh" content=")" + std::to_string(refresh_seconds) + "\">";
     out += "<title>streamcp job status</title>";
     out += style;
     out += "</head><body><h1>streamcp job status</h1><p class=\"muted\">Reloads every " +
