@@ -43,7 +43,7 @@ std::int64_t duration_ns(const py::str& text, const std::string& name) {
     return out.count();
 }
 
-std::int64_t time_ns(const py::str& text, const std::string& name) {
+std::int64_t time_ticks(const py::str& text, const std::string& name) {
     streamcp::event_time out{};
     if (const auto why = streamcp::pipeline::read_iso8601_time(utf8(text), out); !why.empty()) {
         not_an_instant(name, text, why);
@@ -114,17 +114,17 @@ py::array_t<bool> flags(const py::array& items, const std::string& name, py::han
 
 /// Parses the str elements of a 1-d object array; the others are left to the caller, marked
 /// in the returned mask.
-py::tuple times_ns(const py::array& items, const std::string& name) {
+py::tuple times_ticks(const py::array& items, const std::string& name) {
     const auto objects = objects_of(items, name);
     const auto n = static_cast<py::ssize_t>(objects.size());
     py::array_t<std::int64_t> out(n);
     py::array_t<bool> other(n);
-    auto* ns = out.mutable_data();
+    auto* ticks = out.mutable_data();
     auto* is_other = other.mutable_data();
     for (std::size_t i = 0; i < objects.size(); ++i) {
         const py::handle item{objects[i]};
         is_other[i] = !PyUnicode_Check(item.ptr());
-        ns[i] = 0;
+        ticks[i] = 0;
         if (is_other[i]) {
             continue;
         }
@@ -132,7 +132,7 @@ py::tuple times_ns(const py::array& items, const std::string& name) {
         if (const auto why = streamcp::pipeline::read_iso8601_time(utf8(item), t); !why.empty()) {
             not_an_instant(element(name, i), item, why);
         }
-        ns[i] = t.time_since_epoch().count();
+        ticks[i] = t.time_since_epoch().count();
     }
     return py::make_tuple(out, other);
 }
@@ -142,11 +142,11 @@ py::tuple times_ns(const py::array& items, const std::string& name) {
 void register_convert(py::module_& m) {
     m.def("duration_ns", &duration_ns, "text"_a, "name"_a,
           "A duration string in nanoseconds; ValueError naming `name` and why otherwise.");
-    m.def("time_ns", &time_ns, "text"_a, "name"_a,
-          "An ISO-8601 instant in nanoseconds since 1970 (UTC); ValueError otherwise.");
-    m.def("times_ns", &times_ns, "items"_a, "name"_a,
-          "(ns, other) for a 1-d object array: its strings parsed as ISO-8601 instants; "
-          "other marks the elements that are not strings (ns 0), left to the caller.");
+    m.def("time_ticks", &time_ticks, "text"_a, "name"_a,
+          "An ISO-8601 instant in 100 ns ticks since 1970 (UTC); ValueError otherwise.");
+    m.def("times_ticks", &times_ticks, "items"_a, "name"_a,
+          "(ticks, other) for a 1-d object array: its strings parsed as ISO-8601 instants; "
+          "other marks the elements that are not strings (ticks 0), left to the caller.");
     m.def("values", &values, "items"_a, "name"_a, "na"_a,
           "A 1-d object array of numbers as float64; None and `na` become NaN.");
     m.def("flags", &flags, "items"_a, "name"_a, "na"_a,

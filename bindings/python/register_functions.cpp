@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // _core.function: AnomalyDetectionChangePoint and AnomalyDetectionSpikeAndDip, one model
-// per partition key. Times arrive as int64 nanoseconds since the Unix epoch (the Python
+// per partition key. Times arrive as int64 100 ns ticks since the Unix epoch (the Python
 // layer converts every accepted timestamp form); durations as int64 nanoseconds.
 #include <chrono>
 #include <cmath>
@@ -23,6 +23,11 @@ namespace streamcp_py {
 namespace {
 
 using namespace pybind11::literals;
+
+/// 100 ns ticks since 1970 as an event time (the Python layer truncates finer times).
+streamcp::event_time time_of(std::int64_t ticks) {
+    return streamcp::event_time{streamcp::tick_duration{ticks}};
+}
 
 /// A partition key: None (the NULL key), an integer or a string; 1 and "1" differ.
 using key_type = std::variant<std::monostate, std::int64_t, std::string>;
@@ -208,13 +213,13 @@ std::span<double> p_value_output(const py::object& p_values, std::size_t n) {
 /// (score, is_anomaly, included) row per event; each event's p-value into `p_values` if given.
 template <class G>
 py::array_t<function_row> evaluate_batch(G& self, const py::object& keys,
-                                         const int64_array& times_ns, const double_array& values,
+                                         const int64_array& times_ticks, const double_array& values,
                                          const py::object& when, const py::object& p_values) {
-    if (values.ndim() != 1 || times_ns.ndim() != 1) {
+    if (values.ndim() != 1 || times_ticks.ndim() != 1) {
         throw py::value_error("timestamps and values must be one-dimensional");
     }
     const auto n = static_cast<std::size_t>(values.shape(0));
-    check_length("timestamps", static_cast<std::size_t>(times_ns.shape(0)), n);
+    check_length("timestamps", static_cast<std::size_t>(times_ticks.shape(0)), n);
     const std::vector<key_type> k = to_keys(keys, n);
     bool_array w;
     if (!when.is_none()) {
@@ -231,10 +236,10 @@ py::array_t<function_row> evaluate_batch(G& self, const py::object& keys,
         const py::gil_scoped_release no_gil;
         std::vector<streamcp::event_time> t(n);
         std::vector<std::optional<double>> v(n);
-        const std::int64_t* tp = times_ns.data();
+        const std::int64_t* tp = times_ticks.data();
         const double* vp = values.data();
         for (std::size_t i = 0; i < n; ++i) {
-            t[i] = streamcp::event_time{std::chrono::nanoseconds{tp[i]}};
+            t[i] = time_of(tp[i]);
             if (!std::isnan(vp[i])) {
                 v[i] = vp[i];
             }
@@ -261,11 +266,11 @@ void bind_batch(py::class_<guarded<Function>>& cls) {
     using G = guarded<Function>;
     cls.def(
         "evaluate_many",
-        [](G& self, const py::object& keys, const int64_array& times_ns, const double_array& values,
-           const py::object& when, const py::object& p_values) {
-            return evaluate_batch(self, keys, times_ns, values, when, p_values);
+        [](G& self, const py::object& keys, const int64_array& times_ticks,
+           const double_array& values, const py::object& when, const py::object& p_values) {
+            return evaluate_batch(self, keys, times_ticks, values, when, p_values);
         },
-        "keys"_a, "times_ns"_a, "values"_a, "when"_a = py::none(), "p_values"_a = py::none(),
+        "keys"_a, "times_ticks"_a, "values"_a, "when"_a = py::none(), "p_values"_a = py::none(),
         "Scores events in order (GIL released), validated as a whole first; each event's "
         "p-value into `p_values` (NaN where NULL) when given.");
     def_snapshots(cls);
@@ -277,7 +282,7 @@ void bind_function(py::class_<guarded<Function>>& cls) {
     using G = guarded<Function>;
     cls.def(
         "evaluate",
-        [](G& self, py::handle key, std::int64_t time_ns, std::optional<double> value,
+        [](G& self, py::handle key, std::int64_t time_ticks, std::optional<double> value,
            bool when) -> py::tuple {
             const key_type k = to_key(key, [] { return std::string{"key"}; });
             if (value && std::isnan(*value)) {
@@ -286,8 +291,7 @@ void bind_function(py::class_<guarded<Function>>& cls) {
             std::optional<streamcp::record> r;
             try {
                 r = locked(self, [&](Function& f) {
-                    return f.evaluate(k, streamcp::event_time{std::chrono::nanoseconds{time_ns}},
-                                      value, when);
+                    return f.evaluate(k, time_of(time_ticks), value, when);
                 });
             } catch (const std::invalid_argument& e) {
                 throw py::value_error("key " + key_repr(k) + ": " + e.what());
@@ -298,18 +302,17 @@ void bind_function(py::class_<guarded<Function>>& cls) {
             return py::make_tuple(r->score.value_or(std::numeric_limits<double>::quiet_NaN()),
                                   static_cast<bool>(r->is_anomaly), true);
         },
-        "key"_a, "time_ns"_a, "value"_a, "when"_a = true,
+        "key"_a, "time_ticks"_a, "value"_a, "when"_a = true,
         "Scores one event: (score, is_anomaly, included); NaN/False/False when NULL.");
     bind_batch(cls);
     cls.def(
         "evict_idle",
-        [](G& self, std::int64_t now_ns, std::int64_t max_idle_ns) {
+        [](G& self, std::int64_t now_ticks, std::int64_t max_idle_ns) {
             return locked(self, [&](Function& f) {
-                return f.evict_idle(streamcp::event_time{std::chrono::nanoseconds{now_ns}},
-                                    std::chrono::nanoseconds{max_idle_ns});
+                return f.evict_idle(time_of(now_ticks), std::chrono::nanoseconds{max_idle_ns});
             });
         },
-        "now_ns"_a, "max_idle_ns"_a);
+        "now_ticks"_a, "max_idle_ns"_a);
     def_readonly(cls, "confidence", [](const Function& f) { return f.confidence(); });
     def_readonly(cls, "history", [](const Function& f) { return f.history(); });
     def_readonly(cls, "duration_ns", [](const Function& f) { return f.duration().count(); });

@@ -155,7 +155,9 @@ int run_simulate(const simulate_flags& flags) {
     }
     std::optional<event_time> end;
     if (!flags.length.empty()) {
-        end = options.start + pipeline::parse_duration(flags.length);
+        // Times are whole ticks: a time reaches start + length once it reaches the next tick.
+        end = options.start +
+              std::chrono::ceil<tick_duration>(pipeline::parse_duration(flags.length));
     }
     if (flags.events == 0 && !end && !flags.realtime) {
         throw std::invalid_argument("give --events N or --length DURATION (or --realtime)");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "simulator.hpp"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -18,10 +19,10 @@ namespace {
                                 "; expected DEVICE@FROM[+LENGTH]:LOW-HIGH, e.g. 3@30m:75-80");
 }
 
-double read_number(std::string_view text, std::size_t& pos, std::string_view whole) {
+double read_number(std::string_view part, std::size_t& pos, std::string_view whole) {
     double value = 0;
-    const char* begin = text.data() + pos;
-    const auto [end, error] = std::from_chars(begin, text.data() + text.size(), value);
+    const char* begin = part.data() + pos;
+    const auto [end, error] = std::from_chars(begin, part.data() + part.size(), value);
     if (error != std::errc{} || !std::isfinite(value)) {
         bad_injection(whole, "expected a number");
     }
@@ -97,16 +98,18 @@ device_simulator::device_simulator(simulation_options options)
         }
     }
     for (std::size_t i = 0; i < options_.devices; ++i) {
-        char id[16];
-        std::snprintf(id, sizeof id, "%012llx",
+        std::array<char, 16> id{};
+        std::snprintf(id.data(), id.size(), "%012llx",
                       static_cast<unsigned long long>(mix(options_.seed * 1'000'003 + i) &
                                                       0xFFFF'FFFF'FFFFULL));
-        ids_.emplace_back(id);
+        ids_.emplace_back(id.data());
     }
 }
 
 event_time device_simulator::next_time() const noexcept {
-    return options_.start + options_.interval * static_cast<std::int64_t>(tick_);
+    // The start is whole ticks: truncating the offset alone truncates the instant.
+    return options_.start +
+           std::chrono::floor<tick_duration>(options_.interval * static_cast<std::int64_t>(tick_));
 }
 
 void device_simulator::next(std::string& out) {
@@ -122,12 +125,12 @@ void device_simulator::next(std::string& out) {
         }
     }
     const double temp = std::uniform_real_distribution<double>{low, high}(random_);
-    char message[128];
-    const int length = std::snprintf(message, sizeof message,
+    std::array<char, 128> message{};
+    const int length = std::snprintf(message.data(), message.size(),
                                      R"({"device":"%s","temp":%.2f,"datetime":"%s"})"
                                      "\n",
                                      ids_[device_].c_str(), temp, format_seed_time(now).c_str());
-    out.append(message, static_cast<std::size_t>(length));
+    out.append(message.data(), static_cast<std::size_t>(length));
     if (++device_ == options_.devices) {
         device_ = 0;
         ++tick_;

@@ -52,7 +52,7 @@ inline std::vector<event> random_events(std::uint64_t seed, int n, int keys,
             clock.try_emplace(key, start + seconds{static_cast<int>(rng() % 600)}).first->second;
         switch (rng() % 8) {
             case 0:
-                t += nanoseconds{0};
+                t += streamcp::tick_duration{0};
                 break;
             case 1:
                 t += seconds{static_cast<int>(rng() % 30)};
@@ -64,7 +64,8 @@ inline std::vector<event> random_events(std::uint64_t seed, int n, int keys,
                 t += hours{static_cast<int>(1 + rng() % 3)};
                 break;  // longer than D
             default:
-                t += minutes{1} + nanoseconds{static_cast<long>(rng() % 1000)};
+                t += floor<streamcp::tick_duration>(minutes{1} +
+                                                    nanoseconds{static_cast<long>(rng() % 1000)});
                 break;
         }
         std::optional<double> v = noise(rng) + (rng() % 17 == 0 ? 30.0 : 0.0);

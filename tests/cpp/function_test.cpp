@@ -38,7 +38,12 @@ const event_time t0 = sys_days{year{2024} / 1 / 1};
 
 /// The instant `ticks` 100 ns units after 0001-01-01 (the .NET epoch).
 event_time from_ticks(std::int64_t ticks) {
-    return event_time{nanoseconds{(ticks - streamcp::unix_epoch_ticks) * 100}};
+    return event_time{streamcp::tick_duration{ticks - streamcp::unix_epoch_ticks}};
+}
+
+/// An instant `ns` nanoseconds after 1970, as callers with nanosecond clocks supply it.
+event_time from_ns(std::int64_t ns) {
+    return streamcp::to_event_time(sys_time<nanoseconds>{nanoseconds{ns}});
 }
 
 record expected(change_point_detector& det, double v) { return streamcp::to_record(det.update(v)); }
@@ -56,21 +61,50 @@ std::vector<double> five_then_seven() {
 
 TEST(EventTime, DotnetTicks) {
     EXPECT_EQ(streamcp::to_dotnet_ticks(event_time{}), streamcp::unix_epoch_ticks);
-    EXPECT_EQ(streamcp::to_dotnet_ticks(event_time{nanoseconds{99}}), streamcp::unix_epoch_ticks);
-    EXPECT_EQ(streamcp::to_dotnet_ticks(event_time{nanoseconds{100}}),
-              streamcp::unix_epoch_ticks + 1);
+    EXPECT_EQ(streamcp::to_dotnet_ticks(from_ns(99)), streamcp::unix_epoch_ticks);
+    EXPECT_EQ(streamcp::to_dotnet_ticks(from_ns(100)), streamcp::unix_epoch_ticks + 1);
     // Before 1970 truncation still goes toward the past.
-    EXPECT_EQ(streamcp::to_dotnet_ticks(event_time{nanoseconds{-1}}),
-              streamcp::unix_epoch_ticks - 1);
-    EXPECT_EQ(streamcp::to_dotnet_ticks(event_time{nanoseconds{-100}}),
-              streamcp::unix_epoch_ticks - 1);
-    EXPECT_EQ(streamcp::to_dotnet_ticks(event_time{nanoseconds{-101}}),
-              streamcp::unix_epoch_ticks - 2);
+    EXPECT_EQ(streamcp::to_dotnet_ticks(from_ns(-1)), streamcp::unix_epoch_ticks - 1);
+    EXPECT_EQ(streamcp::to_dotnet_ticks(from_ns(-100)), streamcp::unix_epoch_ticks - 1);
+    EXPECT_EQ(streamcp::to_dotnet_ticks(from_ns(-101)), streamcp::unix_epoch_ticks - 2);
     // 1970-01-01 is 719162 days after 0001-01-01; a day is 864e9 ticks.
     EXPECT_EQ(streamcp::unix_epoch_ticks, 719'162LL * 864'000'000'000LL);
     EXPECT_EQ(streamcp::to_dotnet_ticks(event_time{sys_days{year{1970} / 1 / 2}}),
               streamcp::unix_epoch_ticks + 864'000'000'000);
     EXPECT_EQ(streamcp::to_dotnet_ticks(nanoseconds{minutes{30}}), 18'000'000'000);
+}
+
+TEST(EventTime, CoversDotnetDateTimeRange) {
+    // .NET DateTime.MinValue and MaxValue, beyond int64 nanoseconds' 1677-09-21 .. 2262-04-11.
+    EXPECT_EQ(streamcp::min_event_time, event_time{sys_days{year{1} / 1 / 1}});
+    EXPECT_EQ(streamcp::to_dotnet_ticks(streamcp::min_event_time), 0);
+    EXPECT_EQ(streamcp::max_event_time,
+              event_time{sys_days{year{10000} / 1 / 1}} - streamcp::tick_duration{1});
+    EXPECT_EQ(streamcp::to_dotnet_ticks(streamcp::max_event_time), 3'155'378'975'999'999'999);
+    EXPECT_TRUE(streamcp::in_event_time_range(streamcp::min_event_time));
+    EXPECT_TRUE(streamcp::in_event_time_range(streamcp::max_event_time));
+    EXPECT_FALSE(
+        streamcp::in_event_time_range(streamcp::min_event_time - streamcp::tick_duration{1}));
+    EXPECT_FALSE(
+        streamcp::in_event_time_range(streamcp::max_event_time + streamcp::tick_duration{1}));
+}
+
+TEST(ChangePointFunction, ImputesAcrossTheOldNanosecondLimits) {
+    // A gap across 2262-04-11 (and one across 1677-09-21) imputes like any other: duration / W
+    // intervals counted in ticks, at most W of them. The twin sees the same steps by hand.
+    // int64 nanoseconds end at 2262-04-11T23:47:16.854775807Z and begin at 1677-09-21T00:12:43Z.
+    for (const event_time start :
+         {event_time{sys_days{year{2262} / 4 / 11} + hours{23} + minutes{47}},
+          event_time{sys_days{year{1677} / 9 / 21} + minutes{13}}}) {
+        cp_function f{95, 4, minutes{4}};
+        change_point_detector det{f.partition_model_options()};
+        const event_time first = start - minutes{1};
+        EXPECT_EQ(f.evaluate("k", first, 5.0), expected(det, 5.0));
+        // Three minutes later: two whole intervals lie between, imputed with the new value.
+        (void)det.update(7.0);
+        (void)det.update(7.0);
+        EXPECT_EQ(f.evaluate("k", first + minutes{3}, 7.0), expected(det, 7.0));
+    }
 }
 
 TEST(ChangePointFunction, SpecB6TableWithoutImputation) {
@@ -308,13 +342,14 @@ TEST(ChangePointFunction, OutOfOrderIncludedEventThrowsAndChangesNothing) {
 TEST(ChangePointFunction, TimesFinerThan100NsTruncateToTicks) {
     // Two events in one tick in decreasing nanosecond order are equal in ticks, not out of order.
     cp_function f{90, 5, minutes{5}};
-    const event_time tick_start = t0 + nanoseconds{1'000};
-    EXPECT_NO_THROW((void)f.evaluate("k", tick_start + nanoseconds{99}, 1.0));
-    EXPECT_NO_THROW((void)f.evaluate("k", tick_start + nanoseconds{49}, 2.0));
-    EXPECT_NO_THROW((void)f.evaluate("k", tick_start, 3.0));
+    const sys_time<nanoseconds> tick_start = t0 + nanoseconds{1'000};
+    const auto at = [](sys_time<nanoseconds> t) { return streamcp::to_event_time(t); };
+    EXPECT_NO_THROW((void)f.evaluate("k", at(tick_start + nanoseconds{99}), 1.0));
+    EXPECT_NO_THROW((void)f.evaluate("k", at(tick_start + nanoseconds{49}), 2.0));
+    EXPECT_NO_THROW((void)f.evaluate("k", at(tick_start), 3.0));
     // One nanosecond earlier is the previous tick: out of order by one tick, 0.1 µs.
     try {
-        (void)f.evaluate("k", tick_start - nanoseconds{1}, 4.0);
+        (void)f.evaluate("k", at(tick_start - nanoseconds{1}), 4.0);
         ADD_FAILURE() << "accepted an event in the previous tick";
     } catch (const std::invalid_argument& e) {
         EXPECT_NE(std::string(e.what()).find("out of order: 0.0000001 s earlier"),
@@ -322,7 +357,7 @@ TEST(ChangePointFunction, TimesFinerThan100NsTruncateToTicks) {
             << e.what();
     }
     try {
-        (void)f.evaluate("k", tick_start - milliseconds{1'250}, 4.0);
+        (void)f.evaluate("k", at(tick_start - milliseconds{1'250}), 4.0);
         ADD_FAILURE() << "accepted an event 1.25 s early";
     } catch (const std::invalid_argument& e) {
         EXPECT_NE(std::string(e.what()).find("out of order: 1.25 s earlier"), std::string::npos)
@@ -331,12 +366,43 @@ TEST(ChangePointFunction, TimesFinerThan100NsTruncateToTicks) {
     EXPECT_EQ(f.find("k")->fill(), 3U);
 }
 
+TEST(ChangePointFunction, TimesOutsideTheDotnetRangeThrowAndChangeNothing) {
+    cp_function f{90, 5, minutes{5}};
+    (void)f.evaluate("k", streamcp::min_event_time, 1.0);
+    (void)f.evaluate("k", streamcp::max_event_time, 1.0);  // both ends are times like others
+    const auto before = f.snapshot();
+    for (const event_time outside : {streamcp::min_event_time - streamcp::tick_duration{1},
+                                     streamcp::max_event_time + streamcp::tick_duration{1}}) {
+        try {
+            (void)f.evaluate("new", outside, 1.0);
+            ADD_FAILURE() << "accepted a time outside .NET's range";
+        } catch (const std::invalid_argument& e) {
+            EXPECT_NE(std::string(e.what()).find("0001-01-01T00:00:00Z to 9999-12-31"),
+                      std::string::npos)
+                << e.what();
+        }
+        const std::vector<std::string> keys{"a", "b"};
+        const std::vector<event_time> times{t0, outside};
+        const std::vector<std::optional<double>> values{1.0, 1.0};
+        std::vector<std::optional<record>> out(2);
+        try {
+            f.evaluate_many(keys, times, values, out);
+            ADD_FAILURE() << "a batch accepted a time outside .NET's range";
+        } catch (const streamcp::batch_error& e) {
+            EXPECT_EQ(e.index(), 1U);
+            EXPECT_EQ(e.field(), streamcp::batch_field::time);
+        }
+        EXPECT_EQ(f.snapshot(), before);
+    }
+}
+
 TEST(ChangePointFunction, SubTickTruncationAppliesToIntervalNumbers) {
     // An event 1 ns before an interval boundary belongs to the earlier interval; the boundary
     // itself to the next. With W = 4 / 4 minutes, I = 1 minute.
     cp_function f{90, 4, minutes{4}};
     (void)f.evaluate("k", t0, 1.0);
-    (void)f.evaluate("k", t0 + minutes{2} - nanoseconds{1}, 2.0);  // interval 1: no imputation
+    // interval 1: no imputation
+    (void)f.evaluate("k", streamcp::to_event_time(t0 + minutes{2} - nanoseconds{1}), 2.0);
     EXPECT_EQ(f.find("k")->fill(), 2U);
     (void)f.evaluate("k", t0 + minutes{4}, 3.0);  // interval 4: intervals 2, 3 missing
     EXPECT_EQ(f.find("k")->fill(), 4U);

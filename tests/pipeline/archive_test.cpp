@@ -162,6 +162,27 @@ TEST(FileArchive, GraceKeepsAMinuteOpenForLateEvents) {
     EXPECT_EQ(files_under(dir.path()).size(), 2U);
 }
 
+TEST(FileArchive, PathsCoverTheWholeDotnetRange) {
+    // Beyond int64 nanoseconds (1677-09-21 .. 2262-04-11) the paths used to wrap (9999-12-31
+    // under 1816/03/30); every instant from 0001-01-01 to 9999-12-31 now has its own.
+    scratch_dir dir;
+    archive_options options = options_for(dir);
+    options.grace = 30s;  // a grace past the last minute of 9999 must not overflow
+    file_archive archive{options};
+    archive.write("first", at("0001-01-01T00:00:00Z"), 0);
+    archive.write("old", at("1677-09-21T00:12:00Z"), 1);
+    archive.write("new", at("2262-04-11T23:48:00Z"), 1);
+    archive.write("last", at("9999-12-31T23:59:59.9999999Z"), 0);
+    archive.close();
+    std::vector<std::string> names;
+    for (const auto& [name, text] : files_under(dir.path())) {
+        names.push_back(name);
+    }
+    EXPECT_EQ(names, (std::vector<std::string>{
+                         "0001/01/01/00/00-0-0000.jsonl", "1677/09/21/00/12-1-0000.jsonl",
+                         "2262/04/11/23/48-1-0000.jsonl", "9999/12/31/23/59-0-0000.jsonl"}));
+}
+
 TEST(FileArchive, RollsBySize) {
     scratch_dir dir;
     archive_options options = options_for(dir);

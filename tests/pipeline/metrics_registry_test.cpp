@@ -134,7 +134,7 @@ TEST(MetricsRegistry, CountsAndReasonsAreTheJobsWithAnyThreadCount) {
         EXPECT_EQ(many.rejects, one.rejects) << threads;
         EXPECT_EQ(many.late_adjusted, one.late_adjusted) << threads;
         EXPECT_EQ(many.partitions, one.partitions) << threads;
-        EXPECT_EQ(many.watermark_ns, one.watermark_ns) << threads;
+        EXPECT_EQ(many.watermark_ticks, one.watermark_ticks) << threads;
     }
 }
 
@@ -213,8 +213,8 @@ TEST(ScoreWatch, KeepsTheLastAnomaliesOnly) {
     std::vector<anomaly_entry> anomalies;
     watch.copy_to(keys, anomalies);
     ASSERT_EQ(anomalies.size(), score_watch::anomalies_kept);
-    EXPECT_EQ(anomalies.front().point.time_ns, 80);  // oldest first
-    EXPECT_EQ(anomalies.back().point.time_ns, 99);
+    EXPECT_EQ(anomalies.front().point.time_ticks, 80);  // oldest first
+    EXPECT_EQ(anomalies.back().point.time_ticks, 99);
 }
 
 }  // namespace

@@ -45,7 +45,7 @@ TEST(Timestamp, Iso8601Forms) {
     EXPECT_EQ(parse_iso8601_time("2019-11-18T20:11:36+01:00"), utc(19, 11, 36));
     EXPECT_EQ(parse_iso8601_time("2019-11-18T18:41:36-0030"), utc(19, 11, 36));
     EXPECT_EQ(parse_iso8601_time("2019-11-18T19:11:36"), utc(19, 11, 36));
-    EXPECT_EQ(parse_iso8601_time("2019-11-18T19:11:36.1234567891Z"), utc(19, 11, 36) + 123456789ns);
+    EXPECT_EQ(parse_iso8601_time("2019-11-18T19:11:36.1234567891Z"), utc(19, 11, 36) + 123456700ns);
     EXPECT_EQ(parse_iso8601_time("2019-11-18"), utc(0, 0, 0));  // a date alone: midnight UTC
     for (const char* bad :
          {"2019-02-30T00:00:00Z", "2019-11-18T24:00:00Z", "2019-11-18T19:11:36+25:00",
@@ -56,10 +56,11 @@ TEST(Timestamp, Iso8601Forms) {
 
 TEST(Timestamp, FixedShapesParseAsTheGeneralGrammarDoes) {
     // "SS" then ".0" takes the general parser; without it the fixed shapes' fast path, which
-    // must agree on every instant and every refusal. Random instants over 1900-2100, all offsets.
+    // must agree on every instant and every refusal. Random instants over years 0-9999 (0, and
+    // offsets pushing year 1 or 9999 beyond .NET's range, are refused by both), all offsets.
     std::mt19937_64 rng{15};
     for (int i = 0; i < 20000; ++i) {
-        const auto year = static_cast<int>(1900 + rng() % 201);
+        const auto year = static_cast<int>(i % 2 == 0 ? rng() % 10'000 : 1900 + rng() % 201);
         const auto month = static_cast<int>(1 + rng() % 12);
         const auto day = static_cast<int>(1 + rng() % 31);  // some days do not exist
         const auto hour = static_cast<int>(rng() % 25);     // 24 does not exist either
@@ -108,6 +109,47 @@ TEST(Timestamp, Epochs) {
     EXPECT_EQ(epoch_to_time(1574104296.25, timestamp_format::epoch_seconds),
               utc(19, 11, 36) + 250ms);
     EXPECT_FALSE(epoch_to_time(1e30, timestamp_format::epoch_seconds));
+}
+
+TEST(Timestamp, TheWholeDotnetRangeInEveryFormat) {
+    // 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.9999999Z, far beyond int64 nanoseconds
+    // (1677-09-21 .. 2262-04-11); one tick, second or millisecond beyond is refused.
+    const event_time first = min_event_time;
+    const event_time last = max_event_time;
+    EXPECT_EQ(parse_iso8601_time("0001-01-01T00:00:00Z"), first);
+    EXPECT_EQ(parse_iso8601_time("0001-01-01T00:00:00"), first);  // the fixed shape
+    EXPECT_EQ(parse_iso8601_time("9999-12-31T23:59:59.9999999Z"), last);
+    EXPECT_EQ(parse_iso8601_time("9999-12-31T23:59:59Z"), last - 9'999'999 * tick_duration{1});
+    EXPECT_EQ(parse_iso8601_time("2262-04-12T00:00:00Z"),
+              event_time{std::chrono::sys_days{2262y / 4 / 12}});
+    EXPECT_EQ(parse_iso8601_time("1677-09-21T00:00:00Z"),
+              event_time{std::chrono::sys_days{1677y / 9 / 21}});
+    for (const char* outside : {"0000-12-31T23:59:59.9999999Z", "0001-01-01T00:00:00+00:01",
+                                "9999-12-31T23:59:59-00:01", "0000-01-01"}) {
+        event_time got{};
+        EXPECT_FALSE(parse_iso8601_time(outside)) << outside;
+        EXPECT_EQ(read_iso8601_time(outside, got), detail::text::time_out_of_range_why) << outside;
+    }
+    using enum timestamp_format;
+    EXPECT_EQ(epoch_to_time(std::int64_t{-62'135'596'800}, epoch_seconds), first);
+    EXPECT_EQ(epoch_to_time(std::int64_t{253'402'300'799}, epoch_seconds),
+              last - 9'999'999 * tick_duration{1});
+    EXPECT_EQ(epoch_to_time(std::int64_t{-62'135'596'800'000}, epoch_milliseconds), first);
+    EXPECT_EQ(epoch_to_time(std::int64_t{253'402'300'799'999}, epoch_milliseconds),
+              last - 9'999 * tick_duration{1});
+    EXPECT_EQ(epoch_to_time(-62'135'596'800.0, epoch_seconds), first);
+    EXPECT_EQ(epoch_to_time(253'402'300'799.5, epoch_seconds), last - 4'999'999 * tick_duration{1});
+    EXPECT_FALSE(epoch_to_time(std::int64_t{-62'135'596'801}, epoch_seconds));
+    EXPECT_FALSE(epoch_to_time(std::int64_t{253'402'300'800}, epoch_seconds));
+    EXPECT_FALSE(epoch_to_time(std::int64_t{-62'135'596'800'001}, epoch_milliseconds));
+    EXPECT_FALSE(epoch_to_time(std::int64_t{253'402'300'800'000}, epoch_milliseconds));
+    EXPECT_FALSE(epoch_to_time(-62'135'596'800.5, epoch_seconds));
+    EXPECT_FALSE(epoch_to_time(253'402'300'800.0, epoch_seconds));
+    // The old limit of 2^62 ns (2116) is no limit any more.
+    EXPECT_EQ(epoch_to_time(std::int64_t{4'102'444'800}, epoch_seconds),
+              event_time{std::chrono::sys_days{2100y / 1 / 1}});
+    EXPECT_EQ(epoch_to_time(std::int64_t{7'258'118'400}, epoch_seconds),
+              event_time{std::chrono::sys_days{2200y / 1 / 1}});
 }
 
 TEST(JsonText, ShortestNumbersAndEscapes) {

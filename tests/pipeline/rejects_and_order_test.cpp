@@ -52,6 +52,10 @@ TEST(Rejects, EveryReasonWithACraftedLine) {
         {R"({"temp":1,"datetime":"2019-13-18T19:00:00Z"})", "bad_timestamp"},
         {R"({"temp":1,"datetime":"2019-11-18T19:00:00+2500"})", "bad_timestamp"},
         {R"({"temp":1,"datetime":1574103600})", "bad_timestamp"},
+        {R"({"temp":1,"datetime":"0000-12-31T23:59:59.9999999Z"})", "time_out_of_range"},
+        {R"({"temp":1,"datetime":"0001-01-01T00:00:00+00:01"})", "time_out_of_range"},
+        {R"({"temp":1,"datetime":"10000-01-01T00:00:00Z"})", "bad_timestamp"},  // not YYYY
+        {R"({"temp":1,"datetime":"9999-12-31T23:59:59-00:01"})", "time_out_of_range"},
         {R"({"temp":"93.95","datetime":"2019-11-18T19:00:00Z"})", "bad_value"},
         {R"({"temp":true,"datetime":"2019-11-18T19:00:00Z"})", "bad_value"},
         {R"({"temp":3.5e38,"datetime":"2019-11-18T19:00:00Z"})", "value_out_of_range"},
@@ -70,6 +74,36 @@ TEST(Rejects, EveryReasonWithACraftedLine) {
         EXPECT_EQ(std::string_view{record["raw"]}, line);
         EXPECT_EQ(std::int64_t{record["line"]}, 1);
         EXPECT_TRUE(result.output.empty());
+    }
+    // Epoch numbers in and beyond .NET's range, 0001-01-01 .. 9999-12-31T23:59:59.9999999Z.
+    for (const auto& [format, numbers] :
+         std::vector<std::pair<timestamp_format, std::vector<std::pair<std::string, bool>>>>{
+             {timestamp_format::epoch_seconds,
+              {{"-62135596800", true},
+               {"253402300799", true},
+               {"253402300799.9999", true},
+               {"\"253402300799\"", true},
+               {"-62135596801", false},
+               {"253402300800", false},
+               {"\"253402300800\"", false},
+               {"1e300", false}}},
+             {timestamp_format::epoch_milliseconds,
+              {{"-62135596800000", true},
+               {"253402300799999", true},
+               {"-62135596800001", false},
+               {"253402300800000", false}}}}) {
+        detect_query query = seed_query();
+        query.fields.time_format = format;
+        for (const auto& [number, inside] : numbers) {
+            const std::string line = R"({"temp":1,"datetime":)" + number + "}";
+            const run_result result = run(query, {line});
+            if (inside) {
+                EXPECT_EQ(result.output.size(), 1U) << line;
+            } else {
+                ASSERT_EQ(result.rejects.size(), 1U) << line;
+                EXPECT_EQ(reason_of(result.rejects[0]), "time_out_of_range") << line;
+            }
+        }
     }
     // Dropped out-of-order events are the last reason.
     detect_query query = seed_query();
@@ -179,6 +213,51 @@ TEST(Ordering, BeyondTheToleranceAdjustScoresAndDropRejects) {
     EXPECT_EQ(dropped.counts.rejected, 1U);
     EXPECT_EQ(dropped.counts.read,
               dropped.counts.written + dropped.counts.filtered + dropped.counts.rejected);
+}
+
+/// An event of `device` at the ISO instant `time`, tagged.
+std::string event_at(const char* tag, const char* device, const char* time) {
+    return std::string{R"({"tag":")"} + tag + R"(","device":")" + device +
+           R"(","temp":21.5,"datetime":")" + time + R"("})";
+}
+
+TEST(Ordering, BothEndsOfTheDotnetRangeAreScoredInOrder) {
+    // 0001-01-01 and 9999-12-31 lie beyond int64 nanoseconds (1677-09-21 .. 2262-04-11): they
+    // are times like any other, and a key's times still order across the whole range.
+    detect_query query = seed_query();
+    query.out_of_order_tolerance = 1min;
+    const run_result result =
+        run(query, {event_at("a", "x", "0001-01-01T00:00:00Z"),
+                    event_at("b", "x", "9999-12-31T23:59:59.9999999Z"),
+                    event_at("c", "x", "9999-12-31T23:59:30Z"),  // late within the tolerance
+                    event_at("d", "x", "5000-01-01T00:00:00Z"),  // beyond: adjusted
+                    event_at("e", "y", "1677-09-21T00:00:00Z"), event_at("f", "y", "2262-04-12")});
+    EXPECT_EQ(result.counts.rejected, 0U);
+    EXPECT_EQ(tags(result.output), (std::vector<std::string>{"a", "d", "e", "f", "c", "b"}));
+}
+
+TEST(Ordering, LateEventsAcrossTheOldNanosecondLimit) {
+    // int64 nanoseconds end at 2262-04-11T23:47:16.854775807Z; the tolerance works across it.
+    detect_query query = seed_query();
+    query.out_of_order_tolerance = 10min;
+    const std::vector<std::string> lines{
+        event_at("a", "x", "2262-04-11T23:50:00Z"), event_at("b", "x", "2262-04-11T23:45:00Z"),
+        event_at("c", "x", "2262-04-12T00:30:00Z"), event_at("d", "x", "2262-04-12T00:00:00Z")};
+    // a and b are held, c releases b then a (<= 00:20); d is later than 00:20: adjusted to it
+    // and released at once; the end releases c.
+    const run_result adjusted = run(query, lines);
+    EXPECT_EQ(tags(adjusted.output), (std::vector<std::string>{"b", "a", "d", "c"}));
+    query.out_of_order = out_of_order_action::drop;
+    const run_result dropped = run(query, lines);
+    EXPECT_EQ(tags(dropped.output), (std::vector<std::string>{"b", "a", "c"}));
+    ASSERT_EQ(dropped.rejects.size(), 1U);
+    EXPECT_EQ(reason_of(dropped.rejects[0]), "out_of_order");
+    // The same before 1677-09-21T00:12:43Z.
+    query.out_of_order = out_of_order_action::adjust;
+    const run_result early = run(query, {event_at("a", "x", "1677-09-21T00:15:00Z"),
+                                         event_at("b", "x", "1677-09-21T00:10:00Z"),
+                                         event_at("c", "x", "1677-09-21T00:30:00Z")});
+    EXPECT_EQ(tags(early.output), (std::vector<std::string>{"b", "a", "c"}));
 }
 
 TEST(Ordering, HeldEventsSurviveASnapshot) {

@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <random>
 #include <stdexcept>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -261,11 +263,49 @@ void keep_rows(std::map<std::vector<std::byte>, std::vector<std::byte>>& stored,
     }
 }
 
+/// Multiplies the little-endian int64 at `at` by 100: a time in ticks becomes nanoseconds.
+void ticks_to_nanoseconds_at(std::vector<std::byte>& bytes, std::size_t at) {
+    std::uint64_t value = 0;
+    for (std::size_t i = 8; i-- > 0;) {
+        value = (value << 8U) | std::to_integer<std::uint64_t>(bytes[at + i]);
+    }
+    value = static_cast<std::uint64_t>(static_cast<std::int64_t>(value) * 100);
+    for (std::size_t i = 0; i < 8; ++i) {
+        bytes[at + i] = static_cast<std::byte>(value >> (8 * i));
+    }
+}
+
+/// A head and rows as releases before tick event times wrote them: no leading marker, no row
+/// flag 8, and the ordering stage's and the partition limit's times in nanoseconds.
+void as_nanosecond_checkpoint(std::vector<std::byte>& head, std::vector<partition_row>& rows,
+                              bool partition_limit) {
+    head.erase(head.begin(), head.begin() + 8);
+    if (partition_limit) {  // the head ends with the limit's two clocks and a key count of 0
+        ticks_to_nanoseconds_at(head, head.size() - 24);
+        ticks_to_nanoseconds_at(head, head.size() - 16);
+    }
+    for (partition_row& row : rows) {
+        const auto parts = std::to_integer<unsigned>(row.state.front());
+        ASSERT_NE(parts & 8U, 0U);
+        row.state.front() = static_cast<std::byte>(parts & ~8U);
+        std::size_t at = 1;
+        if ((parts & 4U) != 0) {  // the partition limit's latest time
+            ticks_to_nanoseconds_at(row.state, at);
+            at += 8;
+        }
+        if ((parts & 1U) != 0) {  // the ordering stage's latest time
+            ticks_to_nanoseconds_at(row.state, at);
+        }
+    }
+}
+
 /// A run with incremental checkpoints after each of `cuts` lines, killed after the last one and
-/// resumed from the head and rows stored by then (with `after` threads).
+/// resumed from the head and rows stored by then (with `after` threads); with `nanoseconds`,
+/// from them as an earlier release would have stored them.
 run_result run_with_incremental_restore(const std::vector<std::string>& lines,
                                         const std::vector<std::size_t>& cuts, unsigned before,
-                                        unsigned after, const order_case& c) {
+                                        unsigned after, const order_case& c,
+                                        bool nanoseconds = false) {
     string_sink output;
     string_sink rejects;
     std::uint64_t output_size = 0;
@@ -293,6 +333,9 @@ run_result run_with_incremental_restore(const std::vector<std::string>& lines,
     rows.reserve(stored.size());
     for (const auto& [key, state] : stored) {
         rows.push_back({key, state});
+    }
+    if (nanoseconds) {
+        as_nanosecond_checkpoint(head, rows, c.max_partitions != 0);
     }
     run_result out;
     {
@@ -335,6 +378,24 @@ TEST(ShardedDetect, IncrementalCheckpointsResumeExactly) {
                          std::to_string(after) + " threads, last cut at " +
                          std::to_string(cuts.back()));
             expect_same(run_with_incremental_restore(lines, cuts, before, after, c), one);
+        }
+    }
+}
+
+// Checkpoints of releases whose event times were int64 nanoseconds (the head without its ticks
+// marker, rows without flag 8) still resume to the uninterrupted run's bytes: their times are
+// converted to ticks on load.
+TEST(ShardedDetect, IncrementalCheckpointsInNanosecondsStillResume) {
+    const std::vector<order_case> cases{
+        {20s, out_of_order_action::adjust, false},
+        {20s, out_of_order_action::drop, false, detector_kind::asa, 30, 1min}};
+    const auto lines = make_lines(4000, 9);
+    for (const order_case& c : cases) {
+        const run_result one = run(make_query(1, c), lines);
+        for (const auto& [before, after] : std::vector<std::pair<unsigned, unsigned>>{{1, 1}}) {
+            SCOPED_TRACE(std::to_string(before) + " -> " + std::to_string(after) + " threads");
+            expect_same(run_with_incremental_restore(lines, {600, 2500}, before, after, c, true),
+                        one);
         }
     }
 }

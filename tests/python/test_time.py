@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import streamcp
-from streamcp._convert import to_duration_ns, to_time_ns, to_times_ns
+from streamcp._convert import to_duration_ns, to_time_ns, to_time_ticks, to_times_ns, to_times_ticks
 
 T0_NS = 1574103600 * 10**9  # 2019-11-18T19:00:00Z
 
@@ -30,15 +30,15 @@ T0_NS = 1574103600 * 10**9  # 2019-11-18T19:00:00Z
         ("2019-11-18T19:00:00.5Z", 500_000_000),
         ("2019-11-18T19:00:00,25Z", 250_000_000),
         ("2019-11-18T19:00:00.1234567Z", 123_456_700),
-        ("2019-11-18T19:00:00.123456789Z", 123_456_789),
-        ("2019-11-18T20:00:00.000000001+01:00", 1),
+        ("2019-11-18T19:00:00.123456789Z", 123_456_700),  # whole 100 ns ticks
+        ("2019-11-18T20:00:00.000000001+01:00", 0),
         ("2019-11-18", -19 * 3600 * 10**9),
         (np.datetime64("2019-11-18T19:00:00"), 0),
-        (np.datetime64("2019-11-18T19:00:00.123456789", "ns"), 123_456_789),
+        (np.datetime64("2019-11-18T19:00:00.123456789", "ns"), 123_456_700),
         (np.datetime64("2019-11-18T19", "h"), 0),
         (dt.datetime(2019, 11, 18, 19, 0, 0, 250), 250_000),
         (dt.datetime(2019, 11, 18, 20, 0, tzinfo=dt.timezone(dt.timedelta(hours=1))), 0),
-        (pd.Timestamp("2019-11-18T19:00:00.000000005"), 5),
+        (pd.Timestamp("2019-11-18T19:00:00.000000005"), 0),
         (pd.Timestamp("2019-11-18T20:00:00", tz="Europe/Paris"), 0),
         (pd.Timestamp("2019-11-18T19:00:00", tz="UTC"), 0),
     ],
@@ -127,6 +127,80 @@ def test_missing_and_out_of_range_timestamps() -> None:
         to_time_ns(1574103600)
     with pytest.raises(TypeError, match="timestamps"):
         to_times_ns(np.arange(3))
+
+
+# .NET's range in ticks since 1970 (docs/semantics.md#time), beyond int64 nanoseconds' 1677..2262.
+FIRST_TICKS = -62_135_596_800 * 10**7  # 0001-01-01T00:00:00Z
+LAST_TICKS = 253_402_300_800 * 10**7 - 1  # 9999-12-31T23:59:59.9999999Z
+
+
+@pytest.mark.parametrize(
+    ("form", "ticks"),
+    [
+        ("0001-01-01T00:00:00Z", FIRST_TICKS),
+        ("9999-12-31T23:59:59.9999999Z", LAST_TICKS),
+        (dt.datetime(1, 1, 1), FIRST_TICKS),
+        (dt.datetime(1, 1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=1))), FIRST_TICKS),
+        (dt.datetime(9999, 12, 31, 23, 59, 59, 999_999), LAST_TICKS - 9),
+        (dt.datetime(9999, 12, 31, 22, 59, tzinfo=dt.timezone(dt.timedelta(hours=-1))), LAST_TICKS + 1 - 60 * 10**7),
+        (dt.date(1, 1, 1), FIRST_TICKS),
+        (np.datetime64("0001-01-01", "D"), FIRST_TICKS),
+        (np.datetime64("0001", "Y"), FIRST_TICKS),
+        (np.datetime64("9999-12-31T23:59:59.999999", "us"), LAST_TICKS - 9),
+        (np.datetime64("2262-04-12", "s"), 92_233_728_000_000_000),
+        (np.datetime64("1677-09-21", "ms"), -92_233_728_000_000_000),
+    ],
+)
+def test_the_whole_dotnet_range(form, ticks) -> None:
+    assert to_time_ticks(form) == ticks
+    np.testing.assert_array_equal(to_times_ticks([form]), np.array([ticks], dtype=np.int64))
+
+
+def test_datetime64_arrays_of_us_and_coarser_units_cover_the_range() -> None:
+    days = np.array(["0001-01-01", "1677-09-20", "2262-04-12", "9999-12-31"], dtype="datetime64[D]")
+    want = (days.astype(np.int64) * 86_400 * 10**7).astype(np.int64)
+    for unit in ("D", "h", "m", "s", "ms", "us"):
+        np.testing.assert_array_equal(to_times_ticks(days.astype(f"datetime64[{unit}]")), want, err_msg=unit)
+    np.testing.assert_array_equal(to_times_ticks(pd.Series(days.astype("datetime64[s]"))), want)
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        "0000-12-31T23:59:59Z",
+        "0001-01-01T00:00:00+00:01",
+        "9999-12-31T23:59:59-00:01",
+        dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(minutes=1))),
+        dt.datetime(9999, 12, 31, 23, 59, tzinfo=dt.timezone(dt.timedelta(minutes=-1))),
+        np.datetime64("0000-12-31", "D"),
+        np.datetime64("10000-01-01", "D"),
+        np.datetime64("-0001", "Y"),
+        np.datetime64("10000", "Y"),
+    ],
+)
+def test_outside_the_dotnet_range_is_refused(form) -> None:
+    with pytest.raises(ValueError, match="out of range"):
+        to_time_ticks(form)
+    with pytest.raises(ValueError, match=r"timestamps\[1\] .*out of range"):
+        to_times_ticks(["2019-11-18T19:00:00Z", form])
+
+
+def test_functions_score_far_dates_in_order() -> None:
+    times = [dt.datetime(1, 1, 1), dt.datetime(1677, 9, 21), dt.datetime(2262, 4, 12), dt.datetime(9999, 12, 31)]
+    keys = ["k"] * 4
+    f = streamcp.AnomalyDetectionChangePoint(80, 12, "30m")
+    got = f.evaluate_many(keys, times, [1.0, 2.0, 3.0, 4.0])
+    assert got["included"].all()
+    # The same through datetime64[us] and ISO strings, one at a time.
+    g = streamcp.AnomalyDetectionChangePoint(80, 12, "30m")
+    for t, v in zip(np.array(times, dtype="datetime64[us]"), [1.0, 2.0, 3.0, 4.0]):
+        g.evaluate("k", t, v)
+    assert g.snapshot() == f.snapshot()
+    with pytest.raises(ValueError, match="out of order"):
+        f.evaluate("k", "5000-01-01T00:00:00Z", 1.0)
+    # Nanoseconds stop at 2262: to_times_ns says so instead of wrapping.
+    with pytest.raises(ValueError, match="out of range for nanoseconds"):
+        to_times_ns(times)
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 """Argument translation: timestamps, durations, values, keys and WHEN flags.
 
 Everything here turns user input into the plain arrays the C++ core takes (int64
-nanoseconds since the Unix epoch, float64 with NaN for NULL, booleans). No numerical logic
+100 ns ticks since the Unix epoch, float64 with NaN for NULL, booleans). No numerical logic
 lives here, and no per-element Python loop over strings or numbers: duration and ISO-8601
 strings are read by the C++ grammar the CLI uses (docs/semantics.md#text-durations,
 #text-timestamps), object arrays are converted in C++. Errors are ``ValueError`` /
@@ -32,7 +32,9 @@ __all__ = [
     "to_duration_ns",
     "to_keys",
     "to_time_ns",
+    "to_time_ticks",
     "to_times_ns",
+    "to_times_ticks",
     "to_value",
     "to_values",
     "to_when",
@@ -193,11 +195,17 @@ def to_duration_ns(duration: object, name: str = "duration", *, allow_zero: bool
 # Timestamps
 # --------------------------------------------------------------------------------------------
 
-# The whole seconds int64 nanoseconds since 1970 reach (the C++ grammar's range too).
-_NS_RANGE = (np.datetime64("1677-09-21T00:12:44", "s"), np.datetime64("2262-04-11T23:47:16", "s"))
+# .NET DateTime's range, what ASA accepts (docs/semantics.md#time), in whole microseconds.
+_TIME_RANGE = (np.datetime64("0001-01-01T00:00:00", "us"), np.datetime64("9999-12-31T23:59:59.999999", "us"))
+_OUT_OF_RANGE = (
+    "is out of range: streamcp takes instants from 0001-01-01T00:00:00Z to "
+    "9999-12-31T23:59:59.9999999Z (.NET's range, docs/semantics.md#time)"
+)
+# The ticks whose nanoseconds int64 holds (1677-09-21T00:12:44Z to 2262-04-11T23:47:16Z).
+_NS_TICKS = (-((2**63) // 100), (2**63 - 1) // 100)
 
 
-def _datetime64_to_ns(values: np.ndarray, where: str) -> np.ndarray:
+def _datetime64_to_ticks(values: np.ndarray, where: str, *, scalar: bool = False) -> np.ndarray:
     unit, _ = np.datetime_data(values.dtype)
     if unit == "generic":
         msg = f"{where} has datetime64 without a unit"
@@ -206,16 +214,29 @@ def _datetime64_to_ns(values: np.ndarray, where: str) -> np.ndarray:
     if nat.any():
         msg = f"{where}[{int(np.flatnonzero(nat)[0])}] is missing (NaT): every event needs a time"
         raise ValueError(msg)
-    if unit not in ("ns", "ps", "fs", "as"):
-        bad = np.flatnonzero((values < _NS_RANGE[0]) | (values > _NS_RANGE[1]))
-        if bad.size:
-            msg = (
-                f"{where}[{int(bad[0])}] is out of range: streamcp takes instants from "
-                "1677-09-21T00:12:44Z to 2262-04-11T23:47:16Z (int64 nanoseconds since 1970, "
-                "docs/semantics.md#text-timestamps)"
-            )
-            raise ValueError(msg)
-    return values.astype("datetime64[ns]", copy=False).view(np.int64)  # no copy when already ns
+    if unit in ("ns", "ps", "fs", "as"):
+        # These units end within 1677..2262, inside the range; // truncates toward the past.
+        return values.astype("datetime64[ns]").astype(np.int64) // 100
+    # The range's ends in the array's own unit (no conversion of far values can overflow).
+    low, high = (bound.astype(values.dtype) for bound in _TIME_RANGE)
+    if low < _TIME_RANGE[0]:  # a unit whose step straddles 0001-01-01 (weeks)
+        low = low + np.timedelta64(1, unit)
+    bad = np.flatnonzero((values < low) | (values > high))
+    if bad.size:
+        msg = f"{where if scalar else f'{where}[{int(bad[0])}]'} {_OUT_OF_RANGE}"
+        raise ValueError(msg)
+    return values.astype("datetime64[us]").astype(np.int64) * 10
+
+
+def _ticks_to_ns(ticks: np.ndarray, where: str) -> np.ndarray:
+    bad = np.flatnonzero((ticks < _NS_TICKS[0]) | (ticks > _NS_TICKS[1]))
+    if bad.size:
+        msg = (
+            f"{where}[{int(bad[0])}] is out of range for nanoseconds: int64 nanoseconds since "
+            "1970 reach 1677-09-21T00:12:44Z to 2262-04-11T23:47:16Z"
+        )
+        raise ValueError(msg)
+    return ticks * 100
 
 
 def _scalar_datetime64(value: object, where: str) -> np.datetime64:
@@ -232,9 +253,10 @@ def _scalar_datetime64(value: object, where: str) -> np.datetime64:
     if isinstance(value, np.datetime64):
         return value
     if isinstance(value, _dt.datetime):
-        if value.tzinfo is not None and value.utcoffset() is not None:
-            value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
-        return np.datetime64(value.replace(tzinfo=None), "us")
+        local = np.datetime64(value.replace(tzinfo=None), "us")
+        offset = value.utcoffset() if value.tzinfo is not None else None
+        # numpy, not astimezone: near year 1 or 9999 the UTC instant may leave datetime's range.
+        return local if offset is None else local - np.timedelta64(offset // _dt.timedelta(microseconds=1), "us")
     if isinstance(value, _dt.date):
         return np.datetime64(value, "D")
     msg = (
@@ -244,20 +266,22 @@ def _scalar_datetime64(value: object, where: str) -> np.datetime64:
     raise TypeError(msg)
 
 
-def to_time_ns(timestamp: object, name: str = "timestamp") -> int:
-    """One event time as int64 nanoseconds since 1970-01-01T00:00:00Z (naive = UTC)."""
+def to_time_ticks(timestamp: object, name: str = "timestamp") -> int:
+    """One event time as int64 100 ns ticks since 1970-01-01T00:00:00Z (naive = UTC), from
+    0001-01-01 to 9999-12-31T23:59:59.9999999Z; finer times are truncated toward the past."""
     if isinstance(timestamp, str):
-        return int(_convert.time_ns(timestamp, name))
+        return int(_convert.time_ticks(timestamp, name))
     one = np.array([_scalar_datetime64(timestamp, name)])
-    return int(_datetime64_to_ns(one, name)[0])
+    return int(_datetime64_to_ticks(one, name, scalar=True)[0])
 
 
-def to_times_ns(timestamps: object, name: str = "timestamps") -> np.ndarray:
-    """Event times as an int64 array of nanoseconds since the Unix epoch.
+def to_times_ticks(timestamps: object, name: str = "timestamps") -> np.ndarray:
+    """Event times as an int64 array of 100 ns ticks since the Unix epoch.
 
     Accepts numpy ``datetime64`` arrays of any unit, pandas ``DatetimeIndex`` / ``Series``
     (naive = UTC; tz-aware converted to UTC), ISO-8601 strings in the project's grammar
-    (docs/semantics.md#text-timestamps), ``datetime`` objects, or any sequence mixing them.
+    (docs/semantics.md#text-timestamps), ``datetime`` objects, or any sequence mixing them,
+    over .NET's range, 0001-01-01 to 9999-12-31 (``datetime64[ns]`` itself ends in 2262).
     """
     if _pandas_array(timestamps):
         series: Any = timestamps
@@ -269,18 +293,35 @@ def to_times_ns(timestamps: object, name: str = "timestamps") -> np.ndarray:
     _one_dimensional(array, name)
     kind = array.dtype.kind
     if kind == "M":
-        return _datetime64_to_ns(array, name)
+        return _datetime64_to_ticks(array, name)
     if kind in ("U", "S", "O"):
-        ns, other = _convert.times_ns(np.ascontiguousarray(array, dtype=object), name)
+        ticks, other = _convert.times_ticks(np.ascontiguousarray(array, dtype=object), name)
         # Non-string objects (datetime, Timestamp, datetime64 scalars) cannot be vectorised.
         for i in np.flatnonzero(other).tolist():
-            ns[i] = to_time_ns(array[i], f"{name}[{i}]")
-        return ns
+            ticks[i] = to_time_ticks(array[i], f"{name}[{i}]")
+        return ticks
     msg = (
         f"{name} must hold datetimes or ISO-8601 strings; got an array of dtype {array.dtype} "
         "(convert epoch numbers with numpy.datetime64 or pandas.to_datetime and a unit)"
     )
     raise TypeError(msg)
+
+
+def to_time_ns(timestamp: object, name: str = "timestamp") -> int:
+    """One event time as int64 nanoseconds since 1970 (whole ticks; 1677 to 2262 only)."""
+    ticks = to_time_ticks(timestamp, name)
+    if not _NS_TICKS[0] <= ticks <= _NS_TICKS[1]:
+        msg = (
+            f"{name} is out of range for nanoseconds: int64 nanoseconds since 1970 reach "
+            "1677-09-21T00:12:44Z to 2262-04-11T23:47:16Z"
+        )
+        raise ValueError(msg)
+    return ticks * 100
+
+
+def to_times_ns(timestamps: object, name: str = "timestamps") -> np.ndarray:
+    """Event times as an int64 array of nanoseconds since 1970 (whole ticks; 1677 to 2262)."""
+    return _ticks_to_ns(to_times_ticks(timestamps, name), name)
 
 
 # --------------------------------------------------------------------------------------------

@@ -18,8 +18,8 @@ from ._convert import (
     check_kernel,
     to_duration_ns,
     to_keys,
-    to_time_ns,
-    to_times_ns,
+    to_time_ticks,
+    to_times_ticks,
     to_value,
     to_values,
     to_when,
@@ -80,7 +80,7 @@ class _Function(Snapshots):
             msg = f"when must be a bool or None; got {type(when).__name__}"
             raise TypeError(msg)
         v = to_value(value)
-        t = to_time_ns(timestamp)
+        t = to_time_ticks(timestamp)
         return Record(*self._core.evaluate(key, t, math.nan if v is None else v, bool(when)))
 
     def evaluate_many(self, keys: Any, timestamps: Any, values: Any, when: Any = None) -> np.ndarray:
@@ -105,7 +105,7 @@ class _Function(Snapshots):
         """
         vals = to_values(values)
         n = vals.shape[0]
-        times = to_times_ns(timestamps)
+        times = to_times_ticks(timestamps)
         if times.shape[0] != n:
             msg = f"timestamps has {times.shape[0]} elements; values has {n}"
             raise ValueError(msg)
@@ -113,7 +113,7 @@ class _Function(Snapshots):
 
     def evict_idle(self, now: Any, max_idle: Any) -> int:
         """Forgets partitions whose last event is more than ``max_idle`` before ``now``."""
-        return int(self._core.evict_idle(to_time_ns(now, "now"), to_duration_ns(max_idle, "max_idle", allow_zero=True)))
+        return int(self._core.evict_idle(to_time_ticks(now, "now"), to_duration_ns(max_idle, "max_idle", allow_zero=True)))
 
     partition_count = core_property("partition_count", int, "Partitions currently held.")
     confidence = core_property("confidence", float)

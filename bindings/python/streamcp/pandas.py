@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import check_kernel, to_duration_ns, to_keys, to_times_ns, to_values, to_when
+from ._convert import check_kernel, to_duration_ns, to_keys, to_times_ticks, to_values, to_when
 from ._functions import AnomalyDetectionChangePoint, AnomalyDetectionSpikeAndDip, BatchError
 from ._robust import RobustChangePointDetector
 
@@ -69,9 +69,9 @@ def _timestamp_source(df: pd.DataFrame, name: Any) -> tuple[Any, str]:
     return _column(df, name, "timestamp"), f"df[{name!r}]"
 
 
-def _times_ns(times: Any, where: str, unit: str | None) -> np.ndarray:
+def _times_ticks(times: Any, where: str, unit: str | None) -> np.ndarray:
     if unit is None:
-        return to_times_ns(times, where)
+        return to_times_ticks(times, where)
     if unit not in _TIMESTAMP_UNITS:
         msg = f"timestamp_unit = {unit!r} is out of range: allowed 's', 'ms', 'us' or 'ns'"
         raise ValueError(msg)
@@ -82,7 +82,7 @@ def _times_ns(times: Any, where: str, unit: str | None) -> np.ndarray:
     if missing.size:
         msg = f"{where}[{int(missing[0])}] is missing: every event needs a time"
         raise ValueError(msg)
-    return to_times_ns(pd.to_datetime(times, unit=unit), where)
+    return to_times_ticks(pd.to_datetime(times, unit=unit), where)
 
 
 def _check_extra(extra: Any) -> tuple[str, ...]:
@@ -292,7 +292,7 @@ def detect(
     n = len(df)
     values = to_values(_column(df, value, "value"), f"df[{value!r}]")
     time_source, time_where = _timestamp_source(df, timestamp)
-    times = _times_ns(time_source, time_where, timestamp_unit)
+    times = _times_ticks(time_source, time_where, timestamp_unit)
     keys = None if partition_by is None else to_keys(_column(df, partition_by, "partition_by"), f"df[{partition_by!r}]")
     if isinstance(when, str):
         flags = to_when(_column(df, when, "when"), n, f"df[{when!r}]")

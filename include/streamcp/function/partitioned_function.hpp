@@ -92,6 +92,16 @@ inline void check_limit_duration(std::chrono::nanoseconds duration) {
     return text + " s";
 }
 
+/// Throws unless `time` lies in .NET's range, 0001-01-01 .. 9999-12-31 (semantics.md#time).
+inline void check_event_time(event_time time) {
+    if (!in_event_time_range(time)) {
+        throw std::invalid_argument(
+            fmt::format("time is out of range: {} ticks (100 ns) since 1970; allowed "
+                        "0001-01-01T00:00:00Z to 9999-12-31T23:59:59.9999999Z",
+                        time.time_since_epoch().count()));
+    }
+}
+
 /// Throws unless an event at `ticks` may follow its partition's last event at `last`. The gap
 /// is given in seconds: users think in their timestamps' units, not in .NET ticks.
 inline void check_event_order(dotnet_ticks ticks, dotnet_ticks last) {
@@ -140,14 +150,16 @@ class partitioned_function {
     /// model alone and advances the partition's clock (semantics.md#decision-3).
     ///
     /// Throws `std::invalid_argument`, changing nothing, when the value is ±inf or beyond
-    /// float32's range (semantics.md#decision-4) or when `time` is earlier than the partition's
-    /// last event (semantics.md#decision-9; time is compared in whole 100 ns ticks).
+    /// float32's range (semantics.md#decision-4), when `time` lies outside 0001-01-01 ..
+    /// 9999-12-31 (semantics.md#time) or when `time` is earlier than the partition's last event
+    /// (semantics.md#decision-9; time is compared in whole 100 ns ticks).
     std::optional<record> evaluate(const Key& key, event_time time, std::optional<double> value,
                                    bool when = true) {
         if (!when || !value) {
             return std::nullopt;
         }
         const float x = detail::to_model_value(*value);
+        detail::check_event_time(time);
         const dotnet_ticks ticks = to_dotnet_ticks(time);
         const std::size_t i = partitions_.find(key);
         if (i != store::npos) {
@@ -187,10 +199,11 @@ class partitioned_function {
             } catch (const std::invalid_argument& e) {
                 throw batch_error(i, batch_field::value, e.what());
             }
-            if (after_all) {
-                continue;
-            }
             try {
+                detail::check_event_time(times[i]);
+                if (after_all) {
+                    continue;
+                }
                 const dotnet_ticks ticks = to_dotnet_ticks(times[i]);
                 if (batch_sorted) {
                     const std::size_t at = partitions_.find(keys[i]);

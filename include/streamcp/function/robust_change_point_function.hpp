@@ -58,8 +58,8 @@ class robust_change_point_function {
     }
 
     /// Scores one event of partition `key` (see the class comment). Throws
-    /// `std::invalid_argument`, changing nothing, when `value` is ±inf or `time` is earlier
-    /// than the partition's last event.
+    /// `std::invalid_argument`, changing nothing, when `value` is ±inf, `time` lies outside
+    /// 0001-01-01 .. 9999-12-31 (semantics.md#time) or is earlier than the partition's last event.
     std::optional<record> evaluate(const Key& key, event_time time, std::optional<double> value,
                                    bool when = true) {
         if (!when || !value) {
@@ -95,6 +95,7 @@ class robust_change_point_function {
                 throw batch_error(i, batch_field::value, e.what());
             }
             try {
+                detail::check_event_time(times[i]);
                 const dotnet_ticks ticks = to_dotnet_ticks(times[i]);
                 auto seen = last_seen.find(keys[i]);
                 if (seen == last_seen.end()) {
@@ -276,6 +277,7 @@ class robust_change_point_function {
         if (std::isinf(value)) {
             throw std::invalid_argument("value must be finite or NaN");
         }
+        detail::check_event_time(time);
         const dotnet_ticks ticks = to_dotnet_ticks(time);
         const auto found = index_.find(key);
         if (found == index_.end()) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <stdexcept>
 
@@ -18,17 +19,26 @@
 namespace streamcp::adapters {
 namespace {
 
-constexpr std::uint32_t state_version = 1;
+/// 2: times in 100 ns ticks; 1 (before event times covered years 1..9999): nanoseconds.
+constexpr std::uint32_t state_version = 2;
+constexpr std::uint32_t nanosecond_state_version = 1;
 /// What a record adds to a blob beyond its body: Avro's framing and EnqueuedTimeUtc, or a
 /// newline. An upper bound, so that a blob stays within max_chunk_bytes.
 constexpr std::uint64_t record_overhead = 64;
 /// Room for the Avro header, staged with the first block.
 constexpr std::uint64_t header_room = 1024;
 
-constexpr std::int64_t ns_per_minute = std::int64_t{60'000'000'000};
+std::int64_t minute_of(event_time time) {
+    return std::chrono::floor<std::chrono::minutes>(time).time_since_epoch().count();
+}
 
-std::int64_t minute_of(std::int64_t ns) {
-    return ns >= 0 ? ns / ns_per_minute : -((-ns + ns_per_minute - 1) / ns_per_minute);
+/// A stored time: ticks, or in a version 1 state nanoseconds (truncated to ticks as they were).
+event_time read_time(byte_reader& in, std::uint32_t version) {
+    const std::int64_t count = in.i64();
+    return version == nanosecond_state_version
+               ? to_event_time(std::chrono::sys_time<std::chrono::nanoseconds>{
+                     std::chrono::nanoseconds{count}})
+               : event_time{tick_duration{count}};
 }
 
 }  // namespace
@@ -72,32 +82,30 @@ blob_archive::batch& blob_archive::open(std::uint32_t partition, event_time time
     partition_names& names = names_[partition];
     // Batches of a partition start in time order even when a message is older than the last
     // batch: then names never repeat and a replay makes the same ones.
-    const std::int64_t start_ns = std::max(time.time_since_epoch().count(), names.last_start_ns);
-    const std::int64_t minute = minute_of(start_ns);
+    const event_time start = std::max(time, names.last_start);
+    const std::int64_t minute = minute_of(start);
     if (minute != names.minute || names.next_seq == 0) {
         names.minute = minute;
         names.next_seq = 0;
     }
     const std::uint32_t seq = names.next_seq++;
-    names.last_start_ns = start_ns;
+    names.last_start = start;
     std::array<char, 16> suffix{};
     std::snprintf(suffix.data(), suffix.size(), "-%04u", seq);
     batch& added = open_[partition];
     added = batch{};
     added.partition = partition;
-    added.start_ns = start_ns;
-    added.blob = format_.render(partition, event_time{std::chrono::nanoseconds{start_ns}}) +
-                 suffix.data() + (options_.avro ? ".avro" : ".jsonl");
+    added.start = start;
+    added.blob =
+        format_.render(partition, start) + suffix.data() + (options_.avro ? ".avro" : ".jsonl");
     return added;
 }
 
 void blob_archive::write(std::string_view raw, event_time time, std::uint32_t partition) {
-    const std::int64_t time_ns = time.time_since_epoch().count();
     auto found = open_.find(partition);
     if (found != open_.end()) {
         batch& current = found->second;
-        const bool time_up = time_ns - current.start_ns >=
-                             std::chrono::nanoseconds{options_.batch_frequency}.count();
+        const bool time_up = time - current.start >= options_.batch_frequency;
         const bool full =
             current.staged + current.pending.size() + header_room + raw.size() + record_overhead >
             options_.max_chunk_bytes;
@@ -206,7 +214,7 @@ std::vector<std::byte> blob_archive::save_state() const {
     out.u64(names_.size());
     for (const auto& [partition, names] : names_) {
         out.u32(partition);
-        out.i64(names.last_start_ns);
+        out.i64(names.last_start.time_since_epoch().count());
         out.i64(names.minute);
         out.u32(names.next_seq);
     }
@@ -214,7 +222,7 @@ std::vector<std::byte> blob_archive::save_state() const {
     out.u64(open_.size());
     for (const auto& [partition, open_batch] : open_) {
         out.u32(partition);
-        out.i64(open_batch.start_ns);
+        out.i64(open_batch.start.time_since_epoch().count());
         out.str(open_batch.blob);
         out.u32(open_batch.blocks);
         out.u64(open_batch.staged);
@@ -232,7 +240,8 @@ std::vector<std::byte> blob_archive::save_state() const {
 
 void blob_archive::restore(std::span<const std::byte> state) {
     byte_reader in{state};
-    if (in.u32() != state_version) {
+    const std::uint32_t version = in.u32();
+    if (version != state_version && version != nanosecond_state_version) {
         throw std::runtime_error(
             "azure_blob archive state of an unknown version in the checkpoint");
     }
@@ -241,7 +250,7 @@ void blob_archive::restore(std::span<const std::byte> state) {
     for (std::size_t n = in.length(24); n > 0; --n) {
         const std::uint32_t partition = in.u32();
         partition_names& names = names_[partition];
-        names.last_start_ns = in.i64();
+        names.last_start = read_time(in, version);
         names.minute = in.i64();
         names.next_seq = in.u32();
     }
@@ -249,7 +258,7 @@ void blob_archive::restore(std::span<const std::byte> state) {
     for (std::size_t n = in.length(32); n > 0; --n) {
         batch restored;
         restored.partition = in.u32();
-        restored.start_ns = in.i64();
+        restored.start = read_time(in, version);
         restored.blob = in.str();
         restored.blocks = in.u32();
         restored.staged = in.u64();

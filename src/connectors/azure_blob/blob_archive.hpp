@@ -68,7 +68,7 @@ class blob_archive final : public pipeline::archive_sink {
   private:
     struct batch {
         std::uint32_t partition = 0;
-        std::int64_t start_ns = 0;
+        event_time start{};
         std::string blob;
         std::uint32_t blocks = 0;  ///< staged so far
         std::uint64_t staged = 0;  ///< bytes staged so far
@@ -82,7 +82,7 @@ class blob_archive final : public pipeline::archive_sink {
     };
     /// Per partition: the last batch's start and its minute's next sequence number.
     struct partition_names {
-        std::int64_t last_start_ns = 0;
+        event_time last_start{};
         std::int64_t minute = 0;
         std::uint32_t next_seq = 0;
     };

@@ -26,7 +26,9 @@ namespace {
 
 constexpr std::size_t flush_at = std::size_t{1} << 18;
 constexpr std::int64_t seq_retention_minutes = std::int64_t{24} * 60;
-constexpr std::uint32_t state_version = 1;
+/// 2: times in 100 ns ticks; 1 (before event times covered years 1..9999): nanoseconds.
+constexpr std::uint32_t state_version = 2;
+constexpr std::uint32_t nanosecond_state_version = 1;
 /// Beyond this many open files (a timestamp far in the future holds every minute open), the
 /// oldest minute's file is completed.
 constexpr std::size_t max_open_files = 64;
@@ -335,7 +337,8 @@ void file_archive::write(std::string_view raw, event_time time, std::uint32_t pa
     latest->second = time;
     // Rolled by time: a minute is complete once its partition is `grace` past its end.
     for (auto it = open_.begin(); it != open_.end();) {
-        if (it->partition == partition && minute_end(it->minute) + options_.grace <= time) {
+        if (it->partition == partition &&
+            minute_end(it->minute) + std::chrono::ceil<tick_duration>(options_.grace) <= time) {
             complete(*it);
             it = open_.erase(it);
         } else {
@@ -406,14 +409,20 @@ void file_archive::abandon() {
 void file_archive::restore(std::span<const std::byte> state) {
     abandon();
     byte_reader in{state};
-    if (in.u32() != state_version) {
+    const std::uint32_t version = in.u32();
+    if (version != state_version && version != nanosecond_state_version) {
         throw std::runtime_error("archive state of an unknown version in the checkpoint");
     }
     bytes_ = in.u64();
     latest_.clear();
     for (std::size_t n = in.length(12); n > 0; --n) {
         const std::uint32_t partition = in.u32();
-        latest_[partition] = event_time{std::chrono::nanoseconds{in.i64()}};
+        const std::int64_t count = in.i64();
+        // Version 1 held nanoseconds: truncated to ticks, as every event time was.
+        latest_[partition] = version == nanosecond_state_version
+                                 ? to_event_time(std::chrono::sys_time<std::chrono::nanoseconds>{
+                                       std::chrono::nanoseconds{count}})
+                                 : event_time{tick_duration{count}};
     }
     next_seq_.clear();
     for (std::size_t n = in.length(16); n > 0; --n) {

@@ -107,35 +107,46 @@ std::optional<reject_details> read_time(element field, const event_fields& field
         if (field.get(text) != simdjson::SUCCESS) {
             return reject(reject_reason::bad_timestamp, name + " is not an ISO-8601 string");
         }
-        const auto time = parse_iso8601_time(text);
-        if (!time) {
+        if (const auto fixed = detail::text::read_fixed_iso8601(text)) {
+            out = *fixed;
+            return std::nullopt;
+        }
+        const std::string_view why = read_iso8601_time(text, out);
+        if (why == detail::text::time_out_of_range_why) {
+            return reject(reject_reason::time_out_of_range,
+                          name + " '" + std::string(text) + "' is " + std::string(why));
+        }
+        if (!why.empty()) {
             return reject(reject_reason::bad_timestamp,
                           name + " '" + std::string(text) + "' is not an ISO-8601 date-time" +
                               (is_leap_second(text) ? ": second 60 is a leap second, which "
                                                       "event times cannot hold"
                                                     : ""));
         }
-        out = *time;
         return std::nullopt;
     }
-    std::optional<event_time> time;
-    std::int64_t integer = 0;
     double real = 0;
+    std::int64_t integer = 0;
     std::string_view text;
+    std::optional<event_time> time;
     if (field.get(integer) == simdjson::SUCCESS) {
         time = epoch_to_time(integer, fields.time_format);
     } else if (field.get(real) == simdjson::SUCCESS) {
         time = epoch_to_time(real, fields.time_format);
     } else if (field.get(text) == simdjson::SUCCESS) {
         const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), real);
-        if (error == std::errc{} && end == text.data() + text.size() && std::isfinite(real)) {
-            time = epoch_to_time(real, fields.time_format);
+        if (error != std::errc{} || end != text.data() + text.size() || !std::isfinite(real)) {
+            return reject(reject_reason::bad_timestamp, name + " is not a usable epoch time");
         }
+        time = epoch_to_time(real, fields.time_format);
     } else {
         return reject(reject_reason::bad_timestamp, name + " is not an epoch number");
     }
-    if (!time) {
-        return reject(reject_reason::bad_timestamp, name + " is not a usable epoch time");
+    if (!time) {  // a finite number: JSON holds no infinities
+        return reject(reject_reason::time_out_of_range,
+                      name +
+                          " is out of range: epoch times from 0001-01-01T00:00:00Z to "
+                          "9999-12-31T23:59:59.9999999Z are allowed");
     }
     out = *time;
     return std::nullopt;

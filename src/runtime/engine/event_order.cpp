@@ -22,7 +22,10 @@ out_of_order_action parse_out_of_order_action(std::string_view name) {
 }
 
 event_order::event_order(std::chrono::nanoseconds tolerance, out_of_order_action action)
-    : tolerance_(tolerance), action_(action) {
+    : tolerance_(tolerance),
+      late_beyond_(std::chrono::floor<tick_duration>(tolerance)),
+      held_for_(std::chrono::ceil<tick_duration>(tolerance)),
+      action_(action) {
     if (tolerance.count() < 0) {
         throw std::invalid_argument("out-of-order tolerance must not be negative");
     }
@@ -33,7 +36,7 @@ void event_order::save(byte_writer& out) const {
     out.u64(keys_.size());
     for (const auto& [key, state] : keys_) {
         key_codec<partition_key>::encode(out, key);
-        out.i64(state.latest.time_since_epoch().count());
+        write_stored_time(out, state.latest);
         out.u64(state.held.size());
         for (const held_event& held : state.held) {
             out.u64(held.line);
@@ -43,7 +46,7 @@ void event_order::save(byte_writer& out) const {
     }
 }
 
-void event_order::load(byte_reader& in, event_decoder& decoder) {
+void event_order::load(byte_reader& in, event_decoder& decoder, stored_time_unit unit) {
     keys_.clear();
     held_count_ = 0;
     next_sequence_ = in.u64();
@@ -51,7 +54,7 @@ void event_order::load(byte_reader& in, event_decoder& decoder) {
     for (std::size_t k = 0; k < key_count; ++k) {
         partition_key key = key_codec<partition_key>::decode(in);
         key_state state;
-        state.latest = event_time{std::chrono::nanoseconds{in.i64()}};
+        state.latest = read_stored_time(in, unit);
         const std::size_t held_count = in.length(2 * sizeof(std::uint64_t));
         for (std::size_t h = 0; h < held_count; ++h) {
             held_event held;
@@ -75,7 +78,7 @@ bool event_order::save_key(const partition_key& key, byte_writer& out) const {
     if (found == keys_.end()) {
         return false;
     }
-    out.i64(found->second.latest.time_since_epoch().count());
+    write_stored_time(out, found->second.latest);
     out.u64(found->second.held.size());
     for (const held_event& held : found->second.held) {
         out.u64(held.line);
@@ -84,8 +87,9 @@ bool event_order::save_key(const partition_key& key, byte_writer& out) const {
     return true;
 }
 
-std::uint64_t event_order::copy_key_record(byte_reader& in, byte_writer& out) {
-    out.i64(in.i64());
+std::uint64_t event_order::copy_key_record(byte_reader& in, byte_writer& out,
+                                           stored_time_unit unit) {
+    write_stored_time(out, read_stored_time(in, unit));
     const std::size_t held_count = in.length(sizeof(std::uint64_t) * 2);
     out.u64(held_count);
     std::uint64_t last_line = 0;

@@ -15,6 +15,7 @@
 #include <streamcp/state/byte_codec.hpp>
 
 #include "event_decoder.hpp"
+#include "stored_time.hpp"
 
 namespace streamcp::pipeline {
 
@@ -53,18 +54,17 @@ class event_order {
         if (created) {
             state.latest = event.time;
         }
-        const event_time acceptable = state.latest - tolerance_;
-        if (event.time < acceptable) {
+        if (event.time < state.latest - late_beyond_) {
             if (action_ == out_of_order_action::drop) {
                 return false;
             }
-            // Everything at or before `acceptable` has been released already, so the adjusted
-            // event goes out at once and keeps the key's times nondecreasing.
-            release(released_event{event, acceptable, raw, line});
+            // Everything at or before the latest acceptable time has been released already, so
+            // the adjusted event goes out at once and keeps the key's times nondecreasing.
+            release(released_event{event, state.latest - held_for_, raw, line});
             return true;
         }
         state.latest = std::max(state.latest, event.time);
-        const event_time due = state.latest - tolerance_;
+        const event_time due = state.latest - held_for_;
         if (state.held.empty() && event.time <= due) {
             release(released_event{event, event.time, raw, line});
             return true;
@@ -98,15 +98,16 @@ class event_order {
 
     /// Writes each key's latest time and held events (their raw lines) for a checkpoint.
     void save(byte_writer& out) const;
-    /// Reads what `save` wrote; held events are decoded again with `decoder`.
-    void load(byte_reader& in, event_decoder& decoder);
+    /// Reads what `save` wrote, its times in `unit`; held events are decoded again with `decoder`.
+    void load(byte_reader& in, event_decoder& decoder, stored_time_unit unit);
 
     /// Writes key `key`'s latest time and held events for a checkpoint row (each held event's
     /// arrival number is its line); false, writing nothing, when the stage has no state for it.
     bool save_key(const partition_key& key, byte_writer& out) const;
     /// Copies a `save_key` record into `save`'s layout (after the key) and returns its largest
-    /// line, 0 when it holds none. Throws `snapshot_error` when the record is damaged.
-    static std::uint64_t copy_key_record(byte_reader& in, byte_writer& out);
+    /// line, 0 when it holds none; its time is read in `unit` and written in ticks. Throws
+    /// `snapshot_error` when the record is damaged.
+    static std::uint64_t copy_key_record(byte_reader& in, byte_writer& out, stored_time_unit unit);
     /// The arrival number the next held event gets.
     [[nodiscard]] std::uint64_t next_sequence() const noexcept { return next_sequence_; }
     /// Calls `visit(key, held)` for every key the stage has state for.
@@ -153,6 +154,10 @@ class event_order {
     }
 
     std::chrono::nanoseconds tolerance_;
+    // The tolerance in whole ticks, as event times are: an event later by more than
+    // `late_beyond_` is out of order; the latest acceptable time is `held_for_` before the latest.
+    tick_duration late_beyond_;
+    tick_duration held_for_;
     out_of_order_action action_;
     std::unordered_map<partition_key, key_state> keys_;
     std::size_t held_count_ = 0;

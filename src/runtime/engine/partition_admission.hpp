@@ -9,6 +9,7 @@
 #include <streamcp/state/byte_codec.hpp>
 
 #include "event_decoder.hpp"
+#include "stored_time.hpp"
 
 namespace streamcp::pipeline {
 
@@ -21,7 +22,10 @@ class partition_admission {
   public:
     /// `limit` 0: every key passes and nothing is kept.
     partition_admission(std::uint64_t limit, std::chrono::nanoseconds idle_ttl) noexcept
-        : limit_(limit), idle_ttl_(idle_ttl) {}
+        : limit_(limit),
+          idle_ttl_(idle_ttl),
+          idle_beyond_(std::chrono::floor<tick_duration>(idle_ttl)),
+          sweep_every_(std::chrono::ceil<tick_duration>(idle_ttl)) {}
 
     [[nodiscard]] bool enabled() const noexcept { return limit_ != 0; }
     [[nodiscard]] std::uint64_t limit() const noexcept { return limit_; }
@@ -34,13 +38,17 @@ class partition_admission {
     /// The clocks and, with `with_keys`, every admitted key and its latest time.
     void save(byte_writer& out, bool with_keys) const;
     /// Reads what `save` wrote. Throws `snapshot_error` when the bytes are damaged.
-    void load(byte_reader& in);
+    void load(byte_reader& in, stored_time_unit unit);
     /// Key `key`'s latest time, for its checkpoint row; false when it holds no place.
     bool save_key(const partition_key& key, byte_writer& out) const;
 
   private:
     std::uint64_t limit_;
     std::chrono::nanoseconds idle_ttl_;
+    // The TTL in whole ticks, as event times are: idle when more than `idle_beyond_` behind;
+    // the next sweep `sweep_every_` after the last.
+    tick_duration idle_beyond_;
+    tick_duration sweep_every_;
     std::unordered_map<partition_key, event_time> admitted_;  // each key's latest event time
     event_time newest_{};
     event_time next_sweep_{};

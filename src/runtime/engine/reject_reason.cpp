@@ -13,6 +13,8 @@ std::string_view reject_reason_name(reject_reason reason) noexcept {
             return "missing_timestamp";
         case reject_reason::bad_timestamp:
             return "bad_timestamp";
+        case reject_reason::time_out_of_range:
+            return "time_out_of_range";
         case reject_reason::bad_value:
             return "bad_value";
         case reject_reason::value_out_of_range:

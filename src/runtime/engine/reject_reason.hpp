@@ -12,6 +12,7 @@ enum class reject_reason {
     not_an_object,       ///< valid JSON, but not an object
     missing_timestamp,   ///< the timestamp field is absent or null
     bad_timestamp,       ///< the timestamp field is of the wrong type or cannot be parsed
+    time_out_of_range,   ///< the timestamp lies outside 0001-01-01..9999-12-31 (semantics.md#time)
     bad_value,           ///< the value field is present but not a number
     value_out_of_range,  ///< the value is not finite or overflows float32 (semantics.md#decision-4)
     bad_partition_key,   ///< the partition key is neither a string, an integer nor null

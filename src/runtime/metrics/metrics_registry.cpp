@@ -38,14 +38,14 @@ double unix_now() {
 }  // namespace
 
 double watermark_delay_seconds(const status_view& view) {
-    return view.has_watermark ? unix_now() - static_cast<double>(view.watermark_ns) * 1e-9 : 0.0;
+    return view.has_watermark ? unix_now() - static_cast<double>(view.watermark_ticks) * 1e-7 : 0.0;
 }
 
 struct metrics_registry::score_shard {
     explicit score_shard(double threshold) : watch(threshold) {}
     single_writer_counter adjusted;
     single_writer_counter partitions;
-    std::atomic<std::int64_t> watermark_ns{std::numeric_limits<std::int64_t>::min()};
+    std::atomic<std::int64_t> watermark_ticks{std::numeric_limits<std::int64_t>::min()};
     score_watch watch;
 };
 
@@ -92,15 +92,16 @@ void metrics_registry::scored(const released_event& event, const std::optional<r
     if (event.time != event.event.time) {
         shard.adjusted.add(1);  // only the adjust action moves an event's time
     }
-    const std::int64_t time_ns = event.time.time_since_epoch().count();
-    if (time_ns > shard.watermark_ns.load(std::memory_order_relaxed)) {
-        shard.watermark_ns.store(time_ns, std::memory_order_relaxed);
+    const std::int64_t time_ticks = event.time.time_since_epoch().count();
+    if (time_ticks > shard.watermark_ticks.load(std::memory_order_relaxed)) {
+        shard.watermark_ticks.store(time_ticks, std::memory_order_relaxed);
     }
     shard.partitions.set(partitions);
     if (result && result->score) {
         try {
-            shard.watch.observe(event.event.key, time_ns, event.event.value.value_or(std::nan("")),
-                                *result->score, result->is_anomaly);
+            shard.watch.observe(event.event.key, time_ticks,
+                                event.event.value.value_or(std::nan("")), *result->score,
+                                result->is_anomaly);
         } catch (...) {  // NOLINT(bugprone-empty-catch): the page misses one point, the run goes on
         }
     }
@@ -141,10 +142,10 @@ status_view metrics_registry::status() const {
         }
         view.late_adjusted += shard->adjusted.get();
         view.partitions += shard->partitions.get();
-        const std::int64_t watermark = shard->watermark_ns.load(std::memory_order_relaxed);
+        const std::int64_t watermark = shard->watermark_ticks.load(std::memory_order_relaxed);
         if (watermark != std::numeric_limits<std::int64_t>::min()) {
-            view.watermark_ns =
-                view.has_watermark ? std::max(view.watermark_ns, watermark) : watermark;
+            view.watermark_ticks =
+                view.has_watermark ? std::max(view.watermark_ticks, watermark) : watermark;
             view.has_watermark = true;
         }
         shard->watch.copy_to(view.keys, view.anomalies);
@@ -154,7 +155,7 @@ status_view metrics_registry::status() const {
     view.keys.resize(std::min(view.keys.size(), score_watch::watched_keys));
     std::stable_sort(view.anomalies.begin(), view.anomalies.end(),
                      [](const anomaly_entry& a, const anomaly_entry& b) {
-                         return a.point.time_ns > b.point.time_ns;
+                         return a.point.time_ticks > b.point.time_ticks;
                      });
     view.anomalies.resize(std::min(view.anomalies.size(), score_watch::anomalies_kept));
     return view;

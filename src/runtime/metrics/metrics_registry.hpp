@@ -54,7 +54,7 @@ struct status_view {
     std::uint64_t late_adjusted = 0;
     std::uint64_t partitions = 0;  ///< active partition keys
     double threshold = 0;
-    std::int64_t watermark_ns = 0;  ///< the latest event time scored; 0: none yet
+    std::int64_t watermark_ticks = 0;  ///< the latest event time scored; 0: none yet
     bool has_watermark = false;
     std::vector<std::uint64_t> events_by_partition;  ///< index = source partition
     std::vector<watched_key> keys;                   ///< highest ratio first

@@ -38,7 +38,7 @@ std::size_t score_watch::find(const partition_key& key) const {
     return not_found;
 }
 
-void score_watch::observe(const partition_key& key, std::int64_t time_ns, double value,
+void score_watch::observe(const partition_key& key, std::int64_t time_ticks, double value,
                           double score, bool anomaly) {
     const double ratio = score / threshold_;
     std::size_t index = find(key);
@@ -46,7 +46,7 @@ void score_watch::observe(const partition_key& key, std::int64_t time_ns, double
     if (index == not_found && !joins && !anomaly) {
         return;  // the common case at many keys: nothing to record
     }
-    const score_point point{.time_ns = time_ns, .value = value, .score = score};
+    const score_point point{.time_ticks = time_ticks, .value = value, .score = score};
     const std::lock_guard lock(mutex_);
     if (anomaly) {
         anomaly_entry& entry = anomalies_[anomaly_count_ % anomalies_kept];

@@ -14,7 +14,7 @@ namespace streamcp::pipeline {
 
 /// One scored event, as the status page draws it.
 struct score_point {
-    std::int64_t time_ns = 0;  ///< event time, ns since the Unix epoch
+    std::int64_t time_ticks = 0;  ///< event time, 100 ns ticks since the Unix epoch
     double value = 0;
     double score = 0;
 };
@@ -46,7 +46,7 @@ class score_watch {
 
     explicit score_watch(double threshold) noexcept : threshold_(threshold) {}
 
-    void observe(const partition_key& key, std::int64_t time_ns, double value, double score,
+    void observe(const partition_key& key, std::int64_t time_ticks, double value, double score,
                  bool anomaly);
 
     /// Appends this thread's watched keys and anomalies (oldest first) to the outputs.

@@ -2,9 +2,13 @@
 #include "status_page.hpp"
 
 #include <algorithm>
+#include <array>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
+#include <limits>
+
+#include <streamcp/function/event_time.hpp>
 
 #include "metrics_text.hpp"
 
@@ -38,35 +42,37 @@ std::string escaped(std::string_view text) {
 }
 
 std::string number(double value) {
-    char buffer[48];
-    std::snprintf(buffer, sizeof buffer, "%.6g", value);
-    return buffer;
+    std::array<char, 48> buffer{};
+    std::snprintf(buffer.data(), buffer.size(), "%.6g", value);
+    return buffer.data();
 }
 
 std::string fixed(double value, int decimals) {
-    char buffer[400];  // %f of the largest double
-    std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
-    return buffer;
+    std::array<char, 400> buffer{};  // %f of the largest double
+    std::snprintf(buffer.data(), buffer.size(), "%.*f", decimals, value);
+    return buffer.data();
 }
 
-std::string iso_time(std::int64_t time_ns) {
-    constexpr std::int64_t ns_per_second = 1'000'000'000;
-    const std::int64_t floor_seconds =
-        time_ns / ns_per_second - (time_ns % ns_per_second < 0 ? 1 : 0);
-    const std::time_t seconds = floor_seconds;
-    std::tm parts{};
-    ::gmtime_r(&seconds, &parts);
-    char buffer[96];
-    const auto millis = ((time_ns % 1'000'000'000) + 1'000'000'000) % 1'000'000'000 / 1'000'000;
-    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03lldZ",
-                  parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday, parts.tm_hour,
-                  parts.tm_min, parts.tm_sec, static_cast<long long>(millis));
-    return buffer;
+std::string iso_time(std::int64_t time_ticks) {
+    // Calendar arithmetic, not gmtime: it covers the event times' whole range, years 1..9999.
+    const streamcp::event_time time{streamcp::tick_duration{time_ticks}};
+    const auto millis = std::chrono::floor<std::chrono::milliseconds>(time);
+    const auto days = std::chrono::floor<std::chrono::days>(millis);
+    const std::chrono::year_month_day date{days};
+    const std::chrono::hh_mm_ss clock{millis - days};
+    std::array<char, 96> buffer{};
+    std::snprintf(buffer.data(), buffer.size(), "%04d-%02u-%02uT%02d:%02d:%02d.%03lldZ",
+                  static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                  static_cast<unsigned>(date.day()), static_cast<int>(clock.hours().count()),
+                  static_cast<int>(clock.minutes().count()),
+                  static_cast<int>(clock.seconds().count()),
+                  static_cast<long long>(clock.subseconds().count()));
+    return buffer.data();
 }
 
 /// A table cell holding a metric's value, marked so tests can find it.
-std::string metric_cell(std::string_view metric, std::string_view extra, std::string text) {
-    std::string out = "<td class=\"n\" data-metric=\"" + std::string(metric) + "\"";
+std::string metric_cell(std::string_view metric, std::string_view extra, const std::string& text) {
+    std::string out = R"(<td class="n" data-metric=")" + std::string(metric) + "\"";
     if (!extra.empty()) {
         out += " " + std::string(extra);
     }
@@ -74,7 +80,7 @@ std::string metric_cell(std::string_view metric, std::string_view extra, std::st
 }
 
 std::string summary_row(std::string_view title, std::string_view metric, std::string_view extra,
-                        std::string text) {
+                        const std::string& text) {
     return "<tr><th>" + std::string(title) + "</th>" + metric_cell(metric, extra, text) + "</tr>\n";
 }
 
@@ -96,15 +102,16 @@ std::string polyline(const std::vector<double>& ys, double low, double high, dou
 
 /// The lowest and highest finite numbers of `ys` and `also` (NaN: none), never an empty span.
 std::pair<double, double> finite_range(const std::vector<double>& ys, double also) {
-    double low = std::isfinite(also) ? also : INFINITY;
-    double high = std::isfinite(also) ? also : -INFINITY;
+    // max() and lowest() stand for "none yet": any finite value replaces them.
+    double low = std::isfinite(also) ? also : std::numeric_limits<double>::max();
+    double high = std::isfinite(also) ? also : std::numeric_limits<double>::lowest();
     for (const double y : ys) {
         if (std::isfinite(y)) {
             low = std::min(low, y);
             high = std::max(high, y);
         }
     }
-    if (!std::isfinite(low)) {
+    if (low > high) {  // no finite value at all
         return {0, 1};
     }
     return {low, high > low ? high : low + 1};
@@ -127,10 +134,10 @@ std::string key_chart(const watched_key& key, double threshold) {
     std::string out = "<figure><figcaption>key <b>" + escaped(key.key) +
                       "</b> · score ÷ threshold " + number(key.ratio) + "</figcaption>";
     out += "<svg viewBox=\"0 -4 " + fixed(chart_width, 0) + " " + fixed(2 * chart_height + 28, 0) +
-           "\" width=\"" + fixed(chart_width, 0) + "\" role=\"img\">";
-    out += "<text x=\"2\" y=\"8\">value</text>" + polyline(values, low, high, 0, "value");
-    out += "<text x=\"2\" y=\"" + fixed(score_box + 8, 0) + "\">score (log)</text>";
-    out += "<line class=\"threshold\" x1=\"0\" x2=\"" + fixed(chart_width, 0) + "\" y1=\"" +
+           "\" width=\"" + fixed(chart_width, 0) + R"(" role="img">)";
+    out += R"(<text x="2" y="8">value</text>)" + polyline(values, low, high, 0, "value");
+    out += R"(<text x="2" y=")" + fixed(score_box + 8, 0) + "\">score (log)</text>";
+    out += R"(<line class="threshold" x1="0" x2=")" + fixed(chart_width, 0) + "\" y1=\"" +
            fixed(threshold_y, 1) + "\" y2=\"" + fixed(threshold_y, 1) + "\"/>";
     out += polyline(scores, score_low, score_high, score_box, "score");
     out += "</svg></figure>\n";
@@ -153,8 +160,8 @@ svg text{font-size:9px;fill:#666}polyline{fill:none;stroke-width:1.3}
 
 std::string render_status_page(const status_view& view, const status_rates& rates,
                                int refresh_seconds) {
-    std::string out = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">";
-    out += "<meta http-equiv=\"refresh\" content=\"" + std::to_string(refresh_seconds) + "\">";
+    std::string out = R"(<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">)";
+    out += R"(<meta http-equiv="refresh" content=")" + std::to_string(refresh_seconds) + "\">";
     out += "<title>streamcp job status</title>";
     out += style;
     out += "</head><body><h1>streamcp job status</h1><p class=\"muted\">Reloads every " +
@@ -220,7 +227,7 @@ std::string render_status_page(const status_view& view, const status_rates& rate
         "</div>\n<h2>Last anomalies</h2><table id=\"anomalies\"><tr><th>time</th><th>key</th>"
         "<th>value</th><th>score</th></tr>\n";
     for (const anomaly_entry& a : view.anomalies) {
-        out += "<tr><td>" + iso_time(a.point.time_ns) + "</td><td>" + escaped(a.key) +
+        out += "<tr><td>" + iso_time(a.point.time_ticks) + "</td><td>" + escaped(a.key) +
                "</td><td class=\"n\">" + number(a.point.value) + "</td><td class=\"n\">" +
                number(a.point.score) + "</td></tr>\n";
     }

@@ -18,6 +18,9 @@ namespace streamcp::pipeline {
 
 namespace detail::text {
 
+inline constexpr std::int64_t ns_per_tick = 100;
+inline constexpr std::int64_t ticks_per_second = ns_per_second / ns_per_tick;
+
 /// Reads exactly `count` digits at `pos`; false when any is missing.
 [[nodiscard]] constexpr bool read_digits(std::string_view text, std::size_t& pos, int count,
                                          int& out) noexcept {
@@ -78,20 +81,25 @@ namespace detail::text {
     return {};
 }
 
-/// The instant `second_of_day` (plus `fraction_ns`) into `day` at a UTC offset, or why not.
+/// Why an instant is refused when it lies outside .NET's range (decoders compare against it to
+/// give such events their own reject reason).
+inline constexpr std::string_view time_out_of_range_why =
+    "out of range: instants from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.9999999Z are allowed";
+
+/// The instant `second_of_day` (plus `fraction_ns`, truncated to whole ticks) into `day` at a
+/// UTC offset, or why not.
 [[nodiscard]] constexpr std::string_view to_instant(std::chrono::sys_days day,
                                                     std::int64_t second_of_day,
                                                     std::int64_t fraction_ns, int offset_minutes,
                                                     event_time& out) noexcept {
-    // int64 nanoseconds since 1970 reach from 1677-09-21 to 2262-04-11.
+    // Years 0000..9999 are about ±2.5e11 s from 1970: in ticks well inside int64.
     const std::int64_t seconds = std::int64_t{day.time_since_epoch().count()} * 86'400 +
                                  second_of_day - std::int64_t{offset_minutes} * 60;
-    constexpr std::int64_t max = std::numeric_limits<std::int64_t>::max();
-    constexpr std::int64_t min = std::numeric_limits<std::int64_t>::min();
-    if (seconds > (max - fraction_ns) / ns_per_second || seconds < min / ns_per_second) {
-        return "out of range: instants from 1677-09-22 to 2262-04-11 are allowed";
+    const event_time instant{tick_duration{seconds * ticks_per_second + fraction_ns / ns_per_tick}};
+    if (!in_event_time_range(instant)) {
+        return time_out_of_range_why;
     }
-    out = event_time{std::chrono::nanoseconds{seconds * ns_per_second + fraction_ns}};
+    out = instant;
     return {};
 }
 
@@ -173,7 +181,9 @@ namespace detail::text {
 /// Reads an ISO-8601 instant in the project's one grammar (docs/semantics.md#text-timestamps):
 /// `YYYY-MM-DD`, optionally followed by `T` (or `t`, or a space) `hh:mm[:ss[.fraction]]` and an
 /// offset `Z`, `+hh:mm`, `+hhmm` or `+hh` (none: UTC); whitespace around it is ignored.
-/// Fraction digits beyond the ninth are dropped. Returns why `text` is not an instant, or an
+/// Fraction digits beyond the seventh (whole 100 ns ticks) are dropped; instants outside
+/// 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59.9999999Z are refused with
+/// `time_out_of_range_why`. Returns why `text` is not an instant, or an
 /// empty view with the instant in `out`.
 [[nodiscard]] constexpr std::string_view read_iso8601_time(std::string_view text,
                                                            event_time& out) noexcept {
@@ -238,9 +248,10 @@ namespace detail::text {
                       offset_minutes, out);
 }
 
-/// Parses ISO-8601 text to a UTC instant with nanosecond resolution (the library truncates to
-/// 100 ns ticks). Empty when the text is not a valid date-time in the project's grammar.
-/// The fixed shapes most streams write take a fast path with the same results.
+/// Parses ISO-8601 text to a UTC instant in whole 100 ns ticks (finer digits are dropped, the
+/// truncation toward the past semantics.md#decision-10 states). Empty when the text is not a valid
+/// date-time in the project's grammar. The fixed shapes most streams write take a fast path with
+/// the same results.
 [[nodiscard]] inline std::optional<event_time> parse_iso8601_time(std::string_view text) noexcept {
     if (const auto fixed = detail::text::read_fixed_iso8601(text)) {
         return fixed;

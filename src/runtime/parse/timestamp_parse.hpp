@@ -26,7 +26,8 @@ enum class timestamp_format {
 /// Parses "iso", "epoch-s" or "epoch-ms"; throws `std::invalid_argument` otherwise.
 [[nodiscard]] timestamp_format parse_timestamp_format(std::string_view name);
 
-/// An epoch count in the unit of `format` (not iso8601) to an instant; empty when out of range.
+/// An epoch count in the unit of `format` (not iso8601) to an instant, truncated toward the past
+/// to whole ticks; empty when not finite or outside 0001-01-01 .. 9999-12-31T23:59:59.9999999Z.
 [[nodiscard]] std::optional<event_time> epoch_to_time(double count,
                                                       timestamp_format format) noexcept;
 [[nodiscard]] std::optional<event_time> epoch_to_time(std::int64_t count,

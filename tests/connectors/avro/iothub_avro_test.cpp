@@ -14,7 +14,7 @@ namespace {
 using namespace std::chrono_literals;
 
 event_time at(std::chrono::sys_days day, std::chrono::nanoseconds since_midnight) {
-    return event_time{day} + since_midnight;
+    return to_event_time(day + since_midnight);  // finer than ticks: truncated
 }
 
 TEST(IotHubAvro, EnqueuedTimeHasSevenFractionDigitsAndZ) {
@@ -26,6 +26,9 @@ TEST(IotHubAvro, EnqueuedTimeHasSevenFractionDigitsAndZ) {
     EXPECT_EQ(iothub_enqueued_time(at(std::chrono::sys_days{1969y / std::chrono::December / 31},
                                       23h + 59min + 59s + 900ms)),
               "1969-12-31T23:59:59.9000000Z");
+    // Both ends of .NET's range, beyond int64 nanoseconds (1677-09-21 .. 2262-04-11).
+    EXPECT_EQ(iothub_enqueued_time(min_event_time), "0001-01-01T00:00:00.0000000Z");
+    EXPECT_EQ(iothub_enqueued_time(max_event_time), "9999-12-31T23:59:59.9999999Z");
 }
 
 TEST(IotHubAvro, SyncMarkerDependsOnlyOnTheFileName) {

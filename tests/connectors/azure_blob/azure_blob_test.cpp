@@ -121,6 +121,13 @@ TEST(BlobPathFormat, DefaultIsIotHubs) {
     EXPECT_EQ(format.render(3, at(19, 5, 59)), "hub1/3/2019/11/18/19/05");
 }
 
+TEST(BlobPathFormat, CoversTheWholeDotnetRange) {
+    // Beyond int64 nanoseconds (1677-09-21 .. 2262-04-11) paths used to wrap.
+    const blob_path_format format(blob_path_format::iothub_default, "hub1");
+    EXPECT_EQ(format.render(0, min_event_time), "hub1/0/0001/01/01/00/00");
+    EXPECT_EQ(format.render(0, max_event_time), "hub1/0/9999/12/31/23/59");
+}
+
 TEST(BlobPathFormat, TokensReorderBetweenLiteralText) {
     const blob_path_format format("{YYYY}-{MM}-{DD}/{HH}-{mm}-{partition}/{iothub}", "h");
     EXPECT_EQ(format.render(0, at(7, 0, 0)), "2019-11-18/07-00-0/h");

@@ -20,7 +20,7 @@ class _Batch(metaclass=_BoundClassType):
     def evaluate_many(
         self,
         keys: _Keys,
-        times_ns: NDArray[np.int64],
+        times_ticks: NDArray[np.int64],
         values: NDArray[np.float64],
         when: NDArray[np.bool_] | None = None,
         p_values: NDArray[np.float64] | None = None,
@@ -32,9 +32,9 @@ class _Batch(metaclass=_BoundClassType):
 
 class _Function(_Batch):
     def evaluate(
-        self, key: str | int | None, time_ns: int, value: float | None, when: bool = True
+        self, key: str | int | None, time_ticks: int, value: float | None, when: bool = True
     ) -> tuple[float, bool, bool]: ...
-    def evict_idle(self, now_ns: int, max_idle_ns: int) -> int: ...
+    def evict_idle(self, now_ticks: int, max_idle_ns: int) -> int: ...
     @property
     def confidence(self) -> float: ...
     @property

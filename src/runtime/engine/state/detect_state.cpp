@@ -26,8 +26,24 @@ namespace {
 constexpr unsigned row_admitted = 4;  // its place in the partition limit: its latest time
 constexpr unsigned row_ordered = 1;   // the ordering stage's latest time and held events
 constexpr unsigned row_modelled = 2;  // the function's record of the key (to the end)
+constexpr unsigned row_ticks = 8;     // its times are ticks; rows written before held nanoseconds
+
+/// Leads every state whose event times are 100 ns ticks. Earlier states began with the read
+/// count, which never comes near it, and held their times in nanoseconds.
+constexpr std::uint64_t ticks_marker = ~std::uint64_t{0};
+
+/// Reads the marker, if any, and the counts' first; returns the unit of the state's times.
+stored_time_unit read_time_unit(byte_reader& in, std::uint64_t& first_count) {
+    first_count = in.u64();
+    if (first_count != ticks_marker) {
+        return stored_time_unit::nanoseconds;
+    }
+    first_count = in.u64();
+    return stored_time_unit::ticks;
+}
 
 void write_counts(byte_writer& out, const detect_counts& counts) {
+    out.u64(ticks_marker);
     out.u64(counts.read);
     out.u64(counts.written);
     out.u64(counts.filtered);
@@ -89,8 +105,8 @@ partition_row save_partition_row(const partition_key& key, const partition_admis
     if (admitted || ordered || modelled) {
         row.state = state.take();
         row.state.front() =
-            static_cast<std::byte>((admitted ? row_admitted : 0U) | (ordered ? row_ordered : 0U) |
-                                   (modelled ? row_modelled : 0U));
+            static_cast<std::byte>(row_ticks | (admitted ? row_admitted : 0U) |
+                                   (ordered ? row_ordered : 0U) | (modelled ? row_modelled : 0U));
     }
     return row;
 }
@@ -100,7 +116,11 @@ std::vector<std::byte> assemble_detect_state(std::span<const std::byte> head,
                                              const detect_function& function) {
     byte_reader in{head};
     byte_writer out;
-    out.raw(in.take(5 * sizeof(std::uint64_t)));  // the counts
+    std::uint64_t read = 0;
+    const stored_time_unit head_unit = read_time_unit(in, read);
+    out.u64(ticks_marker);  // every time below is converted to ticks
+    out.u64(read);
+    out.raw(in.take(4 * sizeof(std::uint64_t)));  // the other counts
     std::uint64_t next_sequence = in.u64();
     if (in.u64() != 0) {
         throw snapshot_error("the checkpoint's head holds partition keys");
@@ -114,18 +134,20 @@ std::vector<std::byte> assemble_detect_state(std::span<const std::byte> head,
     for (const partition_row& row : rows) {
         byte_reader state{row.state};
         const unsigned parts = state.u8();
-        if ((parts & ~(row_admitted | row_ordered | row_modelled)) != 0) {
+        if ((parts & ~(row_admitted | row_ordered | row_modelled | row_ticks)) != 0) {
             throw snapshot_error("a partition row holds parts this build does not know");
         }
+        const stored_time_unit unit =
+            (parts & row_ticks) != 0 ? stored_time_unit::ticks : stored_time_unit::nanoseconds;
         if ((parts & row_admitted) != 0) {
             admitted_keys.raw(row.key);
-            admitted_keys.i64(state.i64());
+            write_stored_time(admitted_keys, read_stored_time(state, unit));
             ++admitted;
         }
         if ((parts & row_ordered) != 0) {
             order_keys.raw(row.key);
             next_sequence =
-                std::max(next_sequence, event_order::copy_key_record(state, order_keys) + 1);
+                std::max(next_sequence, event_order::copy_key_record(state, order_keys, unit) + 1);
             ++ordered;
         }
         if ((parts & row_modelled) != 0) {
@@ -147,7 +169,8 @@ std::vector<std::byte> assemble_detect_state(std::span<const std::byte> head,
         out.str(in.str());
     }
     if (in.remaining() != 0) {  // the partition limit's clocks, then its keys from the rows
-        out.raw(in.take(2 * sizeof(std::int64_t)));
+        write_stored_time(out, read_stored_time(in, head_unit));  // newest
+        write_stored_time(out, read_stored_time(in, head_unit));  // next sweep
         if (in.u64() != 0) {
             throw snapshot_error("the checkpoint's head holds partition keys");
         }
@@ -166,12 +189,12 @@ detect_state load_detect_state(std::span<const std::byte> bytes, const detect_qu
                        .function = {},
                        .pending = {},
                        .admission = {query.max_partitions, query.idle_ttl}};
-    state.counts.read = in.u64();
+    const stored_time_unit unit = read_time_unit(in, state.counts.read);
     state.counts.written = in.u64();
     state.counts.filtered = in.u64();
     state.counts.rejected = in.u64();
     state.counts.anomalies = in.u64();
-    state.order.load(in, decoder);
+    state.order.load(in, decoder, unit);
     const auto function = in.take(in.length(1));
     state.function.assign(function.begin(), function.end());
     if (in.remaining() != 0) {
@@ -179,7 +202,7 @@ detect_state load_detect_state(std::span<const std::byte> bytes, const detect_qu
         state.pending.rejects = in.str();
     }
     if (in.remaining() != 0) {
-        state.admission.load(in);
+        state.admission.load(in, unit);
     }
     in.expect_end();
     return state;
