@@ -6,9 +6,10 @@
 ...                                confidence=80, history=12, duration="30m", order_by="offset")
 >>> scored.where("IsAnomaly = 1")
 
-Each partition key is one Spark group: its rows are sorted into arrival order (``order_by``),
-read with the CLI's field rules, passed through the CLI's per-key ordering stage and scored by
-:class:`streamcp.AnomalyDetectionChangePoint`. ``detect_stream`` does the same on a streaming
+The rows are shuffled by partition key and sorted by (key, arrival order: ``order_by``); a
+Python worker reads a whole partition with the CLI's field rules, passes every key through the
+CLI's per-key ordering stage and scores them all with one
+:meth:`streamcp.AnomalyDetectionChangePoint.evaluate_many`. ``detect_stream`` does the same on a streaming
 DataFrame with ``applyInPandasWithState``; the state of a key is the function's snapshot bytes
 plus the events the ordering stage holds. docs/spark.md describes both.
 """
@@ -26,7 +27,7 @@ import pandas as pd
 
 from ._convert import to_duration_ns, to_time_ns, to_times_ns
 from ._functions import AnomalyDetectionChangePoint
-from ._order import order_key
+from ._order import order_key, order_keys
 
 __all__ = ["OUTPUT_COLUMNS", "RECORD_ID_HEADER", "STATE_VERSION", "detect", "detect_stream", "flush_stream", "rejects", "to_kafka"]
 
@@ -225,13 +226,90 @@ def _arrival_order(pdf: pd.DataFrame, query: _Query) -> pd.DataFrame:
     return pdf.iloc[order].reset_index(drop=True)
 
 
-def _batch_scorer(query: _Query) -> Callable[[pd.DataFrame], pd.DataFrame]:
-    def score_group(pdf: pd.DataFrame) -> pd.DataFrame:
-        arrived = _arrival_order(pdf, query)
-        result = _score_key(query.function(), arrived.iloc[:0], arrived, None, query, flush=True)
-        return result.output
+def _segments(keys: pd.Series, query: _Query) -> np.ndarray:
+    """One code per row, equal for equal keys (null included); rows of a key are contiguous."""
+    if not query.key_is_valid_type:
+        # Every row with a key of another type is rejected; only the NULL key is scored.
+        return keys.notna().to_numpy().astype(np.int64)
+    return pd.factorize(keys, use_na_sentinel=False)[0].astype(np.int64)
 
-    return score_group
+
+def _score_keys(rows: pd.DataFrame, query: _Query, *, held_only: bool = False) -> pd.DataFrame:
+    """Scores whole keys at once: ``rows`` holds every row of each of its keys, the rows of a
+    key contiguous and in arrival order (by ``order_by``; else any order). One ordering-stage
+    pass and one ``evaluate_many`` for all the keys: no Python step per key.
+
+    ``held_only`` keeps only the rows the ordering stage still holds after each key's last
+    arrival (what the end of the input releases)."""
+    rows = rows.reset_index(drop=True)
+    key = query.partition_by
+    segments = np.zeros(len(rows), np.int64) if key is None else _segments(rows[key], query)
+    times, values, reasons = _read(rows, query)
+    good = reasons == None  # noqa: E711 (elementwise)
+    if not query.order_by:
+        # Without an arrival order a key's rows go in event-time order (rejected rows first).
+        order = np.lexsort((times, good, segments))
+        rows, segments, times, values, reasons, good = (
+            rows.iloc[order].reset_index(drop=True), segments[order], times[order], values[order],
+            reasons[order], good[order])
+    good_rows = np.flatnonzero(good)
+    ordered = order_keys(
+        segments[good_rows], times[good_rows], tolerance_ns=query.tolerance_ns, drop=query.drop)
+    released = good_rows[ordered.released]
+    when = _when_flags(rows, query)
+    result = query.function().evaluate_many(
+        segments[released],
+        ordered.times[ordered.released].view("datetime64[ns]"),
+        values[released],
+        None if when is None else when[released],
+    )
+    n = len(rows)
+    score = np.full(n, np.nan)
+    alert = np.full(n, np.nan)
+    score[released] = np.where(np.isfinite(result["score"]), result["score"], np.nan)
+    alert[released] = np.where(result["included"], result["is_anomaly"], np.nan)
+    reasons[good_rows[ordered.dropped]] = "out_of_order"
+    take = good_rows[ordered.held_at_end] if held_only else np.arange(n)
+    return _output_frame(rows, take, score[take], alert[take], reasons[take], query)
+
+
+def _partition_scorer(
+    query: _Query, *, held_only: bool = False
+) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
+    """``mapInPandas`` over a partition sorted by (key, arrival order): scores its keys a batch
+    at a time. The last key of a batch may go on in the next, so its rows wait for it."""
+
+    def score_partition(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        waiting: list[pd.DataFrame] = []
+        for batch in batches:
+            if len(batch) == 0:
+                continue
+            last_key = 0
+            if query.partition_by is not None:
+                segments = _segments(batch[query.partition_by], query)
+                last_key = int(np.searchsorted(segments, segments[-1]))
+            if last_key == 0:
+                waiting.append(batch)
+                continue
+            # Every key before the batch's last one is complete (the waiting rows' key too).
+            complete = pd.concat([*waiting, batch.iloc[:last_key]], ignore_index=True)
+            yield _score_keys(complete, query, held_only=held_only)
+            waiting = [batch.iloc[last_key:]]
+        if waiting:
+            yield _score_keys(pd.concat(waiting, ignore_index=True), query, held_only=held_only)
+
+    return score_partition
+
+
+def _arranged(prepared: Any, query: _Query) -> Any:
+    """The rows partitioned by key and sorted by (key, arrival order) within each partition."""
+    from pyspark.sql import functions as F  # noqa: N812, PLC0415
+
+    order = [F.col(name).asc_nulls_first() for name in query.order_by]
+    if query.partition_by is None:
+        return prepared.repartition(1).sortWithinPartitions(*order) if order else prepared.repartition(1)
+    key = F.col(query.partition_by)
+    return prepared.repartition(key).sortWithinPartitions(key.asc_nulls_first(), *order)
 
 
 # --------------------------------------------------------------------------------------------
@@ -406,8 +484,7 @@ def detect(
         out_of_order_action=out_of_order_action,
         fractional_confidence=fractional_confidence,
     )
-    grouped = prepared.groupBy(partition_by) if partition_by is not None else prepared.groupBy()
-    scored = grouped.applyInPandas(_batch_scorer(query), schema)
+    scored = _arranged(prepared, query).mapInPandas(_partition_scorer(query), schema)
     return _restore_timestamps(scored, query)
 
 
@@ -562,20 +639,34 @@ def flush_stream(df: Any, checkpoint_location: str, **query: Any) -> Any:
     """The end of a bounded stream: the rows ``detect_stream`` still holds in its checkpoint,
     scored as ``streamcp detect`` scores its held events at the end of the input.
 
-    Call it after a ``Trigger.AvailableNow`` run of ``detect_stream(df, **query)`` with the
-    same ``df`` and arguments; the union of the stream's output and this batch DataFrame is
-    then what ``streamcp detect`` writes. Reads the state with Spark's state data source
-    (Spark >= 4.0). The checkpoint is not changed: a stream resumed from it would release
-    these rows again.
+    Call it after a ``Trigger.AvailableNow`` run of ``detect_stream`` with the same arguments;
+    the union of the stream's output and this batch DataFrame is then what ``streamcp detect``
+    writes. ``df`` decides how the held rows are found (docs/spark.md#the-end-of-a-bounded-stream):
+
+    - the stream's own streaming DataFrame (Spark >= 4.0): they are read from the checkpoint
+      with Spark's state data source;
+    - the same bounded input as a batch DataFrame (any Spark version; the way on Spark 3.5,
+      which has no state data source): the ordering stage runs over the whole input in batch
+      and the rows each key holds after its last arrival are scored. These are the
+      checkpoint's held rows as long as no key was flushed by the stream's event-time timeout;
+      it costs one batch pass over the input and ignores ``checkpoint_location``.
+
+    The checkpoint is not changed: a stream resumed from it would release these rows again.
     """
     import pyspark  # noqa: PLC0415
 
-    if int(pyspark.__version__.split(".")[0]) < 4:
-        msg = f"flush_stream reads the checkpoint with Spark's state data source: needs Spark >= 4.0, got {pyspark.__version__}"
-        raise RuntimeError(msg)
     watermark_delay = query.pop("watermark_delay", None)
     del watermark_delay  # the stream's timeouts do not apply to the end of the input
-    _, prepared_query, schema = _prepare_as_detect("flush_stream", df, query)
+    prepared, prepared_query, schema = _prepare_as_detect("flush_stream", df, query)
+    if not df.isStreaming:
+        scorer = _partition_scorer(prepared_query, held_only=True)
+        held = _arranged(prepared, prepared_query).mapInPandas(scorer, schema)
+        return _restore_timestamps(held, prepared_query)
+    if int(pyspark.__version__.split(".")[0]) < 4:
+        msg = (f"flush_stream on a streaming DataFrame reads the checkpoint with Spark's state data source, "
+               f"which needs Spark >= 4.0 (this is {pyspark.__version__}): pass the bounded input as a batch "
+               "DataFrame (spark.read instead of spark.readStream) instead")
+        raise RuntimeError(msg)
     spark = df.sparkSession
     spark.streams  # noqa: B018 (starts the driver's state store coordinator, which the reader needs)
     # Keys that hold rows have a latest time, so the column stays int64 in pandas.
