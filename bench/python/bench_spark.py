@@ -7,8 +7,8 @@ Generates N events over K devices (one reading per device every 10 s, a shift on
 device), writes them once as Parquet (timestamp, string device, double temp, long seq), and for
 each master times only the job: ``detect`` on the Parquet file, written to a ``noop`` sink (the
 session is started and warmed on a small frame first). At local[1] it also times the same
-shuffle, sort and Arrow round trip with a Python function that returns its input (what Spark
-costs before streamcp does anything). Then times ``streamcp.pandas.detect`` on the same events
+shuffle, sort and Arrow round trip (``mapInArrow``) with a Python function that returns its
+input (what Spark costs before streamcp does anything). Then times ``streamcp.pandas.detect`` on the same events
 in this process. Prints seconds, events/s and the ratios local[1]/local[2] (target >= 1.6 on
 two otherwise idle cores) and spark local[1] / pandas, and the share of the Spark plumbing.
 
@@ -69,11 +69,11 @@ def time_spark(master: str, parquet: Path, partitions: int) -> tuple[float, floa
     elapsed = time.perf_counter() - start
     plumbing = None
     if master == "local[1]":
-        # detect's plan without the scoring: shuffle by key, sort by (key, seq), Arrow to pandas
-        # in the Python worker and back.
+        # detect's plan without the scoring: shuffle by key, sort by (key, seq), Arrow batches to
+        # the Python worker and back.
         start = time.perf_counter()
         (frame.repartition("device").sortWithinPartitions("device", "seq")
-         .mapInPandas(lambda batches: batches, frame.schema)
+         .mapInArrow(lambda batches: batches, frame.schema)
          .write.format("noop").mode("overwrite").save())
         plumbing = time.perf_counter() - start
     spark.stop()
@@ -107,7 +107,7 @@ def main() -> None:
     print(f"{n} events, {args.devices} devices, history 12")
     print(f"spark local[1]          {one:8.2f} s  {n / one:12.0f} events/s")
     print(f"spark local[2]          {two:8.2f} s  {n / two:12.0f} events/s")
-    print(f"spark local[1] plumbing {plumbing:8.2f} s  (shuffle, sort, Arrow both ways; no scoring)")
+    print(f"spark local[1] plumbing {plumbing:8.2f} s  (shuffle, sort, Arrow to Python and back; no scoring)")
     print(f"streamcp.pandas.detect  {pandas_seconds:8.2f} s  {n / pandas_seconds:12.0f} events/s")
     print(f"scaling local[1]/local[2]: {one / two:.2f}x (target >= 1.6 on two idle cores)")
     print(f"cost per event, spark local[1] / pandas: {one / pandas_seconds:.2f}x")

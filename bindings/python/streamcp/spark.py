@@ -234,69 +234,89 @@ def _segments(keys: pd.Series, query: _Query) -> np.ndarray:
     return pd.factorize(keys, use_na_sentinel=False)[0].astype(np.int64)
 
 
-def _score_keys(rows: pd.DataFrame, query: _Query, *, held_only: bool = False) -> pd.DataFrame:
-    """Scores whole keys at once: ``rows`` holds every row of each of its keys, the rows of a
-    key contiguous and in arrival order (by ``order_by``; else any order). One ordering-stage
-    pass and one ``evaluate_many`` for all the keys: no Python step per key.
+def _score_keys(rows: Any, query: _Query, *, held_only: bool = False) -> Any:
+    """Scores whole keys at once: ``rows`` (an Arrow table) holds every row of each of its keys,
+    the rows of a key contiguous and in arrival order (by ``order_by``; else any order). One
+    ordering-stage pass and one ``evaluate_many`` for all the keys: no Python step per key. Only
+    the columns the query reads become pandas; the others pass through as Arrow.
 
     ``held_only`` keeps only the rows the ordering stage still holds after each key's last
     arrival (what the end of the input releases)."""
-    rows = rows.reset_index(drop=True)
+    import pyarrow as pa  # noqa: PLC0415
+
+    read = dict.fromkeys(c for c in (query.timestamp, query.value, query.partition_by, query.when) if c)
+    pdf = pd.DataFrame({name: rows.column(name).to_pandas() for name in read})
     key = query.partition_by
-    segments = np.zeros(len(rows), np.int64) if key is None else _segments(rows[key], query)
-    times, values, reasons = _read(rows, query)
+    segments = np.zeros(len(pdf), np.int64) if key is None else _segments(pdf[key], query)
+    times, values, reasons = _read(pdf, query)
     good = reasons == None  # noqa: E711 (elementwise)
     if not query.order_by:
         # Without an arrival order a key's rows go in event-time order (rejected rows first).
         order = np.lexsort((times, good, segments))
-        rows, segments, times, values, reasons, good = (
-            rows.iloc[order].reset_index(drop=True), segments[order], times[order], values[order],
-            reasons[order], good[order])
+        rows, pdf, segments, times, values, reasons, good = (
+            rows.take(pa.array(order)), pdf.iloc[order].reset_index(drop=True), segments[order],
+            times[order], values[order], reasons[order], good[order])
     good_rows = np.flatnonzero(good)
     ordered = order_keys(
         segments[good_rows], times[good_rows], tolerance_ns=query.tolerance_ns, drop=query.drop)
     released = good_rows[ordered.released]
-    when = _when_flags(rows, query)
+    when = _when_flags(pdf, query)
     result = query.function().evaluate_many(
         segments[released],
         ordered.times[ordered.released].view("datetime64[ns]"),
         values[released],
         None if when is None else when[released],
     )
-    n = len(rows)
+    n = len(pdf)
     score = np.full(n, np.nan)
     alert = np.full(n, np.nan)
     score[released] = np.where(np.isfinite(result["score"]), result["score"], np.nan)
     alert[released] = np.where(result["included"], result["is_anomaly"], np.nan)
     reasons[good_rows[ordered.dropped]] = "out_of_order"
-    take = good_rows[ordered.held_at_end] if held_only else np.arange(n)
-    return _output_frame(rows, take, score[take], alert[take], reasons[take], query)
+    if held_only:
+        take = good_rows[ordered.held_at_end]
+        rows, score, alert, reasons = rows.take(pa.array(take)), score[take], alert[take], reasons[take]
+    missing = np.isnan(alert)
+    return pa.Table.from_arrays(
+        [
+            *(rows.column(name) for name in query.output_columns[:-3]),
+            pa.array(score, type=pa.float64(), mask=np.isnan(score)),
+            pa.array(np.where(missing, 0, alert).astype(np.int64), type=pa.int64(), mask=missing),
+            pa.array(reasons, type=pa.string()),
+        ],
+        names=list(query.output_columns),
+    )
 
 
 def _partition_scorer(
     query: _Query, *, held_only: bool = False
-) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
-    """``mapInPandas`` over a partition sorted by (key, arrival order): scores its keys a batch
+) -> Callable[[Iterator[Any]], Iterator[Any]]:
+    """``mapInArrow`` over a partition sorted by (key, arrival order): scores its keys a batch
     at a time. The last key of a batch may go on in the next, so its rows wait for it."""
 
-    def score_partition(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        waiting: list[pd.DataFrame] = []
+    def score(batches: list[Any]) -> Iterator[Any]:
+        import pyarrow as pa  # noqa: PLC0415
+
+        rows = pa.Table.from_batches(batches).combine_chunks()
+        yield from _score_keys(rows, query, held_only=held_only).to_batches()
+
+    def score_partition(batches: Iterator[Any]) -> Iterator[Any]:
+        waiting: list[Any] = []
         for batch in batches:
-            if len(batch) == 0:
+            if batch.num_rows == 0:
                 continue
             last_key = 0
             if query.partition_by is not None:
-                segments = _segments(batch[query.partition_by], query)
+                segments = _segments(batch.column(query.partition_by).to_pandas(), query)
                 last_key = int(np.searchsorted(segments, segments[-1]))
             if last_key == 0:
                 waiting.append(batch)
                 continue
             # Every key before the batch's last one is complete (the waiting rows' key too).
-            complete = pd.concat([*waiting, batch.iloc[:last_key]], ignore_index=True)
-            yield _score_keys(complete, query, held_only=held_only)
-            waiting = [batch.iloc[last_key:]]
+            yield from score([*waiting, batch.slice(0, last_key)])
+            waiting = [batch.slice(last_key)]
         if waiting:
-            yield _score_keys(pd.concat(waiting, ignore_index=True), query, held_only=held_only)
+            yield from score(waiting)
 
     return score_partition
 
@@ -484,7 +504,7 @@ def detect(
         out_of_order_action=out_of_order_action,
         fractional_confidence=fractional_confidence,
     )
-    scored = _arranged(prepared, query).mapInPandas(_partition_scorer(query), schema)
+    scored = _arranged(prepared, query).mapInArrow(_partition_scorer(query), schema)
     return _restore_timestamps(scored, query)
 
 
@@ -660,7 +680,7 @@ def flush_stream(df: Any, checkpoint_location: str, **query: Any) -> Any:
     prepared, prepared_query, schema = _prepare_as_detect("flush_stream", df, query)
     if not df.isStreaming:
         scorer = _partition_scorer(prepared_query, held_only=True)
-        held = _arranged(prepared, prepared_query).mapInPandas(scorer, schema)
+        held = _arranged(prepared, prepared_query).mapInArrow(scorer, schema)
         return _restore_timestamps(held, prepared_query)
     if int(pyspark.__version__.split(".")[0]) < 4:
         msg = (f"flush_stream on a streaming DataFrame reads the checkpoint with Spark's state data source, "
