@@ -6,9 +6,11 @@ streamcp.pandas.detect on the same events.
 Generates N events over K devices (one reading per device every 10 s, a shift on every 97th
 device), writes them once as Parquet (timestamp, string device, double temp, long seq), and for
 each master times only the job: ``detect`` on the Parquet file, written to a ``noop`` sink (the
-session is started and warmed on a small frame first). Then times ``streamcp.pandas.detect`` on
-the same events in this process. Prints seconds, events/s and the ratios
-local[1]/local[2] (target >= 1.6 on two otherwise idle cores) and spark local[1] / pandas.
+session is started and warmed on a small frame first). At local[1] it also times the same
+shuffle, sort and Arrow round trip (``mapInArrow``) with a Python function that returns its
+input (what Spark costs before streamcp does anything). Then times ``streamcp.pandas.detect`` on the same events
+in this process. Prints seconds, events/s and the ratios local[1]/local[2] (target >= 1.6 on
+two otherwise idle cores) and spark local[1] / pandas, and the share of the Spark plumbing.
 
 Usage: python bench/python/bench_spark.py [--events N] [--devices K] [--short]
 """
@@ -16,6 +18,8 @@ Usage: python bench/python/bench_spark.py [--events N] [--devices K] [--short]
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -42,11 +46,14 @@ def make_events(events: int, devices: int) -> pd.DataFrame:
     })
 
 
-def time_spark(master: str, parquet: Path, partitions: int) -> float:
+def time_spark(master: str, parquet: Path, partitions: int) -> tuple[float, float | None]:
+    """Seconds of the detect job, and (at local[1]) of the same plumbing without scoring."""
     from pyspark.sql import SparkSession  # noqa: PLC0415
 
     import streamcp.spark  # noqa: PLC0415
 
+    # The Python workers run this interpreter, where streamcp is installed.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     spark = (SparkSession.builder.master(master).appName(f"bench-{master}")
              .config("spark.ui.enabled", "false")
              .config("spark.sql.shuffle.partitions", str(partitions))
@@ -60,8 +67,17 @@ def time_spark(master: str, parquet: Path, partitions: int) -> float:
     start = time.perf_counter()
     streamcp.spark.detect(frame, **args).write.format("noop").mode("overwrite").save()
     elapsed = time.perf_counter() - start
+    plumbing = None
+    if master == "local[1]":
+        # detect's plan without the scoring: shuffle by key, sort by (key, seq), Arrow batches to
+        # the Python worker and back.
+        start = time.perf_counter()
+        (frame.repartition("device").sortWithinPartitions("device", "seq")
+         .mapInArrow(lambda batches: batches, frame.schema)
+         .write.format("noop").mode("overwrite").save())
+        plumbing = time.perf_counter() - start
     spark.stop()
-    return elapsed
+    return elapsed, plumbing
 
 
 def main() -> None:
@@ -81,8 +97,8 @@ def main() -> None:
         parquet = Path(tmp) / "events.parquet"
         events.to_parquet(parquet)
         # Two shuffle partitions per core: both cores stay busy to the end of the job.
-        one = time_spark("local[1]", parquet, 2)
-        two = time_spark("local[2]", parquet, 4)
+        one, plumbing = time_spark("local[1]", parquet, 2)
+        two, _ = time_spark("local[2]", parquet, 4)
     start = time.perf_counter()
     streamcp.pandas.detect(events, value="temp", timestamp="datetime", partition_by="device",
                            confidence=80, history=12, duration="30m")
@@ -91,9 +107,12 @@ def main() -> None:
     print(f"{n} events, {args.devices} devices, history 12")
     print(f"spark local[1]          {one:8.2f} s  {n / one:12.0f} events/s")
     print(f"spark local[2]          {two:8.2f} s  {n / two:12.0f} events/s")
+    print(f"spark local[1] plumbing {plumbing:8.2f} s  (shuffle, sort, Arrow to Python and back; no scoring)")
     print(f"streamcp.pandas.detect  {pandas_seconds:8.2f} s  {n / pandas_seconds:12.0f} events/s")
     print(f"scaling local[1]/local[2]: {one / two:.2f}x (target >= 1.6 on two idle cores)")
     print(f"cost per event, spark local[1] / pandas: {one / pandas_seconds:.2f}x")
+    print(f"share of local[1] in Spark's plumbing: {plumbing / one:.0%}; in the Python function: "
+          f"{(one - plumbing) / one:.0%}")
 
 
 if __name__ == "__main__":

@@ -17,9 +17,12 @@ PYBIND11_MODULE(_core, m, pybind11::mod_gil_not_used()) {
     py::module_ convert = m.def_submodule(
         "convert", "Argument translation: the one duration and ISO-8601 grammar, object arrays");
     streamcp_py::register_convert(convert);
+    py::module_ order = m.def_submodule(
+        "order", "The CLI's per-key ordering stage (tolerance, adjust or drop) over event indices");
+    streamcp_py::register_order(order);
     // Importable as streamcp._core.<name> (for stubtest and `import ... as`), like a package's.
     const py::dict modules = py::module_::import("sys").attr("modules");
-    for (const py::module_& sub : {model, function, convert}) {
+    for (const py::module_& sub : {model, function, convert, order}) {
         modules[sub.attr("__name__")] = sub;
     }
 }

@@ -204,5 +204,6 @@ void register_detectors(py::module_& m);
 void register_functions(py::module_& m);
 void register_robust(py::module_& m);
 void register_convert(py::module_& m);
+void register_order(py::module_& m);
 
 }  // namespace streamcp_py

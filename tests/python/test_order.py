@@ -11,13 +11,19 @@ import random
 import numpy as np
 import pytest
 
-from streamcp._order import order_key
+from streamcp._order import order_key, order_keys
 
 Releases = list[tuple[int, int]]
 
 
 def reference(times: list[int], tolerance: int, drop: bool) -> tuple[Releases, list[int]]:
     """The stage as the CLI runs it: (arrival, time) in release order, and the dropped arrivals."""
+    released, dropped, _ = run_stage(times, tolerance, drop)
+    return released, dropped
+
+
+def run_stage(times: list[int], tolerance: int, drop: bool) -> tuple[Releases, list[int], list[int]]:
+    """``reference`` plus the arrivals still held after the last one (the end of input releases them)."""
     released: Releases = []
     dropped: list[int] = []
     held: list[tuple[int, int]] = []
@@ -37,7 +43,7 @@ def reference(times: list[int], tolerance: int, drop: bool) -> tuple[Releases, l
             time, index = heapq.heappop(held)
             released.append((index, time))
     released += [(index, time) for time, index in sorted(held)]
-    return released, dropped
+    return released, dropped, sorted(index for _, index in held)
 
 
 def in_pieces(times: list[int], cuts: list[int], tolerance: int, drop: bool) -> tuple[Releases, list[int]]:
@@ -68,3 +74,28 @@ def test_order_key_equals_the_cli_stage(seed: int) -> None:
     drop = rng.random() < 0.5
     cuts = sorted(rng.sample(range(1, n), k=min(n - 1, rng.randrange(0, 5)))) if n > 1 else []
     assert in_pieces(times, cuts, tolerance, drop) == reference(times, tolerance, drop)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_order_keys_equals_the_cli_stage_per_key(seed: int) -> None:
+    # Many keys at once, as streamcp.spark scores a whole sorted partition: per key, the
+    # releases, drops and end-of-input holds of the CLI's stage.
+    rng = random.Random(1000 + seed)
+    tolerance = rng.choice([0, 5, 20, 50])
+    drop = rng.random() < 0.5
+    # Keys far apart in time too: the stage must not mix them.
+    keys = [[10 * i + rng.choice([0, 0, -rng.randrange(0, 80)]) + offset for i in range(rng.randrange(1, 40))]
+            for offset in (10**15 * rng.randrange(-2, 3) for _ in range(rng.randrange(1, 8)))]
+    segments = np.concatenate([np.full(len(k), 7 * n + 3) for n, k in enumerate(keys)])
+    result = order_keys(segments, np.concatenate([np.array(k, dtype=np.int64) for k in keys]),
+                        tolerance_ns=tolerance, drop=drop)
+    start = 0
+    released = [(int(i), int(result.times[i])) for i in result.released]
+    for times in keys:
+        end = start + len(times)
+        mine = [(i - start, t) for i, t in released if start <= i < end]
+        expected_released, expected_dropped, expected_held = run_stage(times, tolerance, drop)
+        assert mine == expected_released
+        assert list(np.flatnonzero(result.dropped[start:end])) == expected_dropped
+        assert list(np.flatnonzero(result.held_at_end[start:end])) == expected_held
+        start = end

@@ -34,9 +34,10 @@ import streamcp.spark  # noqa: E402
 pytestmark = SPARK_MARKS
 
 LINES_PER_FILE = 60
-# flush_stream reads the checkpoint with the state data source, which Spark 4 brought.
-needs_state_reader = pytest.mark.skipif(int(pyspark.__version__.split(".")[0]) < 4,
-                                        reason="flush_stream needs Spark >= 4.0")
+# flush_stream on a streaming input reads the checkpoint with the state data source (Spark 4).
+HAS_STATE_READER = int(pyspark.__version__.split(".")[0]) >= 4
+needs_state_reader = pytest.mark.skipif(not HAS_STATE_READER,
+                                        reason="flush_stream on a stream needs Spark >= 4.0")
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +57,10 @@ def write_files(lines: list[str], folder: Path) -> None:
         os.utime(path, (1_600_000_000 + n, 1_600_000_000 + n))
 
 
-def events(spark: Any, folder: Path, files_per_trigger: int) -> Any:
-    raw = spark.readStream.option("maxFilesPerTrigger", files_per_trigger).text(str(folder))
+def events(spark: Any, folder: Path, files_per_trigger: int | None) -> Any:
+    """The files as a stream, or (files_per_trigger None) the same events as a batch DataFrame."""
+    raw = (spark.read.text(str(folder)) if files_per_trigger is None
+           else spark.readStream.option("maxFilesPerTrigger", files_per_trigger).text(str(folder)))
     return raw.select(
         F.get_json_object("value", "$.seq").cast("long").alias("seq"),
         F.get_json_object("value", "$.device").alias("device"),
@@ -99,23 +102,27 @@ def test_micro_batches_equal_cli(spark: Any, cli: str, seed: list[str], tmp_path
     assert compare(cli_outputs(cli, lines, tmp_path), spark_outputs(rows)) == []
 
 
-@needs_state_reader
-@pytest.mark.parametrize(("files_per_trigger", "action"), [
-    (3, "adjust"), pytest.param(1, "drop", marks=pytest.mark.spark_long), (100, "drop")])
+@pytest.mark.parametrize(("files_per_trigger", "action", "flush_from"), [
+    pytest.param(3, "adjust", "state", marks=needs_state_reader),
+    pytest.param(1, "drop", "state", marks=[needs_state_reader, pytest.mark.spark_long]),
+    pytest.param(100, "drop", "state", marks=needs_state_reader),
+    (3, "adjust", "batch"),
+    pytest.param(100, "drop", "batch", marks=pytest.mark.spark_long)])
 def test_held_rows_and_end_of_input_equal_cli(spark: Any, cli: str, seed: list[str],
                                                tmp_path: Path, files_per_trigger: int,
-                                               action: str) -> None:
+                                               action: str, flush_from: str) -> None:
     # A 15 s tolerance holds the latest readings of every device across batch boundaries (the
     # state's ordering buffer) and adjusts or drops the 20 s late ones; flush_stream releases
-    # what is held at the end, as the CLI's end of input does.
+    # what is held at the end, as the CLI's end of input does: read from the checkpoint (the
+    # streaming input, Spark 4) or found by the ordering stage over the batch input (Spark 3.5).
     lines = late_arrivals(seed)
     write_files(lines, tmp_path / "in")
     args = {"out_of_order_tolerance": "15s", "out_of_order_action": action}
-    name = f"held{files_per_trigger}{action}"
+    name = f"held{files_per_trigger}{action}{flush_from}"
     rows = run_stream(spark, tmp_path / "in", tmp_path / "ckpt", name, files_per_trigger, **args)
-    stream = events(spark, tmp_path / "in", files_per_trigger)
+    source = events(spark, tmp_path / "in", files_per_trigger if flush_from == "state" else None)
     flushed = streamcp.spark.flush_stream(
-        stream, str(tmp_path / "ckpt"), value="temp", timestamp="datetime",
+        source, str(tmp_path / "ckpt"), value="temp", timestamp="datetime",
         partition_by="device", order_by="seq", **QUERY, **args).collect()
     assert 0 < len(flushed) < len(lines) // 10
     assert len(rows) + len(flushed) == len(lines)
@@ -126,7 +133,6 @@ def test_held_rows_and_end_of_input_equal_cli(spark: Any, cli: str, seed: list[s
     assert compare(expected, spark_outputs(rows + flushed)) == []
 
 
-@needs_state_reader
 @pytest.mark.spark_long
 def test_killed_driver_resumes_from_its_checkpoint(spark: Any, cli: str, seed: list[str],
                                                    tmp_path: Path) -> None:
@@ -155,9 +161,10 @@ def test_killed_driver_resumes_from_its_checkpoint(spark: Any, cli: str, seed: l
         "seq long, device string, temp string, datetime string, Score double, IsAnomaly long, "
         "RejectReason string").json(str(tmp_path / "out")).collect()
     unique = {row["seq"]: row for row in written}
-    stream = events(spark, tmp_path / "in", 1)
+    # Spark 4 reads the held rows from the checkpoint; Spark 3.5 finds them in the batch input.
+    source = events(spark, tmp_path / "in", 1 if HAS_STATE_READER else None)
     flushed = streamcp.spark.flush_stream(
-        stream, str(tmp_path / "ckpt"), value="temp", timestamp="datetime",
+        source, str(tmp_path / "ckpt"), value="temp", timestamp="datetime",
         partition_by="device", order_by="seq", out_of_order_tolerance="15s", **QUERY).collect()
     expected = cli_outputs(cli, lines, tmp_path, "--out-of-order-tolerance", "15s")
     assert compare(expected, spark_outputs([*unique.values(), *flushed])) == []

@@ -1,12 +1,11 @@
 # SPDX-License-Identifier: MIT
-"""The CLI's per-key ordering stage (docs/semantics.md#order), for one key's events at a time.
+"""The CLI's per-key ordering stage (docs/semantics.md#order): a thin wrapper of ``_core.order``,
+which runs the runtime's own rule (src/runtime/engine/key_order.hpp) over event indices.
 
 ``streamcp detect`` holds events late by at most the out-of-order tolerance and releases them in
 time order (ties in arrival order); an event later than that is adjusted to the key's latest time
-minus the tolerance, or dropped. Per key that amounts to: each event is compared with the running
-maximum of the times before it, releases are sorted by (time after adjustment, arrival), and what
-is still held after the last arrival is what a later event (or the end of the input) releases.
-Keys never interact, so a caller that groups by key gets the CLI's per-key release order.
+minus the tolerance, or dropped. Keys never interact, so a caller that groups by key gets the
+CLI's per-key release order.
 """
 
 from __future__ import annotations
@@ -15,7 +14,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["OrderedKey", "order_key"]
+from . import _core
+
+__all__ = ["OrderedKey", "OrderedKeys", "order_key", "order_keys"]
 
 
 class OrderedKey(NamedTuple):
@@ -33,6 +34,20 @@ class OrderedKey(NamedTuple):
     latest: int | None
 
 
+class OrderedKeys(NamedTuple):
+    """Many keys' whole inputs through the ordering stage, up to the end of the input."""
+
+    #: The event time the function gets (adjusted for late events), int64 ns, per arrival.
+    times: np.ndarray
+    #: True for events dropped as out of order (action "drop").
+    dropped: np.ndarray
+    #: Indices of the released events: by key, within a key in release order.
+    released: np.ndarray
+    #: True for the events a key still held after its last arrival: the end of the input
+    #: released them.
+    held_at_end: np.ndarray
+
+
 def order_key(
     held_times: np.ndarray,
     new_times: np.ndarray,
@@ -48,34 +63,17 @@ def order_key(
     ``new_times``: the events arriving now, in arrival order; ``latest``: the key's latest time
     so far (None for a new key). ``flush`` releases everything, as the end of the input does.
     """
-    held_times = np.asarray(held_times, dtype=np.int64)
-    new_times = np.asarray(new_times, dtype=np.int64)
-    n_held, n_new = len(held_times), len(new_times)
-    times = np.concatenate([held_times, new_times])
-    late = np.zeros(n_held + n_new, dtype=bool)
-    effective = times.copy()
-    new_latest = latest
-    if n_new:
-        running = np.maximum.accumulate(new_times)
-        before = np.empty(n_new, dtype=np.int64)
-        before[1:] = running[:-1]
-        before[0] = new_times[0] if latest is None else latest
-        if latest is not None:
-            before = np.maximum(before, latest)
-        acceptable = before - tolerance_ns
-        late[n_held:] = new_times < acceptable
-        effective[n_held:] = np.where(late[n_held:], acceptable, new_times)
-        new_latest = int(max(before[-1], running[-1]))
-    if flush or new_latest is None:
-        due = np.ones(len(times), dtype=bool)
-    else:
-        # Held events were not late when they arrived, so they leave by their own time.
-        due = late | (times <= new_latest - tolerance_ns)
-    dropped = late & drop
-    arrival = np.arange(len(times))
-    released_mask = due & ~dropped
-    candidates = arrival[released_mask]
-    # Releases are in (time, arrival) order: an adjusted event goes out at the latest acceptable
-    # time, after everything already released and before everything still held.
-    released = candidates[np.lexsort((candidates, effective[released_mask]))]
-    return OrderedKey(effective, dropped, released, arrival[~due], new_latest)
+    return OrderedKey(*_core.order.order_key(
+        np.asarray(held_times, dtype=np.int64), np.asarray(new_times, dtype=np.int64),
+        latest, int(tolerance_ns), bool(drop), bool(flush)))
+
+
+def order_keys(segments: np.ndarray, times: np.ndarray, *, tolerance_ns: int, drop: bool) -> OrderedKeys:
+    """``order_key`` over many keys at once, each from its first event to the end of the input.
+
+    ``segments``: one code per event, the events of a key contiguous and in arrival order
+    (adjacent keys' codes differ); ``times``: their event times in ns. Equals ``order_key`` with
+    ``flush=True`` per key, without a Python step per key.
+    """
+    return OrderedKeys(*_core.order.order_keys(
+        np.asarray(segments, dtype=np.int64), np.asarray(times, dtype=np.int64), int(tolerance_ns), bool(drop)))

@@ -6,9 +6,10 @@
 ...                                confidence=80, history=12, duration="30m", order_by="offset")
 >>> scored.where("IsAnomaly = 1")
 
-Each partition key is one Spark group: its rows are sorted into arrival order (``order_by``),
-read with the CLI's field rules, passed through the CLI's per-key ordering stage and scored by
-:class:`streamcp.AnomalyDetectionChangePoint`. ``detect_stream`` does the same on a streaming
+The rows are shuffled by partition key and sorted by (key, arrival order: ``order_by``); a
+Python worker reads a whole partition with the CLI's field rules, passes every key through the
+CLI's per-key ordering stage and scores them all with one
+:meth:`streamcp.AnomalyDetectionChangePoint.evaluate_many`. ``detect_stream`` does the same on a streaming
 DataFrame with ``applyInPandasWithState``; the state of a key is the function's snapshot bytes
 plus the events the ordering stage holds. docs/spark.md describes both.
 """
@@ -26,7 +27,7 @@ import pandas as pd
 
 from ._convert import to_duration_ns, to_time_ns, to_times_ns
 from ._functions import AnomalyDetectionChangePoint
-from ._order import order_key
+from ._order import order_key, order_keys
 
 __all__ = ["OUTPUT_COLUMNS", "RECORD_ID_HEADER", "STATE_VERSION", "detect", "detect_stream", "flush_stream", "rejects", "to_kafka"]
 
@@ -225,13 +226,110 @@ def _arrival_order(pdf: pd.DataFrame, query: _Query) -> pd.DataFrame:
     return pdf.iloc[order].reset_index(drop=True)
 
 
-def _batch_scorer(query: _Query) -> Callable[[pd.DataFrame], pd.DataFrame]:
-    def score_group(pdf: pd.DataFrame) -> pd.DataFrame:
-        arrived = _arrival_order(pdf, query)
-        result = _score_key(query.function(), arrived.iloc[:0], arrived, None, query, flush=True)
-        return result.output
+def _segments(keys: pd.Series, query: _Query) -> np.ndarray:
+    """One code per row, equal for equal keys (null included); rows of a key are contiguous."""
+    if not query.key_is_valid_type:
+        # Every row with a key of another type is rejected; only the NULL key is scored.
+        return keys.notna().to_numpy().astype(np.int64)
+    return pd.factorize(keys, use_na_sentinel=False)[0].astype(np.int64)
 
-    return score_group
+
+def _score_keys(rows: Any, query: _Query, *, held_only: bool = False) -> Any:
+    """Scores whole keys at once: ``rows`` (an Arrow table) holds every row of each of its keys,
+    the rows of a key contiguous and in arrival order (by ``order_by``; else any order). One
+    ordering-stage pass and one ``evaluate_many`` for all the keys: no Python step per key. Only
+    the columns the query reads become pandas; the others pass through as Arrow.
+
+    ``held_only`` keeps only the rows the ordering stage still holds after each key's last
+    arrival (what the end of the input releases)."""
+    import pyarrow as pa  # noqa: PLC0415
+
+    read = dict.fromkeys(c for c in (query.timestamp, query.value, query.partition_by, query.when) if c)
+    pdf = pd.DataFrame({name: rows.column(name).to_pandas() for name in read})
+    key = query.partition_by
+    segments = np.zeros(len(pdf), np.int64) if key is None else _segments(pdf[key], query)
+    times, values, reasons = _read(pdf, query)
+    good = reasons == None  # noqa: E711 (elementwise)
+    if not query.order_by:
+        # Without an arrival order a key's rows go in event-time order (rejected rows first).
+        order = np.lexsort((times, good, segments))
+        rows, pdf, segments, times, values, reasons, good = (
+            rows.take(pa.array(order)), pdf.iloc[order].reset_index(drop=True), segments[order],
+            times[order], values[order], reasons[order], good[order])
+    good_rows = np.flatnonzero(good)
+    ordered = order_keys(
+        segments[good_rows], times[good_rows], tolerance_ns=query.tolerance_ns, drop=query.drop)
+    released = good_rows[ordered.released]
+    when = _when_flags(pdf, query)
+    result = query.function().evaluate_many(
+        segments[released],
+        ordered.times[ordered.released].view("datetime64[ns]"),
+        values[released],
+        None if when is None else when[released],
+    )
+    n = len(pdf)
+    score = np.full(n, np.nan)
+    alert = np.full(n, np.nan)
+    score[released] = np.where(np.isfinite(result["score"]), result["score"], np.nan)
+    alert[released] = np.where(result["included"], result["is_anomaly"], np.nan)
+    reasons[good_rows[ordered.dropped]] = "out_of_order"
+    if held_only:
+        take = good_rows[ordered.held_at_end]
+        rows, score, alert, reasons = rows.take(pa.array(take)), score[take], alert[take], reasons[take]
+    missing = np.isnan(alert)
+    return pa.Table.from_arrays(
+        [
+            *(rows.column(name) for name in query.output_columns[:-3]),
+            pa.array(score, type=pa.float64(), mask=np.isnan(score)),
+            pa.array(np.where(missing, 0, alert).astype(np.int64), type=pa.int64(), mask=missing),
+            pa.array(reasons, type=pa.string()),
+        ],
+        names=list(query.output_columns),
+    )
+
+
+def _partition_scorer(
+    query: _Query, *, held_only: bool = False
+) -> Callable[[Iterator[Any]], Iterator[Any]]:
+    """``mapInArrow`` over a partition sorted by (key, arrival order): scores its keys a batch
+    at a time. The last key of a batch may go on in the next, so its rows wait for it."""
+
+    def score(batches: list[Any]) -> Iterator[Any]:
+        import pyarrow as pa  # noqa: PLC0415
+
+        rows = pa.Table.from_batches(batches).combine_chunks()
+        yield from _score_keys(rows, query, held_only=held_only).to_batches()
+
+    def score_partition(batches: Iterator[Any]) -> Iterator[Any]:
+        waiting: list[Any] = []
+        for batch in batches:
+            if batch.num_rows == 0:
+                continue
+            last_key = 0
+            if query.partition_by is not None:
+                segments = _segments(batch.column(query.partition_by).to_pandas(), query)
+                last_key = int(np.searchsorted(segments, segments[-1]))
+            if last_key == 0:
+                waiting.append(batch)
+                continue
+            # Every key before the batch's last one is complete (the waiting rows' key too).
+            yield from score([*waiting, batch.slice(0, last_key)])
+            waiting = [batch.slice(last_key)]
+        if waiting:
+            yield from score(waiting)
+
+    return score_partition
+
+
+def _arranged(prepared: Any, query: _Query) -> Any:
+    """The rows partitioned by key and sorted by (key, arrival order) within each partition."""
+    from pyspark.sql import functions as F  # noqa: N812, PLC0415
+
+    order = [F.col(name).asc_nulls_first() for name in query.order_by]
+    if query.partition_by is None:
+        return prepared.repartition(1).sortWithinPartitions(*order) if order else prepared.repartition(1)
+    key = F.col(query.partition_by)
+    return prepared.repartition(key).sortWithinPartitions(key.asc_nulls_first(), *order)
 
 
 # --------------------------------------------------------------------------------------------
@@ -406,8 +504,7 @@ def detect(
         out_of_order_action=out_of_order_action,
         fractional_confidence=fractional_confidence,
     )
-    grouped = prepared.groupBy(partition_by) if partition_by is not None else prepared.groupBy()
-    scored = grouped.applyInPandas(_batch_scorer(query), schema)
+    scored = _arranged(prepared, query).mapInArrow(_partition_scorer(query), schema)
     return _restore_timestamps(scored, query)
 
 
@@ -562,20 +659,34 @@ def flush_stream(df: Any, checkpoint_location: str, **query: Any) -> Any:
     """The end of a bounded stream: the rows ``detect_stream`` still holds in its checkpoint,
     scored as ``streamcp detect`` scores its held events at the end of the input.
 
-    Call it after a ``Trigger.AvailableNow`` run of ``detect_stream(df, **query)`` with the
-    same ``df`` and arguments; the union of the stream's output and this batch DataFrame is
-    then what ``streamcp detect`` writes. Reads the state with Spark's state data source
-    (Spark >= 4.0). The checkpoint is not changed: a stream resumed from it would release
-    these rows again.
+    Call it after a ``Trigger.AvailableNow`` run of ``detect_stream`` with the same arguments;
+    the union of the stream's output and this batch DataFrame is then what ``streamcp detect``
+    writes. ``df`` decides how the held rows are found (docs/spark.md#the-end-of-a-bounded-stream):
+
+    - the stream's own streaming DataFrame (Spark >= 4.0): they are read from the checkpoint
+      with Spark's state data source;
+    - the same bounded input as a batch DataFrame (any Spark version; the way on Spark 3.5,
+      which has no state data source): the ordering stage runs over the whole input in batch
+      and the rows each key holds after its last arrival are scored. These are the
+      checkpoint's held rows as long as no key was flushed by the stream's event-time timeout;
+      it costs one batch pass over the input and ignores ``checkpoint_location``.
+
+    The checkpoint is not changed: a stream resumed from it would release these rows again.
     """
     import pyspark  # noqa: PLC0415
 
-    if int(pyspark.__version__.split(".")[0]) < 4:
-        msg = f"flush_stream reads the checkpoint with Spark's state data source: needs Spark >= 4.0, got {pyspark.__version__}"
-        raise RuntimeError(msg)
     watermark_delay = query.pop("watermark_delay", None)
     del watermark_delay  # the stream's timeouts do not apply to the end of the input
-    _, prepared_query, schema = _prepare_as_detect("flush_stream", df, query)
+    prepared, prepared_query, schema = _prepare_as_detect("flush_stream", df, query)
+    if not df.isStreaming:
+        scorer = _partition_scorer(prepared_query, held_only=True)
+        held = _arranged(prepared, prepared_query).mapInArrow(scorer, schema)
+        return _restore_timestamps(held, prepared_query)
+    if int(pyspark.__version__.split(".")[0]) < 4:
+        msg = (f"flush_stream on a streaming DataFrame reads the checkpoint with Spark's state data source, "
+               f"which needs Spark >= 4.0 (this is {pyspark.__version__}): pass the bounded input as a batch "
+               "DataFrame (spark.read instead of spark.readStream) instead")
+        raise RuntimeError(msg)
     spark = df.sparkSession
     spark.streams  # noqa: B018 (starts the driver's state store coordinator, which the reader needs)
     # Keys that hold rows have a latest time, so the column stays int64 in pandas.

@@ -22,10 +22,7 @@ out_of_order_action parse_out_of_order_action(std::string_view name) {
 }
 
 event_order::event_order(std::chrono::nanoseconds tolerance, out_of_order_action action)
-    : tolerance_(tolerance),
-      late_beyond_(std::chrono::floor<tick_duration>(tolerance)),
-      held_for_(std::chrono::ceil<tick_duration>(tolerance)),
-      action_(action) {
+    : tolerance_(tolerance), in_ticks_(order_tolerance::of(tolerance)), action_(action) {
     if (tolerance.count() < 0) {
         throw std::invalid_argument("out-of-order tolerance must not be negative");
     }
@@ -36,12 +33,12 @@ void event_order::save(byte_writer& out) const {
     out.u64(keys_.size());
     for (const auto& [key, state] : keys_) {
         key_codec<partition_key>::encode(out, key);
-        write_stored_time(out, state.latest);
-        out.u64(state.held.size());
-        for (const held_event& held : state.held) {
-            out.u64(held.line);
+        write_stored_time(out, state.latest());
+        out.u64(state.held().size());
+        for (const held_event& held : state.held()) {
+            out.u64(held.payload.line);
             out.u64(held.sequence);
-            out.str(held.raw);
+            out.str(held.payload.raw);
         }
     }
 }
@@ -53,23 +50,24 @@ void event_order::load(byte_reader& in, event_decoder& decoder, stored_time_unit
     const std::size_t key_count = in.length(sizeof(std::int64_t));
     for (std::size_t k = 0; k < key_count; ++k) {
         partition_key key = key_codec<partition_key>::decode(in);
-        key_state state;
-        state.latest = read_stored_time(in, unit);
+        const event_time latest = read_stored_time(in, unit);
         const std::size_t held_count = in.length(2 * sizeof(std::uint64_t));
+        std::vector<held_event> held;
+        held.reserve(held_count);
         for (std::size_t h = 0; h < held_count; ++h) {
-            held_event held;
-            held.line = in.u64();
-            held.sequence = in.u64();
-            held.raw = in.str();
-            const simdjson::padded_string padded{held.raw};
-            if (decoder.decode(std::string_view{padded.data(), padded.size()}, held.event)) {
+            held_payload payload;
+            payload.line = in.u64();
+            const std::uint64_t sequence = in.u64();
+            payload.raw = in.str();
+            const simdjson::padded_string padded{payload.raw};
+            if (decoder.decode(std::string_view{padded.data(), padded.size()}, payload.event)) {
                 throw snapshot_error("a held event in the checkpoint no longer decodes");
             }
-            state.held.push_back(std::move(held));
+            const event_time time = payload.event.time;
+            held.push_back(held_event{time, sequence, std::move(payload)});
         }
-        std::make_heap(state.held.begin(), state.held.end(), later_first);
-        held_count_ += state.held.size();
-        keys_.emplace(std::move(key), std::move(state));
+        held_count_ += held.size();
+        keys_.emplace(std::move(key), key_state{latest, std::move(held)});
     }
 }
 
@@ -78,11 +76,11 @@ bool event_order::save_key(const partition_key& key, byte_writer& out) const {
     if (found == keys_.end()) {
         return false;
     }
-    write_stored_time(out, found->second.latest);
-    out.u64(found->second.held.size());
-    for (const held_event& held : found->second.held) {
-        out.u64(held.line);
-        out.str(held.raw);
+    write_stored_time(out, found->second.latest());
+    out.u64(found->second.held().size());
+    for (const held_event& held : found->second.held()) {
+        out.u64(held.payload.line);
+        out.str(held.payload.raw);
     }
     return true;
 }
@@ -106,7 +104,7 @@ std::uint64_t event_order::copy_key_record(byte_reader& in, byte_writer& out,
 void event_order::for_each_key(
     const std::function<void(const partition_key& key, std::size_t held)>& visit) const {
     for (const auto& [key, state] : keys_) {
-        visit(key, state.held.size());
+        visit(key, state.held().size());
     }
 }
 
@@ -124,7 +122,7 @@ std::vector<event_order> event_order::split(
             throw std::invalid_argument("part_of gave part " + std::to_string(part) +
                                         ": allowed below parts (" + std::to_string(parts) + ")");
         }
-        out[part].held_count_ += state.held.size();
+        out[part].held_count_ += state.held().size();
         out[part].keys_.emplace(key, std::move(state));
     }
     keys_.clear();
@@ -145,12 +143,11 @@ event_order event_order::merge(std::span<const event_order* const> parts) {
         for (const auto& [key, state] : part->keys_) {
             key_state copy = state;
             // Parts number held events on their own; lines order them as they arrived.
-            for (held_event& held : copy.held) {
-                held.sequence = held.line;
-                out.next_sequence_ = std::max(out.next_sequence_, held.line + 1);
-            }
-            std::make_heap(copy.held.begin(), copy.held.end(), later_first);
-            out.held_count_ += copy.held.size();
+            copy.renumber([&out](const held_event& held) {
+                out.next_sequence_ = std::max(out.next_sequence_, held.payload.line + 1);
+                return held.payload.line;
+            });
+            out.held_count_ += copy.held().size();
             if (!out.keys_.emplace(key, std::move(copy)).second) {
                 throw std::invalid_argument("a partition key is in two ordering stages");
             }

@@ -15,15 +15,10 @@
 #include <streamcp/state/byte_codec.hpp>
 
 #include "event_decoder.hpp"
+#include "key_order.hpp"
 #include "stored_time.hpp"
 
 namespace streamcp::pipeline {
-
-/// What happens to an event later than the out-of-order tolerance (ASA's policies).
-enum class out_of_order_action {
-    adjust,  ///< takes the latest acceptable time (the key's latest time minus the tolerance)
-    drop,    ///< goes to the rejects output
-};
 
 [[nodiscard]] out_of_order_action parse_out_of_order_action(std::string_view name);
 
@@ -35,10 +30,10 @@ struct released_event {
     std::uint64_t line;
 };
 
-/// ASA's out-of-order policy per partition key (semantics.md#order, #decision-9): events late by at
-/// most the tolerance are held back and released in time order (ties in arrival order); later ones
-/// are adjusted or dropped. With tolerance 0 nothing is ever held, so events leave in input order
-/// and without a copy.
+/// ASA's out-of-order policy per partition key (semantics.md#order, #decision-9), the rule of
+/// `key_order` for every key of decoded events: events late by at most the tolerance are held back
+/// and released in time order (ties in arrival order); later ones are adjusted or dropped. With
+/// tolerance 0 nothing is ever held, so events leave in input order and without a copy.
 class event_order {
   public:
     event_order(std::chrono::nanoseconds tolerance, out_of_order_action action);
@@ -49,30 +44,22 @@ class event_order {
     template <class Release>
     bool submit(const decoded_event& event, std::string_view raw, std::uint64_t line,
                 Release&& release) {
-        auto [it, created] = keys_.try_emplace(event.key);
-        key_state& state = it->second;
-        if (created) {
-            state.latest = event.time;
+        key_state& state = keys_.try_emplace(event.key, event.time).first->second;
+        const auto arrival = state.arrive(event.time, in_ticks_, action_);
+        if (arrival.what == key_state::verdict::drop) {
+            return false;
         }
-        if (event.time < state.latest - late_beyond_) {
-            if (action_ == out_of_order_action::drop) {
-                return false;
-            }
-            // Everything at or before the latest acceptable time has been released already, so
-            // the adjusted event goes out at once and keeps the key's times nondecreasing.
-            release(released_event{event, state.latest - held_for_, raw, line});
+        if (arrival.what == key_state::verdict::release) {
+            release(released_event{event, arrival.time, raw, line});
             return true;
         }
-        state.latest = std::max(state.latest, event.time);
-        const event_time due = state.latest - held_for_;
-        if (state.held.empty() && event.time <= due) {
-            release(released_event{event, event.time, raw, line});
-            return true;
-        }
-        state.held.push_back(held_event{event, std::string(raw), line, next_sequence_++});
-        std::push_heap(state.held.begin(), state.held.end(), later_first);
+        state.hold(event.time, next_sequence_++, held_payload{event, std::string(raw), line});
         ++held_count_;
-        release_due(state, due, release);
+        state.release_due(in_ticks_, [&](held_event&& held) {
+            --held_count_;
+            release(
+                released_event{held.payload.event, held.time, held.payload.raw, held.payload.line});
+        });
         return true;
     }
 
@@ -82,14 +69,16 @@ class event_order {
         std::vector<held_event> all;
         all.reserve(held_count_);
         for (auto& [key, state] : keys_) {
-            std::move(state.held.begin(), state.held.end(), std::back_inserter(all));
-            state.held.clear();
+            std::vector<held_event> held = state.take_held();
+            std::move(held.begin(), held.end(), std::back_inserter(all));
         }
-        std::sort(all.begin(), all.end(),
-                  [](const held_event& a, const held_event& b) { return later_first(b, a); });
+        std::sort(all.begin(), all.end(), [](const held_event& a, const held_event& b) {
+            return key_state::later_first(b, a);
+        });
         held_count_ = 0;
         for (const held_event& held : all) {
-            release(released_event{held.event, held.event.time, held.raw, held.line});
+            release(
+                released_event{held.payload.event, held.time, held.payload.raw, held.payload.line});
         }
     }
 
@@ -127,37 +116,17 @@ class event_order {
     [[nodiscard]] static event_order merge(std::span<const event_order* const> parts);
 
   private:
-    struct held_event {
+    /// What a held event keeps besides its time: the decoded event and its line, for release.
+    struct held_payload {
         decoded_event event;
         std::string raw;
         std::uint64_t line;
-        std::uint64_t sequence;
     };
-    struct key_state {
-        event_time latest{};
-        std::vector<held_event> held;  // a min-heap on (time, sequence)
-    };
-
-    static bool later_first(const held_event& a, const held_event& b) noexcept {
-        return a.event.time != b.event.time ? a.event.time > b.event.time : a.sequence > b.sequence;
-    }
-
-    template <class Release>
-    void release_due(key_state& state, event_time due, Release&& release) {
-        while (!state.held.empty() && state.held.front().event.time <= due) {
-            std::pop_heap(state.held.begin(), state.held.end(), later_first);
-            const held_event held = std::move(state.held.back());
-            state.held.pop_back();
-            --held_count_;
-            release(released_event{held.event, held.event.time, held.raw, held.line});
-        }
-    }
+    using key_state = key_order<held_payload>;
+    using held_event = key_state::held_event;
 
     std::chrono::nanoseconds tolerance_;
-    // The tolerance in whole ticks, as event times are: an event later by more than
-    // `late_beyond_` is out of order; the latest acceptable time is `held_for_` before the latest.
-    tick_duration late_beyond_;
-    tick_duration held_for_;
+    order_tolerance in_ticks_;  // the tolerance as the per-key rule applies it
     out_of_order_action action_;
     std::unordered_map<partition_key, key_state> keys_;
     std::size_t held_count_ = 0;

@@ -4,6 +4,7 @@
 from . import convert as convert
 from . import function as function
 from . import model as model
+from . import order as order
 
 __version__: str
 
