@@ -15,6 +15,7 @@
 #include <streamcp/state/byte_codec.hpp>
 
 #include "event_decoder.hpp"
+#include "partition_key_hash.hpp"
 
 namespace streamcp::pipeline {
 
@@ -154,7 +155,7 @@ class event_order {
 
     std::chrono::nanoseconds tolerance_;
     out_of_order_action action_;
-    std::unordered_map<partition_key, key_state> keys_;
+    std::unordered_map<partition_key, key_state, partition_key_hash> keys_;
     std::size_t held_count_ = 0;
     std::uint64_t next_sequence_ = 0;
 };

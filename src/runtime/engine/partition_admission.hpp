@@ -9,6 +9,7 @@
 #include <streamcp/state/byte_codec.hpp>
 
 #include "event_decoder.hpp"
+#include "partition_key_hash.hpp"
 
 namespace streamcp::pipeline {
 
@@ -41,7 +42,8 @@ class partition_admission {
   private:
     std::uint64_t limit_;
     std::chrono::nanoseconds idle_ttl_;
-    std::unordered_map<partition_key, event_time> admitted_;  // each key's latest event time
+    /// Each key's latest event time.
+    std::unordered_map<partition_key, event_time, partition_key_hash> admitted_;
     event_time newest_{};
     event_time next_sweep_{};
 };
