@@ -152,6 +152,26 @@ TEST(ChangePointFunction, ImputationUsesDotnetEpochIntervalNumbers) {
     EXPECT_EQ(*r, expected(det, 4.0));
 }
 
+TEST(ChangePointFunction, GapsUpToOneIntervalImputeNothingWhateverTheBoundaries) {
+    // Events at most I ticks apart lie in the same or adjacent intervals (the step skips the
+    // interval arithmetic for them); one tick more across two boundaries imputes one.
+    const std::int64_t interval = 18'000'000'000 / 7;
+    const std::int64_t b = (streamcp::to_dotnet_ticks(t0) / interval + 1) * interval;
+    for (const std::int64_t first : {b - 1, b, b + interval / 2}) {
+        for (const std::int64_t gap : {std::int64_t{1}, interval - 1, interval}) {
+            cp_function f{90, 7, minutes{30}};
+            ASSERT_EQ(f.imputation_interval(), interval);
+            (void)f.evaluate("k", from_ticks(first), 1.0);
+            (void)f.evaluate("k", from_ticks(first + gap), 2.0);
+            EXPECT_EQ(f.find("k")->fill(), 2U) << "first " << first << ", gap " << gap;
+        }
+    }
+    cp_function f{90, 7, minutes{30}};
+    (void)f.evaluate("k", from_ticks(b - 1), 1.0);
+    (void)f.evaluate("k", from_ticks(b + interval), 2.0);
+    EXPECT_EQ(f.find("k")->fill(), 3U);
+}
+
 TEST(ChangePointFunction, ImputesMissingIntervalsWithTheNewValue) {
     // For k missing intervals the output equals a detector fed k copies of the new value first.
     const std::int64_t w = 6;

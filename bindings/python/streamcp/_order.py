@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 """The CLI's per-key ordering stage (docs/semantics.md#order): a thin wrapper of ``_core.order``,
-which runs the runtime's own rule (src/runtime/engine/key_order.hpp) over event indices.
+which runs the runtime's own rule (src/runtime/engine/order/key_order.hpp) over event indices.
 
 ``streamcp detect`` holds events late by at most the out-of-order tolerance and releases them in
 time order (ties in arrival order); an event later than that is adjusted to the key's latest time

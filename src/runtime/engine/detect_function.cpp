@@ -9,8 +9,8 @@
 namespace streamcp::pipeline {
 namespace {
 
-using asa_function = anomaly_detection_change_point<partition_key>;
-using robust_function = robust_change_point_function<partition_key>;
+using asa_function = anomaly_detection_change_point<partition_key, partition_key_hash>;
+using robust_function = robust_change_point_function<partition_key, partition_key_hash>;
 
 /// The recommended detector at its defaults but the query's confidence and history, checked
 /// here so that the errors name the query's settings rather than the model's.

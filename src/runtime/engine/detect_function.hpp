@@ -13,6 +13,7 @@
 
 #include "detect_job.hpp"
 #include "event_decoder.hpp"
+#include "partition_key_hash.hpp"
 
 namespace streamcp::pipeline {
 
@@ -58,8 +59,8 @@ class detect_function {
         std::span<const std::vector<std::byte>> snapshots) const;
 
   private:
-    std::variant<anomaly_detection_change_point<partition_key>,
-                 robust_change_point_function<partition_key>>
+    std::variant<anomaly_detection_change_point<partition_key, partition_key_hash>,
+                 robust_change_point_function<partition_key, partition_key_hash>>
         function_;
 };
 

@@ -34,35 +34,40 @@ void write_reject(line_sink* rejects, detect_counts& counts, const reject_detail
 }
 
 event_intake::event_intake(const detect_query& query, line_sink* rejects, detect_counts& counts)
-    : decoder_(query.fields, {std::string(score_field), std::string(is_anomaly_field)}),
+    : decoder_(query.fields,
+               // A projection writes none of the input's members: no need to look for these.
+               query.shape.project ? std::vector<std::string>{}
+                                   : std::vector<std::string>{std::string(score_field),
+                                                              std::string(is_anomaly_field)}),
       rejects_(rejects),
       counts_(counts),
       admission_(query.max_partitions, query.idle_ttl) {}
 
-const decoded_event* event_intake::decode(std::string_view line, std::uint64_t line_number) {
+bool event_intake::decode_into(std::string_view line, std::uint64_t line_number,
+                               decoded_event& event) {
     ++counts_.read;
-    if (auto bad = decoder_.decode(line, event_)) {
+    if (auto bad = decoder_.decode(line, event)) {
         if (archive_ != nullptr && has_time(bad->reason)) {
-            archive_->write(line, event_.time, archive_partition_);
+            archive_->write(line, event.time, archive_partition_);
         }
         write_reject(rejects_, counts_, *bad, line, line_number);
-        return nullptr;
+        return false;
     }
     if (archive_ != nullptr) {
-        archive_->write(line, event_.time, archive_partition_);
+        archive_->write(line, event.time, archive_partition_);
     }
-    if (!admission_.admit(event_.key, event_.time, tracking_ ? &changed_ : nullptr)) {
+    if (!admission_.admit(event.key, event.time, tracking_ ? &changed_ : nullptr)) {
         write_reject(rejects_, counts_,
                      {reject_reason::partition_limit,
                       "a new partition key while " + std::to_string(admission_.limit()) +
                           " keys hold the places of --max-partitions"},
                      line, line_number);
-        return nullptr;
+        return false;
     }
     if (tracking_) {
-        changed_.insert(event_.key);
+        changed_.insert(event.key);
     }
-    return &event_;
+    return true;
 }
 
 void event_intake::mark_keys_of(const event_order& order, bool holding_only) {

@@ -42,7 +42,17 @@ class event_intake {
     }
 
     /// The line's event, valid until the next call; null when the line was rejected.
-    const decoded_event* decode(std::string_view line, std::uint64_t line_number);
+    const decoded_event* decode(std::string_view line, std::uint64_t line_number) {
+        return decode_into(line, line_number, event_) ? &event_ : nullptr;
+    }
+    /// Decodes the line into `event`; false when the line was rejected.
+    bool decode_into(std::string_view line, std::uint64_t line_number, decoded_event& event);
+
+    /// Whether lines must be decoded one after another in input order: an archive, a partition
+    /// limit or changed-key tracking sees them so. Otherwise any thread may decode any line.
+    [[nodiscard]] bool needs_input_order() const noexcept {
+        return archive_ != nullptr || admission_.enabled() || tracking_;
+    }
 
     /// Decodes the held events of a restored state.
     [[nodiscard]] event_decoder& decoder() noexcept { return decoder_; }

@@ -213,7 +213,12 @@ std::string_view field_path::output_name() const noexcept {
 }
 
 event_decoder::event_decoder(event_fields fields, std::vector<std::string> output_names)
-    : fields_(std::move(fields)), output_names_(std::move(output_names)) {}
+    : fields_(std::move(fields)), output_names_(std::move(output_names)) {
+    for (const field_path* path :
+         {&fields_.timestamp, &fields_.value, &fields_.partition, &fields_.when}) {
+        wanted_fields_ += path->empty() ? 0U : 1U;
+    }
+}
 
 std::optional<reject_details> event_decoder::decode(std::string_view line, decoded_event& event) {
     element root;
@@ -235,16 +240,22 @@ std::optional<reject_details> event_decoder::decode(std::string_view line, decod
     const std::array<const field_path*, 4> paths = {&fields_.timestamp, &fields_.value,
                                                     &fields_.partition, &fields_.when};
     std::size_t member_count = 0;
+    std::size_t found = 0;
+    const std::size_t wanted = wanted_fields_;
     event.has_output_names = false;
     for (const auto member : members) {
         ++member_count;
         for (std::size_t f = 0; f < paths.size(); ++f) {
             if (!top[f] && !paths[f]->empty() && member.key == paths[f]->text) {
                 top[f] = member.value;
+                ++found;
             }
         }
         for (const std::string& name : output_names_) {
             event.has_output_names = event.has_output_names || member.key == name;
+        }
+        if (found == wanted && output_names_.empty()) {
+            break;  // the rest of the members cannot matter
         }
     }
     for (std::size_t f = 0; f < paths.size(); ++f) {

@@ -73,6 +73,7 @@ class event_decoder {
   private:
     event_fields fields_;
     std::vector<std::string> output_names_;
+    std::size_t wanted_fields_ = 0;  ///< the non-empty paths among the four fields
     simdjson::dom::parser parser_;
     std::string widened_;  ///< a line whose big integers were made floats (rare; reused)
 };

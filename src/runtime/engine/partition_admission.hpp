@@ -9,6 +9,7 @@
 #include <streamcp/state/byte_codec.hpp>
 
 #include "event_decoder.hpp"
+#include "partition_key_hash.hpp"
 #include "stored_time.hpp"
 
 namespace streamcp::pipeline {
@@ -49,7 +50,8 @@ class partition_admission {
     // the next sweep `sweep_every_` after the last.
     tick_duration idle_beyond_;
     tick_duration sweep_every_;
-    std::unordered_map<partition_key, event_time> admitted_;  // each key's latest event time
+    std::unordered_map<partition_key, event_time, partition_key_hash>
+        admitted_;  // each key's latest event time
     event_time newest_{};
     event_time next_sweep_{};
 };

@@ -7,6 +7,10 @@
 #include <stdexcept>
 #include <tuple>
 
+#include <simdjson.h>
+
+#include "partition_key_hash.hpp"
+
 namespace streamcp::pipeline {
 namespace {
 
@@ -14,12 +18,13 @@ namespace {
 // enough that a batch's bytes stay in cache.
 constexpr std::size_t batch_lines = 512;
 constexpr std::uint32_t decoder_route = UINT32_MAX;  // the line was rejected when decoded
+constexpr std::size_t decode_chunk = 32;             // lines a worker claims at once to decode
 
 }  // namespace
 
 std::size_t shard_of(const partition_key& key, std::size_t shards) noexcept {
-    // Mix the hash: integer keys hash to themselves and often share a stride.
-    const std::uint64_t mixed = std::hash<partition_key>{}(key)*0x9E3779B97F4A7C15ULL;
+    // Mix the hash again: the tables take its low bits, the shards its high ones.
+    const std::uint64_t mixed = partition_key_hash{}(key)*0x9E3779B97F4A7C15ULL;
     return static_cast<std::size_t>((mixed >> 32U) % shards);
 }
 
@@ -47,6 +52,7 @@ struct sharded_detect::batch {
         std::uint64_t line = 0;
         std::uint32_t route = decoder_route;  ///< the worker, or `decoder_route`
         std::uint32_t event = 0;              ///< in `events`
+        std::uint32_t decoded_by = 0;         ///< with parallel decoding: the worker
         std::size_t output_end = 0;           ///< end of its bytes in its route's buffers
         std::size_t rejects_end = 0;
     };
@@ -56,6 +62,8 @@ struct sharded_detect::batch {
         std::string rejects;
         detect_counts counts;  ///< the worker's, after this batch
         std::size_t held = 0;
+        std::string decode_rejects;  ///< with parallel decoding: its share's rejected lines
+        detect_counts decoded;       ///< with parallel decoding: its decoding's, after this batch
     };
 
     explicit batch(std::size_t workers) : shards(workers) {}
@@ -68,6 +76,7 @@ struct sharded_detect::batch {
             s.items.clear();
             s.output.clear();
             s.rejects.clear();
+            s.decode_rejects.clear();
         }
         decode_rejects.clear();
         error = nullptr;
@@ -82,6 +91,10 @@ struct sharded_detect::batch {
     detect_counts decoded_counts;         ///< the intake's, after this batch
     std::atomic<std::size_t> unfinished;  ///< workers still on it; changed under done_mutex_
     std::exception_ptr error;
+    /// Every worker decodes a share of the lines (`events[k]` is item k's), then scores.
+    bool parallel_decode = false;
+    std::atomic<std::size_t> next_line;  ///< the first line no worker has claimed
+    std::atomic<std::size_t> undecoded;  ///< lines not decoded yet
 };
 
 struct sharded_detect::worker {
@@ -98,10 +111,16 @@ struct sharded_detect::worker {
     };
 
     worker(const detect_query& query, bool with_rejects)
-        : scorer(query, output, with_rejects ? &rejects : nullptr, live_counts) {}
+        : intake(query, with_rejects ? &decode_rejects : nullptr, decode_counts),
+          scorer(query, output, with_rejects ? &rejects : nullptr, live_counts) {}
 
     buffer_sink output;
     buffer_sink rejects;
+    buffer_sink decode_rejects;
+    detect_counts decode_counts;  ///< its intake's, as it goes (worker thread)
+    /// Decodes its share of a batch with parallel decoding: no archive, limit or tracking.
+    event_intake intake;
+    detect_counts decoded;      ///< its intake's, as of the last batch written
     detect_counts live_counts;  ///< the scorer's, as it goes (worker thread)
     partition_scorer scorer;
     std::mutex mutex;
@@ -163,6 +182,14 @@ void sharded_detect::process(std::string_view line, std::uint64_t line_number) {
     batch& b = *filling_;
     batch::item item{.offset = b.text.size(), .size = line.size(), .line = line_number};
     b.text.append(line);
+    if (b.parallel_decode) {  // a worker decodes it
+        item.event = static_cast<std::uint32_t>(b.items.size());
+        b.items.push_back(item);
+        if (b.items.size() >= batch_lines) {
+            dispatch();
+        }
+        return;
+    }
     decode_rejects_->target = &b.decode_rejects;
     if (const decoded_event* event = intake_.decode(line, line_number)) {
         if (b.event_count == b.events.size()) {
@@ -196,6 +223,7 @@ std::unique_ptr<sharded_detect::batch> sharded_detect::take_batch() {
         free_.pop_back();
         b->reset();
     }
+    b->parallel_decode = !intake_.needs_input_order();
     return b;
 }
 
@@ -204,12 +232,21 @@ void sharded_detect::dispatch() {
     b.decoded_counts = intake_counts_;
     std::size_t busy = 0;
     for (const batch::shard& s : b.shards) {
-        busy += s.items.empty() ? 0U : 1U;
+        busy += s.items.empty() && !b.parallel_decode ? 0U : 1U;
+    }
+    if (b.parallel_decode) {
+        // The decoders read SIMDJSON_PADDING bytes past a line: the next lines, or these.
+        b.text.append(simdjson::SIMDJSON_PADDING, ' ');
+        if (b.events.size() < b.items.size()) {
+            b.events.resize(b.items.size());
+        }
+        b.next_line.store(0, std::memory_order_relaxed);
+        b.undecoded.store(b.items.size(), std::memory_order_relaxed);
     }
     b.unfinished.store(busy, std::memory_order_release);
     in_flight_.push_back(std::move(filling_));
     for (std::size_t w = 0; w < workers_.size(); ++w) {
-        if (b.shards[w].items.empty()) {
+        if (b.shards[w].items.empty() && !b.parallel_decode) {
             continue;
         }
         {
@@ -235,20 +272,7 @@ void sharded_detect::run_worker(worker& w, std::size_t index) {
         std::exception_ptr error;
         try {
             if (task.kind == worker::task_kind::batch) {
-                batch& b = *task.work;
-                batch::shard& mine = b.shards[index];
-                w.output.target = &mine.output;
-                w.rejects.target = &mine.rejects;
-                const std::string_view text{b.text};
-                for (const std::uint32_t k : mine.items) {
-                    batch::item& item = b.items[k];
-                    w.scorer.accept(b.events[item.event], text.substr(item.offset, item.size),
-                                    item.line);
-                    item.output_end = mine.output.size();
-                    item.rejects_end = mine.rejects.size();
-                }
-                mine.counts = w.live_counts;
-                mine.held = w.scorer.held();
+                work_on(*task.work, w, index);
             } else {
                 w.output.target = &w.flush_output;
                 w.rejects.target = &w.flush_rejects;
@@ -277,6 +301,64 @@ void sharded_detect::run_worker(worker& w, std::size_t index) {
     }
 }
 
+void sharded_detect::work_on(batch& b, worker& w, std::size_t index) {
+    batch::shard& mine = b.shards[index];
+    const std::string_view text{b.text};
+    if (b.parallel_decode) {
+        // Workers claim chunks of lines as they come free, so one still scoring the last batch
+        // leaves more of this one to the other. A worker's chunks, and so its rejects, ascend.
+        const std::size_t n = b.items.size();
+        const std::size_t shares = workers_.size();
+        w.decode_rejects.target = &mine.decode_rejects;
+        std::exception_ptr error;
+        for (std::size_t from = b.next_line.fetch_add(decode_chunk, std::memory_order_relaxed);
+             from < n; from = b.next_line.fetch_add(decode_chunk, std::memory_order_relaxed)) {
+            const std::size_t to = std::min(n, from + decode_chunk);
+            try {
+                for (std::size_t k = from; k < to; ++k) {
+                    batch::item& item = b.items[k];
+                    item.decoded_by = static_cast<std::uint32_t>(index);
+                    if (w.intake.decode_into(text.substr(item.offset, item.size), item.line,
+                                             b.events[k])) {
+                        item.route = static_cast<std::uint32_t>(shard_of(b.events[k].key, shares));
+                    } else {
+                        item.rejects_end = mine.decode_rejects.size();
+                    }
+                }
+            } catch (...) {
+                error = std::current_exception();
+            }
+            // Every line must be decoded before any worker scores: the last chunk wakes all.
+            if (b.undecoded.fetch_sub(to - from, std::memory_order_acq_rel) == to - from) {
+                b.undecoded.notify_all();
+            }
+        }
+        mine.decoded = w.decode_counts;
+        for (std::size_t left = b.undecoded.load(std::memory_order_acquire); left != 0;
+             left = b.undecoded.load(std::memory_order_acquire)) {
+            b.undecoded.wait(left, std::memory_order_acquire);
+        }
+        if (error) {
+            std::rethrow_exception(error);
+        }
+        for (std::uint32_t k = 0; k < b.items.size(); ++k) {
+            if (b.items[k].route == index) {
+                mine.items.push_back(k);
+            }
+        }
+    }
+    w.output.target = &mine.output;
+    w.rejects.target = &mine.rejects;
+    for (const std::uint32_t k : mine.items) {
+        batch::item& item = b.items[k];
+        w.scorer.accept(b.events[item.event], text.substr(item.offset, item.size), item.line);
+        item.output_end = mine.output.size();
+        item.rejects_end = mine.rejects.size();
+    }
+    mine.counts = w.live_counts;
+    mine.held = w.scorer.held();
+}
+
 void sharded_detect::wait_done(batch& b) {
     std::unique_lock lock{done_mutex_};
     done_.wait(lock, [&] { return b.unfinished.load(std::memory_order_acquire) == 0; });
@@ -288,8 +370,15 @@ void sharded_detect::wait_done(batch& b) {
 void sharded_detect::collect(batch& b, std::string& output, std::string& rejects) {
     std::vector<std::size_t> output_from(workers_.size(), 0);
     std::vector<std::size_t> rejects_from(workers_.size(), 0);
+    std::vector<std::size_t> decoded_from(workers_.size(), 0);
     std::size_t decode_from = 0;
     for (const batch::item& item : b.items) {
+        if (item.route == decoder_route && b.parallel_decode) {
+            std::size_t& from = decoded_from[item.decoded_by];
+            rejects.append(b.shards[item.decoded_by].decode_rejects, from, item.rejects_end - from);
+            from = item.rejects_end;
+            continue;
+        }
         if (item.route == decoder_route) {
             rejects.append(b.decode_rejects, decode_from, item.rejects_end - decode_from);
             decode_from = item.rejects_end;
@@ -304,8 +393,11 @@ void sharded_detect::collect(batch& b, std::string& output, std::string& rejects
         rej_from = item.rejects_end;
     }
     for (std::size_t w = 0; w < workers_.size(); ++w) {
-        if (!b.shards[w].items.empty()) {
+        if (!b.shards[w].items.empty() || b.parallel_decode) {
             workers_[w]->counts = b.shards[w].counts;
+        }
+        if (b.parallel_decode) {
+            workers_[w]->decoded = b.shards[w].decoded;
         }
     }
     held_ = 0;
@@ -335,6 +427,7 @@ void sharded_detect::update_counts() {
     sum += decoded_counts_;
     for (const auto& w : workers_) {
         sum += w->counts;
+        sum += w->decoded;
     }
     counts_ = sum;
 }
@@ -488,6 +581,8 @@ void sharded_detect::restore(std::span<const std::byte> bytes) {
         workers_[w]->scorer.restore(std::move(orders[w]), functions[w]);
         workers_[w]->live_counts = {};
         workers_[w]->counts = {};
+        workers_[w]->decode_counts = {};
+        workers_[w]->decoded = {};
         held_ += workers_[w]->scorer.held();
     }
     base_counts_ = state.counts;

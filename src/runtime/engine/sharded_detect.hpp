@@ -24,7 +24,9 @@ namespace streamcp::pipeline {
 /// The detect engine on several threads: the caller's thread decodes each line and sends it, in
 /// batches, to the worker that owns its partition key (`shard_of`); each worker orders, scores
 /// and encodes its keys' events into memory; the caller's thread writes every batch's bytes
-/// in input order. Outputs, rejects, counts and saved states are those of
+/// in input order. When decoding needs no input order (`event_intake::needs_input_order`),
+/// the workers decode each batch too, a share each, before scoring it: the caller's thread
+/// then only copies lines in and bytes out. Outputs, rejects, counts and saved states are those of
 /// `single_thread_detect`: keys never share state, and the end-of-input flush is merged by
 /// (time, line) as the single ordering stage sorts it.
 class sharded_detect final : public detect_engine {
@@ -71,6 +73,8 @@ class sharded_detect final : public detect_engine {
     void drain_to_pending();
     void restore(std::span<const std::byte> bytes);
     void run_worker(worker& w, std::size_t index);
+    /// Worker `index`'s part of a batch: with parallel decoding, its share of the lines first.
+    void work_on(batch& b, worker& w, std::size_t index);
 
     detect_query query_;
     line_sink& output_;

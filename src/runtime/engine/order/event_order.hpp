@@ -16,6 +16,7 @@
 
 #include "event_decoder.hpp"
 #include "key_order.hpp"
+#include "partition_key_hash.hpp"
 #include "stored_time.hpp"
 
 namespace streamcp::pipeline {
@@ -128,7 +129,7 @@ class event_order {
     std::chrono::nanoseconds tolerance_;
     order_tolerance in_ticks_;  // the tolerance as the per-key rule applies it
     out_of_order_action action_;
-    std::unordered_map<partition_key, key_state> keys_;
+    std::unordered_map<partition_key, key_state, partition_key_hash> keys_;
     std::size_t held_count_ = 0;
     std::uint64_t next_sequence_ = 0;
 };
