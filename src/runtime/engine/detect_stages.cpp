@@ -65,6 +65,15 @@ const decoded_event* event_intake::decode(std::string_view line, std::uint64_t l
     return &event_;
 }
 
+void event_intake::mark_changed(std::vector<partition_key> keys) {
+    if (!tracking_) {
+        return;
+    }
+    for (partition_key& key : keys) {
+        changed_.insert(std::move(key));
+    }
+}
+
 void event_intake::mark_keys_of(const event_order& order, bool holding_only) {
     if (!tracking_) {
         return;

@@ -57,6 +57,8 @@ class event_intake {
     [[nodiscard]] bool tracking() const noexcept { return tracking_; }
     /// Records the keys `order` holds state for (`holding_only`: those with held events).
     void mark_keys_of(const event_order& order, bool holding_only);
+    /// Records `keys` as changed (keys another stage dropped: their rows change).
+    void mark_changed(std::vector<partition_key> keys);
     /// The keys recorded since the last call.
     [[nodiscard]] std::unordered_set<partition_key> take_changed() noexcept {
         return std::exchange(changed_, {});
@@ -92,6 +94,11 @@ class partition_scorer {
     void finish(const std::function<void(event_time, std::uint64_t)>& after_each = {});
 
     [[nodiscard]] std::size_t held() const noexcept { return order_.held(); }
+    /// The function's `track_evictions` and `take_evicted`: keys the idle TTL removed.
+    void track_evictions() noexcept { function_.track_evictions(); }
+    [[nodiscard]] std::vector<partition_key> take_evicted() noexcept {
+        return function_.take_evicted();
+    }
     [[nodiscard]] const event_order& order() const noexcept { return order_; }
     [[nodiscard]] const detect_function& function() const noexcept { return function_; }
 
