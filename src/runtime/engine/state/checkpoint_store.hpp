@@ -42,8 +42,8 @@ struct checkpoint {
 /// the previous one). An incremental checkpoint appends the rows it is given, packed into a few
 /// blobs (table `segment`), so it writes what changed since the previous one and no page of
 /// unchanged keys; a later row of a key replaces an earlier one. Once the appended bytes reach
-/// what the last full write held, the next checkpoint writes every key afresh: the file stays
-/// within about twice the state, and that rewrite costs at most twice what was appended.
+/// twice what the last full write held, the next checkpoint writes every key afresh: the file
+/// stays within about three times the state, and rewrites cost at most half what was appended.
 class checkpoint_store {
   public:
     /// Opens or creates `path`. Throws `std::runtime_error` naming the path on failure.
