@@ -59,10 +59,7 @@ const decoded_event* event_intake::decode(std::string_view line, std::uint64_t l
                      line, line_number);
         return nullptr;
     }
-    if (tracking_) {
-        changed_.insert(event_.key);
-    }
-    return &event_;
+    return &event_;  // its key is recorded as changed by the ordering stage it goes to
 }
 
 void event_intake::mark_changed(std::vector<partition_key> keys) {
@@ -119,7 +116,11 @@ void partition_scorer::finish(const std::function<void(event_time, std::uint64_t
 
 void partition_scorer::restore(event_order order, std::span<const std::byte> function) {
     function_.restore(function);
+    const bool tracking = order_.tracking();
     order_ = std::move(order);
+    if (tracking) {
+        order_.track_changes();
+    }
 }
 
 void partition_scorer::evaluate(const released_event& released) {

@@ -51,8 +51,8 @@ class event_intake {
     [[nodiscard]] partition_admission& admission() noexcept { return admission_; }
     [[nodiscard]] const partition_admission& admission() const noexcept { return admission_; }
 
-    /// Records the key of every event decoded from now on: all that an event changes is its
-    /// key's (an incremental checkpoint writes only those keys).
+    /// Records, from now on, the keys whose state changes other than by an event (an event's key
+    /// is recorded by the ordering stage it goes to): an incremental checkpoint writes those.
     void track_changes() noexcept { tracking_ = true; }
     [[nodiscard]] bool tracking() const noexcept { return tracking_; }
     /// Records the keys `order` holds state for (`holding_only`: those with held events).
@@ -94,8 +94,13 @@ class partition_scorer {
     void finish(const std::function<void(event_time, std::uint64_t)>& after_each = {});
 
     [[nodiscard]] std::size_t held() const noexcept { return order_.held(); }
-    /// The function's `track_evictions` and `take_evicted`: keys the idle TTL removed.
-    void track_evictions() noexcept { function_.track_evictions(); }
+    /// The ordering stage's `track_changes` and `take_changed`, and the function's
+    /// `track_evictions` and `take_evicted` (keys the idle TTL removed).
+    void track_changes() noexcept {
+        order_.track_changes();
+        function_.track_evictions();
+    }
+    [[nodiscard]] std::vector<partition_key> take_changed() { return order_.take_changed(); }
     [[nodiscard]] std::vector<partition_key> take_evicted() noexcept {
         return function_.take_evicted();
     }

@@ -50,6 +50,10 @@ class event_order {
                 Release&& release) {
         auto [it, created] = keys_.try_emplace(event.key);
         key_state& state = it->second;
+        if (tracking_ && !state.changed) {  // the lookup is made anyway: no set per event
+            state.changed = true;
+            changed_keys_.push_back(event.key);
+        }
         if (created) {
             state.latest = event.time;
         }
@@ -109,6 +113,13 @@ class event_order {
     static std::uint64_t copy_key_record(byte_reader& in, byte_writer& out);
     /// The arrival number the next held event gets.
     [[nodiscard]] std::uint64_t next_sequence() const noexcept { return next_sequence_; }
+    /// Records the key of every event submitted from now on, for `take_changed` (an incremental
+    /// checkpoint writes only those keys).
+    void track_changes() noexcept { tracking_ = true; }
+    [[nodiscard]] bool tracking() const noexcept { return tracking_; }
+    /// The keys submitted since the last call (after `track_changes`).
+    [[nodiscard]] std::vector<partition_key> take_changed();
+
     /// Calls `visit(key, held)` for every key the stage has state for.
     void for_each_key(
         const std::function<void(const partition_key& key, std::size_t held)>& visit) const;
@@ -135,6 +146,7 @@ class event_order {
     struct key_state {
         event_time latest{};
         std::vector<held_event> held;  // a min-heap on (time, sequence)
+        bool changed = false;          // in `changed_keys_`
     };
 
     static bool later_first(const held_event& a, const held_event& b) noexcept {
@@ -157,6 +169,8 @@ class event_order {
     std::unordered_map<partition_key, key_state> keys_;
     std::size_t held_count_ = 0;
     std::uint64_t next_sequence_ = 0;
+    bool tracking_ = false;
+    std::vector<partition_key> changed_keys_;
 };
 
 }  // namespace streamcp::pipeline

@@ -456,7 +456,8 @@ incremental_state sharded_detect::save_changes() {
                                 workers_.front()->scorer.function().merge_snapshots(clocks),
                                 pending_, intake_.admission()),
         .rows = {}};
-    for (const auto& w : workers_) {                     // drained: the workers are idle
+    for (const auto& w : workers_) {  // drained: the workers are idle
+        intake_.mark_changed(w->scorer.take_changed());
         intake_.mark_changed(w->scorer.take_evicted());  // their rows lose the model
     }
     for (const partition_key& key : intake_.take_changed()) {
@@ -470,7 +471,7 @@ incremental_state sharded_detect::save_changes() {
 void sharded_detect::track_changes() {
     intake_.track_changes();
     for (const auto& w : workers_) {  // before the first line: no worker runs yet
-        w->scorer.track_evictions();
+        w->scorer.track_changes();
     }
 }
 

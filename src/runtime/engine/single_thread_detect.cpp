@@ -38,6 +38,7 @@ incremental_state single_thread_detect::save_changes() {
                                                   scorer_.function().snapshot_clocks(), pending_,
                                                   intake_.admission()),
                           .rows = {}};
+    intake_.mark_changed(scorer_.take_changed());
     intake_.mark_changed(scorer_.take_evicted());  // their rows lose the model
     for (const partition_key& key : intake_.take_changed()) {
         out.rows.push_back(

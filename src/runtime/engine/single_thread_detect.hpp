@@ -33,7 +33,7 @@ class single_thread_detect final : public detect_engine {
     void load_state(std::span<const std::byte> bytes) override;
     void track_changes() override {
         intake_.track_changes();
-        scorer_.track_evictions();
+        scorer_.track_changes();
     }
     [[nodiscard]] incremental_state save_changes() override;
     [[nodiscard]] incremental_state save_every_key() override;
