@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // `streamcp passthrough` (hidden): parse every line with the same JSON parser as `detect` and
 // write it back unchanged. It is the baseline scripts/bench-detect compares `detect` against.
+#include <array>
 #include <memory>
 #include <string>
 
@@ -9,6 +10,7 @@
 #include "commands.hpp"
 #include "file_line_sink.hpp"
 #include "file_line_source.hpp"
+#include "run_files.hpp"
 
 namespace streamcp::cli {
 namespace {
@@ -19,6 +21,9 @@ struct passthrough_flags {
 };
 
 int run_passthrough(const passthrough_flags& flags) {
+    const std::array<named_file, 2> files{
+        {{"--input", flags.input, true}, {"--output", flags.output, false}}};
+    refuse_shared_files(files);  // before the output is opened (and truncated)
     adapters::file_line_source source{flags.input};
     adapters::file_line_sink output{flags.output};
     if (output.truncatable()) {

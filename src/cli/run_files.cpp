@@ -6,6 +6,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <sys/stat.h>
@@ -31,11 +32,37 @@ std::pair<std::string, std::string> split_path(const std::string& path) {
     return {slash == 0 ? "/" : path.substr(0, slash), path.substr(slash + 1)};
 }
 
-std::optional<file_key> key_of_path(const std::string& path) {
+/// Where a dangling symbolic link points (following a chain of them): opening it for writing
+/// creates that file, so it is compared as that path. Other paths are returned as they are.
+std::string link_target(std::string path) {
+    constexpr int max_links = 40;  // as the kernel's ELOOP limit
+    for (int hop = 0; hop < max_links; ++hop) {
+        struct stat info {};
+        if (::lstat(path.c_str(), &info) != 0 || !S_ISLNK(info.st_mode)) {
+            return path;
+        }
+        std::string target(static_cast<std::size_t>(info.st_size) + 1, '\0');
+        const ssize_t size = ::readlink(path.c_str(), target.data(), target.size());
+        if (size < 0 || static_cast<std::size_t>(size) >= target.size()) {
+            return path;
+        }
+        target.resize(static_cast<std::size_t>(size));
+        if (target.starts_with('/')) {
+            path = std::move(target);
+        } else {
+            path = split_path(path).first;
+            path.append("/").append(target);
+        }
+    }
+    return path;
+}
+
+std::optional<file_key> key_of_path(const std::string& given) {
     struct stat info {};
-    if (::stat(path.c_str(), &info) == 0) {
+    if (::stat(given.c_str(), &info) == 0) {
         return file_key{info.st_dev, info.st_ino, ""};
     }
+    const std::string path = link_target(given);
     const auto [directory, name] = split_path(path);
     if (::stat(directory.c_str(), &info) == 0) {
         return file_key{info.st_dev, info.st_ino, name};
@@ -103,7 +130,8 @@ std::vector<run_file> run_files(const pipeline::pipeline_config& config, setting
 
 /// A path with its directories resolved (the file itself may not exist yet); `;` and `%` are
 /// escaped because the checkpoint's fingerprint separates settings with `;`.
-std::string resolved_path(const std::string& path) {
+std::string resolved_path(const std::string& given) {
+    const std::string path = link_target(given);
     const auto [directory, name] = split_path(path);
     const std::unique_ptr<char, decltype(&std::free)> real{::realpath(path.c_str(), nullptr),
                                                            &std::free};
@@ -124,10 +152,7 @@ std::string resolved_path(const std::string& path) {
     return out;
 }
 
-}  // namespace
-
-void refuse_shared_files(const pipeline::pipeline_config& config, setting_names names) {
-    const std::vector<run_file> files = run_files(config, names);
+void refuse_same_keys(const std::vector<run_file>& files) {
     for (std::size_t i = 0; i < files.size(); ++i) {
         for (std::size_t j = 0; j < i; ++j) {
             if (files[i].key && files[j].key && *files[i].key == *files[j].key) {
@@ -137,6 +162,22 @@ void refuse_shared_files(const pipeline::pipeline_config& config, setting_names 
             }
         }
     }
+}
+
+}  // namespace
+
+void refuse_shared_files(const pipeline::pipeline_config& config, setting_names names) {
+    refuse_same_keys(run_files(config, names));
+}
+
+void refuse_shared_files(std::span<const named_file> files) {
+    std::vector<run_file> keyed;
+    for (const named_file& file : files) {
+        const int stream = file.input ? STDIN_FILENO : STDOUT_FILENO;
+        keyed.push_back(
+            {file.setting, file.path == "-" ? key_of_stream(stream) : key_of_path(file.path)});
+    }
+    refuse_same_keys(keyed);
 }
 
 std::string outputs_identity(const pipeline::pipeline_config& config) {

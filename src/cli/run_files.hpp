@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <span>
 #include <string>
 
 #include "pipeline_config.hpp"
@@ -15,6 +16,17 @@ enum class setting_names { flags, config_keys };
 /// checkpoint (and its SQLite companions) and the archive directory, compared by device and
 /// inode after links are resolved. Runs before anything is opened for writing.
 void refuse_shared_files(const pipeline::pipeline_config& config, setting_names names);
+
+/// A file of a command without a pipeline config (`simulate`, `passthrough`): the flag that
+/// names it and its path, `-` being stdin for an input and stdout for an output.
+struct named_file {
+    std::string setting;
+    std::string path;
+    bool input = false;
+};
+
+/// `refuse_shared_files` for such a command's files.
+void refuse_shared_files(std::span<const named_file> files);
 
 /// The run's outputs in one line for its checkpoint: each sink (a file by its resolved path)
 /// and the rejects file.

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // `streamcp simulate`: the seed's IoT devices, as JSON Lines or over MQTT as IoT Hub devices.
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -15,6 +16,7 @@
 #include "file_line_sink.hpp"
 #include "integer_option.hpp"
 #include "message_output.hpp"
+#include "run_files.hpp"
 #include "run_reporting.hpp"
 #include "simulator.hpp"
 #include "stop_signal.hpp"
@@ -114,6 +116,11 @@ std::vector<adapters::mqtt_identity> mqtt_identities(
 std::unique_ptr<pipeline::message_output> make_output(
     const simulate_flags& flags, const std::vector<std::string>& simulated_ids) {
     if (flags.mqtt_url.empty()) {
+        // Its one input is stdin when redirected from a file: `simulate -o f < f` would empty
+        // the file it was given.
+        const std::array<named_file, 2> files{
+            {{"stdin", "-", true}, {"--output", flags.output, false}}};
+        refuse_shared_files(files);  // before the output is opened (and truncated)
         auto sink = std::make_unique<adapters::file_line_sink>(flags.output);
         if (sink->truncatable()) {
             sink->truncate(0);

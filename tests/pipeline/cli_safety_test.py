@@ -108,6 +108,28 @@ class PathAliasing(Workdir):
             self.refused(result, phrase)
             self.assertEqual(read(out), "kept\n")
 
+    def test_dangling_symlink_output_is_compared_as_its_target(self):
+        # Opening link.jsonl for writing creates new.jsonl: the two are one file.
+        os.symlink("new.jsonl", self.path("link.jsonl"))
+        result = streamcp("detect", *QUERY, "-i", "in.jsonl", "-o", "link.jsonl", "--rejects",
+                          "new.jsonl", cwd=self.tmp)
+        self.refused(result, "--rejects and --output name the same file")
+        self.assertFalse(os.path.exists(self.path("new.jsonl")))
+
+    def test_passthrough_and_simulate_outputs_equal_to_their_input(self):
+        result = streamcp("passthrough", "-i", "in.jsonl", "-o", "./in.jsonl", cwd=self.tmp)
+        self.refused(result, "--output and --input name the same file")
+        self.assertEqual(read(self.data), self.original)
+        with open(self.data) as stdin:  # `simulate -o in.jsonl < in.jsonl`
+            result = subprocess.run([STREAMCP, "simulate", "--events", "5", "-o", self.data],
+                                    stdin=stdin, capture_output=True, text=True, timeout=60)
+        self.refused(result, "--output and stdin name the same file")
+        self.assertEqual(read(self.data), self.original)
+        os.symlink("fresh.jsonl", self.path("dangling.jsonl"))
+        result = streamcp("passthrough", "-i", "in.jsonl", "-o", "dangling.jsonl", cwd=self.tmp)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(read(self.path("fresh.jsonl")), self.original)
+
     def test_run_config_sink_equal_to_source(self):
         config = self.path("job.toml")
         write(config, job_config(f'type = "file"\npath = "{self.data}"',

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: MIT
-// Checkpoints written by an earlier streamcp (tests/data/golden/checkpoint) still resume: the
+// Checkpoints written by streamcp releases (tests/data/golden/checkpoint) still resume: the
 // command continues each one to the same output and rejects as an uninterrupted run, with any
-// thread count. Each case is a run that crashed after a mid-run checkpoint. They predate the
-// input's content identity (the `input_identity` table): such checkpoints are checked for the
-// input's length only, which is why the damaged first line below still resumes, and they predate
-// the recorded outputs, which are then not compared.
+// thread count. Each case is a run that crashed after a mid-run checkpoint, in one of the layouts
+// releases wrote: the whole state in one blob (0.1.0) and segments of rows (table `segment`). The
+// whole-state files predate the input's content identity (the `input_identity` table): they are
+// checked for the input's length only, which is why a damaged first input line still resumes;
+// the later ones are checked by content, so the proof that they resume is a damaged first output
+// line that a fresh start would rewrite. None records the outputs, which are then not compared
+// (the library's runs name none).
 //
-// Regenerate only when the checkpoint format changes on purpose (it must not change silently):
-// STREAMCP_WRITE_GOLDEN=1 ./streamcp_pipeline_tests --gtest_filter='*GoldenCheckpoint.*'
+// Write a case only when its release is the current one, never to make a test pass (a layout
+// must not change silently):
+// STREAMCP_WRITE_GOLDEN=segments-no-tolerance ./streamcp_pipeline_tests --gtest_filter='*Golden*'
 #include <array>
 #include <cstdint>
 #include <cstdlib>
@@ -53,12 +57,16 @@ constexpr std::uint64_t crash_after = 250;  // lines: the last checkpoint is at 
 struct golden_case {
     std::string name;
     std::string tolerance;  ///< --out-of-order-tolerance
+    bool incremental;       ///< written in one of the incremental layouts
 };
 
 // Readable test names in failure messages.
 void PrintTo(const golden_case& c, std::ostream* os) { *os << c.name; }
 
-const std::array<golden_case, 2> cases{{{"no-tolerance", "0s"}, {"tolerance-2m", "2m"}}};
+const std::array<golden_case, 4> cases{{{"no-tolerance", "0s", false},
+                                        {"tolerance-2m", "2m", false},
+                                        {"segments-no-tolerance", "0s", true},
+                                        {"segments-tolerance-2m", "2m", true}}};
 
 /// The arguments of every run but the paths, as the command line and as a query.
 std::string query_flags(const golden_case& c) {
@@ -167,7 +175,8 @@ class GoldenCheckpoint : public ::testing::TestWithParam<golden_case> {};
 
 TEST_P(GoldenCheckpoint, ResumesToTheUninterruptedOutputWithAnyThreadCount) {
     const golden_case& c = GetParam();
-    if (std::getenv("STREAMCP_WRITE_GOLDEN") != nullptr) {
+    if (const char* name = std::getenv("STREAMCP_WRITE_GOLDEN");
+        name != nullptr && name == c.name) {
         write_golden(c);
     }
     const fs::path dir = golden_dir / c.name;
@@ -179,18 +188,27 @@ TEST_P(GoldenCheckpoint, ResumesToTheUninterruptedOutputWithAnyThreadCount) {
             fs::copy_file(dir / name, work / name);
         }
         // Damage the first line, which lies before the checkpoint: a resumed run never reads
-        // it again, so the output proves the run resumed instead of starting afresh.
-        std::string damaged = input;
-        const std::size_t value = damaged.find("21.250");
-        ASSERT_LT(value, damaged.find('\n'));
-        damaged.replace(value, 6, "99.250");
-        write_file(work / "input.jsonl", damaged);
+        // nor writes it again, so the output proves the run resumed instead of starting afresh.
+        std::string expected_output = read_file(dir / "expected-output.jsonl");
+        if (c.incremental) {
+            std::string output = read_file(work / "output.jsonl");
+            ASSERT_EQ(output.substr(0, 20), expected_output.substr(0, 20));
+            output[1] = expected_output[1] = '#';
+            write_file(work / "output.jsonl", output);
+            write_file(work / "input.jsonl", input);
+        } else {
+            std::string damaged = input;
+            const std::size_t value = damaged.find("21.250");
+            ASSERT_LT(value, damaged.find('\n'));
+            damaged.replace(value, 6, "99.250");
+            write_file(work / "input.jsonl", damaged);
+        }
 
         ASSERT_EQ(
             run_cli(work, c, "--checkpoint checkpoint.sqlite --threads " + std::to_string(threads)),
             0)
             << read_file(work / "stderr.txt");
-        EXPECT_EQ(read_file(work / "output.jsonl"), read_file(dir / "expected-output.jsonl"));
+        EXPECT_EQ(read_file(work / "output.jsonl"), expected_output);
         EXPECT_EQ(read_file(work / "rejects.jsonl"), read_file(dir / "expected-rejects.jsonl"));
         fs::remove_all(work);
     }
@@ -220,10 +238,16 @@ TEST_P(GoldenCheckpoint, HoldsAMidRunState) {
     EXPECT_GT(point->output_offset, 0U);
     EXPECT_GT(point->rejects_offset, 0U);
     // The tolerance case holds late events back: the checkpoint carries them.
+    EXPECT_EQ(point->incremental, c.incremental);
     testing::string_sink output;
     testing::string_sink rejects;
     const auto job = make_detect_engine(golden_query(c), output, &rejects);
-    job->load_state(point->state);
+    if (point->incremental) {
+        EXPECT_FALSE(point->partitions.empty());
+        job->load_state(point->state, point->partitions);
+    } else {
+        job->load_state(point->state);
+    }
     EXPECT_EQ(job->counts().read, 2 * checkpoint_every);
     if (c.tolerance != "0s") {
         EXPECT_GT(job->held(), 0U);
@@ -268,6 +292,43 @@ TEST(CheckpointStore, IncrementalCheckpointsReplaceOnlyTheirRows) {
     const std::map<std::vector<std::byte>, std::vector<std::byte>> expected{
         {bytes_of("a"), bytes_of("a1")}, {bytes_of("b"), bytes_of("b2")}};
     EXPECT_EQ(rows, expected);
+}
+
+// Once the appended rows reach what the file held after its last full write (at least 1 MiB),
+// the store asks for a checkpoint of every key, and that checkpoint drops every row before it.
+TEST(CheckpointStore, AFullWriteDropsEveryRowBeforeIt) {
+    const fs::path work = fresh_dir("rewrite");
+    const std::string path = (work / "checkpoint.sqlite").string();
+    auto point = [](std::vector<partition_row> rows, bool every_key) {
+        checkpoint saved;
+        saved.fingerprint = "query";
+        saved.state = bytes_of("head");
+        saved.incremental = true;
+        saved.partitions = std::move(rows);
+        saved.every_key = every_key;
+        return saved;
+    };
+    const std::vector<std::byte> large(std::size_t{64} << 10, std::byte{7});
+    {
+        checkpoint_store store{path};
+        int saves = 0;
+        while (!store.rewrite_due()) {
+            ASSERT_LT(saves, 100);
+            store.save(point({{bytes_of("k" + std::to_string(saves % 4)), large}}, false));
+            ++saves;
+        }
+        EXPECT_EQ(saves, 16);  // 16 rows of 64 KiB: the first MiB
+        store.save(point({{bytes_of("k0"), bytes_of("only")}, {bytes_of("gone"), {}}}, true));
+        EXPECT_FALSE(store.rewrite_due());
+    }
+    checkpoint_store reopened{path};
+    const auto loaded = reopened.load();
+    ASSERT_TRUE(loaded.has_value());
+    ASSERT_EQ(loaded->partitions.size(), 1U);
+    EXPECT_EQ(loaded->partitions[0].key, bytes_of("k0"));
+    EXPECT_EQ(loaded->partitions[0].state, bytes_of("only"));
+    EXPECT_FALSE(reopened.rewrite_due());
+    fs::remove_all(work);
 }
 
 std::string case_name(const ::testing::TestParamInfo<golden_case>& param) {

@@ -451,6 +451,34 @@ TEST(ShardedDetect, IncrementalCheckpointsWriteOnlyChangedKeys) {
     }
 }
 
+// With an idle TTL, the checkpoint after the sweep evicted a key's model rewrites the key's row
+// without it, instead of keeping the model until the key's next event.
+TEST(ShardedDetect, IncrementalCheckpointsDropTheModelsTheIdleTtlEvicted) {
+    const std::vector<std::string> first{R"({"k":"a","t":1574200000,"v":1,"w":true})",
+                                         R"({"k":"b","t":1574200001,"v":1,"w":true})"};
+    // Two hours on: with a one-hour TTL the sweep at this event evicts "a".
+    const std::vector<std::string> later{R"({"k":"b","t":1574207300,"v":2,"w":true})"};
+    const order_case c{0s, out_of_order_action::adjust, false, detector_kind::asa, 0, 1h};
+    for (const unsigned threads : {1U, 2U}) {
+        SCOPED_TRACE("threads " + std::to_string(threads));
+        string_sink output;
+        const auto job = make_detect_engine(make_query(threads, c), output, nullptr);
+        job->track_changes();
+        feed(*job, first, 0, first.size());
+        const incremental_state before = job->save_changes();
+        ASSERT_EQ(before.rows.size(), 2U);
+        feed(*job, later, 0, later.size());
+        const incremental_state after = job->save_changes();
+        ASSERT_EQ(after.rows.size(), 2U) << "the evicted key's row is not rewritten";
+        std::size_t modelled = 0;
+        for (const partition_row& row : after.rows) {
+            ASSERT_FALSE(row.state.empty());  // the ordering stage keeps each key's latest time
+            modelled += (std::to_integer<unsigned>(row.state.front()) & 2U) != 0 ? 1 : 0;
+        }
+        EXPECT_EQ(modelled, 1U) << "only \"b\" holds a model";
+    }
+}
+
 TEST(ShardedDetect, SavingTheStateMidRunChangesNothing) {
     const order_case c{20s, out_of_order_action::drop, false};
     const auto lines = make_lines(4000, 6);

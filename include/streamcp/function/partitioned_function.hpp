@@ -261,6 +261,13 @@ class partitioned_function {
         return i == store::npos ? nullptr : partitions_.slots().copy(i);
     }
 
+    /// From now on, records the keys that the idle TTL's sweep removes, for `take_evicted` (a
+    /// caller that stores partitions elsewhere, such as a checkpoint, deletes theirs).
+    void track_evictions() noexcept { tracking_evictions_ = true; }
+
+    /// The keys the idle TTL's sweep removed since the last call (after `track_evictions`).
+    [[nodiscard]] std::vector<Key> take_evicted() noexcept { return std::exchange(evicted_, {}); }
+
     /// Removes partitions whose last event is more than `max_idle` before `now` and returns
     /// how many. Their keys start afresh on their next event.
     std::size_t evict_idle(event_time now, std::chrono::nanoseconds max_idle) {
@@ -531,7 +538,15 @@ class partitioned_function {
         if (ttl <= 0 || newest_ticks_ < next_sweep_ticks_) {
             return;
         }
-        (void)partitions_.erase_if(idle_since(newest_ticks_, ttl));
+        const auto idle = idle_since(newest_ticks_, ttl);
+        if (tracking_evictions_) {
+            for (std::size_t i = 0; i < partitions_.size(); ++i) {
+                if (idle(partitions_.slots().ticks(i))) {
+                    evicted_.push_back(partitions_.key(i));
+                }
+            }
+        }
+        (void)partitions_.erase_if(idle);
         next_sweep_ticks_ = newest_ticks_ + ttl;
     }
 
@@ -552,6 +567,8 @@ class partitioned_function {
     dotnet_ticks newest_ticks_ = 0;
     dotnet_ticks next_sweep_ticks_ = 0;
     store partitions_;
+    bool tracking_evictions_ = false;
+    std::vector<Key> evicted_;
 };
 
 STREAMCP_END_NAMESPACE

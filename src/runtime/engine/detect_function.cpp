@@ -63,6 +63,17 @@ std::vector<std::byte> detect_function::snapshot() const {
     return std::visit([](const auto& f) { return f.snapshot(); }, function_);
 }
 
+void detect_function::track_evictions() noexcept {
+    if (auto* asa = std::get_if<anomaly_detection_change_point<partition_key>>(&function_)) {
+        asa->track_evictions();
+    }
+}
+
+std::vector<partition_key> detect_function::take_evicted() noexcept {
+    auto* asa = std::get_if<anomaly_detection_change_point<partition_key>>(&function_);
+    return asa != nullptr ? asa->take_evicted() : std::vector<partition_key>{};
+}
+
 std::vector<std::byte> detect_function::snapshot_clocks() const {
     return std::visit([](const auto& f) { return f.snapshot_clocks(); }, function_);
 }

@@ -44,6 +44,11 @@ class detect_function {
     bool save_partition(const partition_key& key, byte_writer& out) const {
         return std::visit([&](const auto& f) { return f.save_partition(key, out); }, function_);
     }
+    /// From now on, records the partitions the idle TTL's sweep removes (detector asa: the
+    /// other has no TTL), for `take_evicted`.
+    void track_evictions() noexcept;
+    /// The keys the idle TTL's sweep removed since the last call.
+    [[nodiscard]] std::vector<partition_key> take_evicted() noexcept;
     /// The function's `snapshot_clocks`: a snapshot of its clocks without any partition.
     [[nodiscard]] std::vector<std::byte> snapshot_clocks() const;
     /// The function's `add_partitions`.

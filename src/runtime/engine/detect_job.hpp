@@ -138,6 +138,9 @@ class detect_engine {
     /// The state as a head and a row for each partition key changed since `track_changes`,
     /// the last `save_changes` or a load; with `save_state`'s bytes the same state.
     [[nodiscard]] virtual incremental_state save_changes() = 0;
+    /// `save_changes` with a row for every key the engine holds state for: a checkpoint that
+    /// replaces every stored row (`checkpoint_store::rewrite_due`).
+    [[nodiscard]] virtual incremental_state save_every_key() = 0;
     /// Replaces the state with a head and every row that `save_changes` calls saved (the
     /// newest row of each key). Throws `snapshot_error` when they do not fit.
     virtual void load_state(std::span<const std::byte> head,

@@ -127,7 +127,8 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
         if (archive != nullptr) {
             archive->sync();
         }
-        incremental_state state = job->save_changes();
+        const bool every_key = store->rewrite_due();
+        incremental_state state = every_key ? job->save_every_key() : job->save_changes();
         store->save(checkpoint{
             .fingerprint = prepared.fingerprint,
             .input_offset = source.position(),
@@ -140,6 +141,7 @@ detect_counts run_detect(const detect_query& query, line_source& source, line_si
             .input_state = source.save_position(),
             .incremental = true,
             .partitions = std::move(state.rows),
+            .every_key = every_key,
             .input_identity = input_identity(source, source.position())});
         source.committed();
         if (metrics != nullptr) {

@@ -64,10 +64,16 @@ bool event_intake::decode_into(std::string_view line, std::uint64_t line_number,
                      line, line_number);
         return false;
     }
-    if (tracking_) {
-        changed_.insert(event.key);
+    return true;  // its key is recorded as changed by the ordering stage it goes to
+}
+
+void event_intake::mark_changed(std::vector<partition_key> keys) {
+    if (!tracking_) {
+        return;
     }
-    return true;
+    for (partition_key& key : keys) {
+        changed_.insert(std::move(key));
+    }
 }
 
 void event_intake::mark_keys_of(const event_order& order, bool holding_only) {
@@ -115,7 +121,11 @@ void partition_scorer::finish(const std::function<void(event_time, std::uint64_t
 
 void partition_scorer::restore(event_order order, std::span<const std::byte> function) {
     function_.restore(function);
+    const bool tracking = order_.tracking();
     order_ = std::move(order);
+    if (tracking) {
+        order_.track_changes();
+    }
 }
 
 void partition_scorer::evaluate(const released_event& released) {

@@ -61,12 +61,14 @@ class event_intake {
     [[nodiscard]] partition_admission& admission() noexcept { return admission_; }
     [[nodiscard]] const partition_admission& admission() const noexcept { return admission_; }
 
-    /// Records the key of every event decoded from now on: all that an event changes is its
-    /// key's (an incremental checkpoint writes only those keys).
+    /// Records, from now on, the keys whose state changes other than by an event (an event's key
+    /// is recorded by the ordering stage it goes to): an incremental checkpoint writes those.
     void track_changes() noexcept { tracking_ = true; }
     [[nodiscard]] bool tracking() const noexcept { return tracking_; }
     /// Records the keys `order` holds state for (`holding_only`: those with held events).
     void mark_keys_of(const event_order& order, bool holding_only);
+    /// Records `keys` as changed (keys another stage dropped: their rows change).
+    void mark_changed(std::vector<partition_key> keys);
     /// The keys recorded since the last call.
     [[nodiscard]] std::unordered_set<partition_key> take_changed() noexcept {
         return std::exchange(changed_, {});
@@ -102,6 +104,16 @@ class partition_scorer {
     void finish(const std::function<void(event_time, std::uint64_t)>& after_each = {});
 
     [[nodiscard]] std::size_t held() const noexcept { return order_.held(); }
+    /// The ordering stage's `track_changes` and `take_changed`, and the function's
+    /// `track_evictions` and `take_evicted` (keys the idle TTL removed).
+    void track_changes() noexcept {
+        order_.track_changes();
+        function_.track_evictions();
+    }
+    [[nodiscard]] std::vector<partition_key> take_changed() { return order_.take_changed(); }
+    [[nodiscard]] std::vector<partition_key> take_evicted() noexcept {
+        return function_.take_evicted();
+    }
     [[nodiscard]] const event_order& order() const noexcept { return order_; }
     [[nodiscard]] const detect_function& function() const noexcept { return function_; }
 

@@ -549,12 +549,31 @@ incremental_state sharded_detect::save_changes() {
                                 workers_.front()->scorer.function().merge_snapshots(clocks),
                                 pending_, intake_.admission()),
         .rows = {}};
+    for (const auto& w : workers_) {  // drained: the workers are idle
+        intake_.mark_changed(w->scorer.take_changed());
+        intake_.mark_changed(w->scorer.take_evicted());  // their rows lose the model
+    }
     for (const partition_key& key : intake_.take_changed()) {
         const partition_scorer& owner = workers_[shard_of(key, workers_.size())]->scorer;
         out.rows.push_back(
             save_partition_row(key, intake_.admission(), owner.order(), owner.function()));
     }
     return out;
+}
+
+void sharded_detect::track_changes() {
+    intake_.track_changes();
+    for (const auto& w : workers_) {  // before the first line: no worker runs yet
+        w->scorer.track_changes();
+    }
+}
+
+incremental_state sharded_detect::save_every_key() {
+    drain_to_pending();  // the workers are idle until the next batch
+    for (const auto& w : workers_) {
+        intake_.mark_keys_of(w->scorer.order(), false);  // each ordering stage holds its keys
+    }
+    return save_changes();
 }
 
 void sharded_detect::load_state(std::span<const std::byte> bytes) {

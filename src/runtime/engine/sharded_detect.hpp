@@ -51,9 +51,10 @@ class sharded_detect final : public detect_engine {
     /// Waits for the batches in flight; their bytes, not yet written, go into the state.
     [[nodiscard]] std::vector<std::byte> save_state() override;
     void load_state(std::span<const std::byte> bytes) override;
-    void track_changes() override { intake_.track_changes(); }
+    void track_changes() override;
     /// Waits for the batches in flight, as `save_state` does.
     [[nodiscard]] incremental_state save_changes() override;
+    [[nodiscard]] incremental_state save_every_key() override;
     void load_state(std::span<const std::byte> head, std::span<const partition_row> rows) override;
 
   private:

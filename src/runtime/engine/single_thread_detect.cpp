@@ -38,11 +38,18 @@ incremental_state single_thread_detect::save_changes() {
                                                   scorer_.function().snapshot_clocks(), pending_,
                                                   intake_.admission()),
                           .rows = {}};
+    intake_.mark_changed(scorer_.take_changed());
+    intake_.mark_changed(scorer_.take_evicted());  // their rows lose the model
     for (const partition_key& key : intake_.take_changed()) {
         out.rows.push_back(
             save_partition_row(key, intake_.admission(), scorer_.order(), scorer_.function()));
     }
     return out;
+}
+
+incremental_state single_thread_detect::save_every_key() {
+    intake_.mark_keys_of(scorer_.order(), false);  // the ordering stage holds every key seen
+    return save_changes();
 }
 
 void single_thread_detect::load_state(std::span<const std::byte> bytes) {

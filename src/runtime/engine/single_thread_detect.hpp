@@ -31,8 +31,12 @@ class single_thread_detect final : public detect_engine {
     [[nodiscard]] std::size_t held() const noexcept override { return scorer_.held(); }
     [[nodiscard]] std::vector<std::byte> save_state() override;
     void load_state(std::span<const std::byte> bytes) override;
-    void track_changes() override { intake_.track_changes(); }
+    void track_changes() override {
+        intake_.track_changes();
+        scorer_.track_changes();
+    }
     [[nodiscard]] incremental_state save_changes() override;
+    [[nodiscard]] incremental_state save_every_key() override;
     void load_state(std::span<const std::byte> head, std::span<const partition_row> rows) override;
 
   private:

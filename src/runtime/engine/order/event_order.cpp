@@ -2,6 +2,7 @@
 #include "event_order.hpp"
 
 #include <stdexcept>
+#include <utility>
 
 #include <simdjson.h>
 
@@ -69,6 +70,16 @@ void event_order::load(byte_reader& in, event_decoder& decoder, stored_time_unit
         held_count_ += held.size();
         keys_.emplace(std::move(key), key_state{latest, std::move(held)});
     }
+}
+
+std::vector<partition_key> event_order::take_changed() {
+    for (const partition_key& key : changed_keys_) {
+        const auto found = keys_.find(key);
+        if (found != keys_.end()) {
+            found->second.changed = false;
+        }
+    }
+    return std::exchange(changed_keys_, {});
 }
 
 bool event_order::save_key(const partition_key& key, byte_writer& out) const {

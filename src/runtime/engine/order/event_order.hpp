@@ -46,6 +46,10 @@ class event_order {
     bool submit(const decoded_event& event, std::string_view raw, std::uint64_t line,
                 Release&& release) {
         key_state& state = keys_.try_emplace(event.key, event.time).first->second;
+        if (tracking_ && !state.changed) {  // the lookup is made anyway: no set per event
+            state.changed = true;
+            changed_keys_.push_back(event.key);
+        }
         const auto arrival = state.arrive(event.time, in_ticks_, action_);
         if (arrival.what == key_state::verdict::drop) {
             return false;
@@ -100,6 +104,13 @@ class event_order {
     static std::uint64_t copy_key_record(byte_reader& in, byte_writer& out, stored_time_unit unit);
     /// The arrival number the next held event gets.
     [[nodiscard]] std::uint64_t next_sequence() const noexcept { return next_sequence_; }
+    /// Records the key of every event submitted from now on, for `take_changed` (an incremental
+    /// checkpoint writes only those keys).
+    void track_changes() noexcept { tracking_ = true; }
+    [[nodiscard]] bool tracking() const noexcept { return tracking_; }
+    /// The keys submitted since the last call (after `track_changes`).
+    [[nodiscard]] std::vector<partition_key> take_changed();
+
     /// Calls `visit(key, held)` for every key the stage has state for.
     void for_each_key(
         const std::function<void(const partition_key& key, std::size_t held)>& visit) const;
@@ -123,7 +134,11 @@ class event_order {
         std::string raw;
         std::uint64_t line;
     };
-    using key_state = key_order<held_payload>;
+    // A key's rule and whether the key is in `changed_keys_`.
+    struct key_state : key_order<held_payload> {
+        using key_order::key_order;
+        bool changed = false;
+    };
     using held_event = key_state::held_event;
 
     std::chrono::nanoseconds tolerance_;
@@ -132,6 +147,8 @@ class event_order {
     std::unordered_map<partition_key, key_state, partition_key_hash> keys_;
     std::size_t held_count_ = 0;
     std::uint64_t next_sequence_ = 0;
+    bool tracking_ = false;
+    std::vector<partition_key> changed_keys_;
 };
 
 }  // namespace streamcp::pipeline

@@ -2,10 +2,16 @@
 #include "checkpoint_store.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <map>
+#include <span>
 #include <stdexcept>
 #include <string_view>
 
 #include <sqlite3.h>
+
+#include <streamcp/state/byte_codec.hpp>
+#include <streamcp/state/snapshot_error.hpp>
 
 namespace streamcp::pipeline {
 namespace {
@@ -30,7 +36,31 @@ class statement {
 /// Appended to an incremental checkpoint's stored fingerprint: a streamcp from before
 /// incremental checkpoints, which would read the head as a whole state, refuses it as another
 /// query's instead of resuming without the keys.
-constexpr std::string_view incremental_mark = ";checkpoint_layout=rows";
+constexpr std::string_view incremental_mark = ";checkpoint_layout=segments";
+/// The mark of the release whose incremental checkpoints kept one row per key in `partition`:
+/// its files still resume.
+constexpr std::string_view rows_mark = ";checkpoint_layout=rows";
+
+/// A segment blob is cut at about this size: SQLite's blobs stop at 1 GB, and a rewrite of a
+/// large state stays many moderate blobs.
+constexpr std::size_t segment_bytes = std::size_t{4} << 20;
+/// Appended bytes below this never trigger a rewrite: a small state is not rewritten at every
+/// checkpoint.
+constexpr std::uint64_t rewrite_floor = std::uint64_t{1} << 20;
+/// A rewrite is due once the appended bytes reach this many times what the last full write held:
+/// the file stays within (1 + this) times the state, and rewriting costs at most 1 / this of
+/// what was appended (and a rewrite serialises every key, the costliest part of a checkpoint).
+constexpr std::uint64_t rewrite_ratio = 2;
+
+/// Byte-wise unsigned order, as SQLite compares blobs.
+struct key_order {
+    bool operator()(const std::vector<std::byte>& a, const std::vector<std::byte>& b) const {
+        return std::lexicographical_compare(
+            a.begin(), a.end(), b.begin(), b.end(), [](std::byte x, std::byte y) {
+                return std::to_integer<unsigned>(x) < std::to_integer<unsigned>(y);
+            });
+    }
+};
 
 std::uint64_t column_u64(sqlite3_stmt* stmt, int column) {
     return static_cast<std::uint64_t>(sqlite3_column_int64(stmt, column));
@@ -46,15 +76,18 @@ checkpoint_store::checkpoint_store(const std::string& path) : path_(path) {
         throw std::runtime_error("cannot open checkpoint " + path + ": " + why);
     }
     sqlite3_busy_timeout(db_, 5000);
+    // A new file's pages: 16 KiB, so a checkpoint's blobs go out in a quarter of the page writes
+    // of the default 4 KiB (an existing file keeps its size: the pragma is ignored for it).
+    exec("PRAGMA page_size=16384");
     // NORMAL in WAL mode survives a killed process; a power cut may lose the newest checkpoint,
     // and an older one is still consistent because outputs are cut back to its positions.
     exec("PRAGMA journal_mode=WAL");
     exec("PRAGMA synchronous=NORMAL");
-    // The partition rows' B-tree stays in memory (up to 64 MiB), so rewriting a row reads no
-    // page back from the file; the WAL is copied back into the file every 4096 pages (16 MiB),
-    // so a page rewritten by many checkpoints in between is copied once.
+    // Up to 64 MiB of pages stay in memory, so a checkpoint reads no page back from the file; the
+    // WAL is copied back into the file every 1024 pages (16 MiB), so a page rewritten by many
+    // checkpoints in between (the head's) is copied once.
     exec("PRAGMA cache_size=-65536");
-    exec("PRAGMA wal_autocheckpoint=4096");
+    exec("PRAGMA wal_autocheckpoint=1024");
     exec(
         "CREATE TABLE IF NOT EXISTS checkpoint ("
         " id INTEGER PRIMARY KEY CHECK (id = 1),"
@@ -78,67 +111,117 @@ checkpoint_store::checkpoint_store(const std::string& path) : path_(path) {
     exec(
         "CREATE TABLE IF NOT EXISTS partition ("
         " key BLOB PRIMARY KEY, state BLOB NOT NULL) WITHOUT ROWID");
+    // Incremental checkpoints since segments: each row is a run of (key, state) records, a later
+    // record of a key replacing an earlier one and an empty state deleting it (docs/cli.md).
+    exec("CREATE TABLE IF NOT EXISTS segment (id INTEGER PRIMARY KEY, rows BLOB NOT NULL)");
     exec(
         "CREATE TABLE IF NOT EXISTS input_identity ("
         " id INTEGER PRIMARY KEY CHECK (id = 1), state BLOB NOT NULL)");
 }
 
 std::vector<partition_row> checkpoint_store::load_partitions() {
-    statement query{db_, "SELECT key, state FROM partition", path_};
-    std::vector<partition_row> rows;
-    auto column = [&query](int index) {
-        const auto* bytes = static_cast<const std::byte*>(sqlite3_column_blob(query.get(), index));
-        return std::vector<std::byte>(
-            bytes, bytes + static_cast<std::size_t>(sqlite3_column_bytes(query.get(), index)));
+    // Key order, as the `partition` table returns its rows: the engine is rebuilt as before.
+    std::map<std::vector<std::byte>, std::vector<std::byte>, key_order> rows;
+    auto column = [](sqlite3_stmt* stmt, int index) {
+        const auto* bytes = static_cast<const std::byte*>(sqlite3_column_blob(stmt, index));
+        return std::span<const std::byte>(
+            bytes, static_cast<std::size_t>(sqlite3_column_bytes(stmt, index)));
     };
-    int step = 0;
-    while ((step = sqlite3_step(query.get())) == SQLITE_ROW) {
-        rows.push_back({column(0), column(1)});
+    auto keep = [&rows](std::span<const std::byte> key, std::span<const std::byte> state) {
+        std::vector<std::byte> stored_key(key.begin(), key.end());
+        if (state.empty()) {
+            rows.erase(stored_key);
+        } else {
+            rows.insert_or_assign(std::move(stored_key),
+                                  std::vector<std::byte>(state.begin(), state.end()));
+        }
+    };
+    auto each_row = [this](const char* sql, const std::function<void(sqlite3_stmt*)>& visit) {
+        statement query{db_, sql, path_};
+        int step = 0;
+        while ((step = sqlite3_step(query.get())) == SQLITE_ROW) {
+            visit(query.get());
+        }
+        if (step != SQLITE_DONE) {
+            throw std::runtime_error("checkpoint " + path_ + ": " + sqlite3_errmsg(db_));
+        }
+    };
+    std::uint64_t stored = 0;
+    // Rows of the release before segments first: a resumed file of that release keeps them
+    // until its first full write, and its segments are newer.
+    each_row("SELECT key, state FROM partition", [&](sqlite3_stmt* stmt) {
+        keep(column(stmt, 0), column(stmt, 1));
+        stored += static_cast<std::uint64_t>(sqlite3_column_bytes(stmt, 1));
+    });
+    each_row("SELECT rows FROM segment ORDER BY id", [&](sqlite3_stmt* stmt) {
+        const std::span<const std::byte> segment = column(stmt, 0);
+        stored += segment.size();
+        try {
+            byte_reader in{segment};
+            while (in.remaining() != 0) {
+                const std::span<const std::byte> key = in.take(in.length(1));
+                keep(key, in.take(in.length(1)));
+            }
+        } catch (const snapshot_error& error) {
+            throw std::runtime_error("checkpoint " + path_ +
+                                     ": a segment of its rows is damaged (" + error.what() +
+                                     "); to start over, remove it (and its -wal file)");
+        }
+    });
+    base_bytes_ = stored;
+    appended_bytes_ = 0;
+    std::vector<partition_row> out;
+    out.reserve(rows.size());
+    for (auto& [key, state] : rows) {
+        out.push_back({key, std::move(state)});
     }
-    if (step != SQLITE_DONE) {
+    return out;
+}
+
+bool checkpoint_store::rewrite_due() const noexcept {
+    return appended_bytes_ >= std::max(rewrite_ratio * base_bytes_, rewrite_floor);
+}
+
+void checkpoint_store::append_segment(const std::vector<std::byte>& rows) {
+    statement insert{db_, "INSERT INTO segment (rows) VALUES (?)", path_};
+    sqlite3_bind_blob64(insert.get(), 1, rows.data(), rows.size(), SQLITE_STATIC);
+    if (sqlite3_step(insert.get()) != SQLITE_DONE) {
         throw std::runtime_error("checkpoint " + path_ + ": " + sqlite3_errmsg(db_));
     }
-    return rows;
 }
 
 void checkpoint_store::save_partitions(const checkpoint& point) {
-    if (!point.incremental) {
+    if (!point.incremental || point.every_key) {
         exec("DELETE FROM partition");
+        exec("DELETE FROM segment");
+        base_bytes_ = 0;
+        appended_bytes_ = 0;
+    }
+    if (!point.incremental) {
         exec("DELETE FROM layout");
         return;
     }
     exec("INSERT OR REPLACE INTO layout (id, incremental) VALUES (1, 1)");
-    statement upsert{db_,
-                     "INSERT INTO partition (key, state) VALUES (?, ?)"
-                     " ON CONFLICT (key) DO UPDATE SET state = excluded.state",
-                     path_};
-    statement erase{db_, "DELETE FROM partition WHERE key = ?", path_};
-    // In key order: each B-tree page is visited once, however many of its rows change.
-    std::vector<const partition_row*> rows;
-    rows.reserve(point.partitions.size());
+    byte_writer segment;
+    std::uint64_t written = 0;
     for (const partition_row& row : point.partitions) {
-        rows.push_back(&row);
-    }
-    std::sort(rows.begin(), rows.end(), [](const partition_row* a, const partition_row* b) {
-        return std::lexicographical_compare(a->key.begin(), a->key.end(), b->key.begin(),
-                                            b->key.end(), [](std::byte x, std::byte y) {
-                                                return std::to_integer<unsigned>(x) <
-                                                       std::to_integer<unsigned>(y);
-                                            });
-    });
-    for (const partition_row* entry : rows) {
-        const partition_row& row = *entry;
-        sqlite3_stmt* stmt = row.state.empty() ? erase.get() : upsert.get();
-        sqlite3_bind_blob64(stmt, 1, row.key.data(), row.key.size(), SQLITE_STATIC);
-        if (!row.state.empty()) {
-            sqlite3_bind_blob64(stmt, 2, row.state.data(), row.state.size(), SQLITE_STATIC);
+        if (point.every_key && row.state.empty()) {
+            continue;  // nothing older is left for it to delete
         }
-        const int step = sqlite3_step(stmt);
-        sqlite3_reset(stmt);
-        if (step != SQLITE_DONE) {
-            throw std::runtime_error("checkpoint " + path_ + ": " + sqlite3_errmsg(db_));
+        segment.u64(row.key.size());
+        segment.raw(row.key);
+        segment.u64(row.state.size());
+        segment.raw(row.state);
+        if (segment.bytes().size() >= segment_bytes) {
+            written += segment.bytes().size();
+            append_segment(segment.take());
         }
     }
+    if (!segment.bytes().empty()) {
+        written += segment.bytes().size();
+        append_segment(segment.take());
+    }
+    (point.every_key ? base_bytes_ : appended_bytes_) += written;
 }
 
 std::vector<std::byte> checkpoint_store::load_blob(const char* sql) {
@@ -202,8 +285,11 @@ std::optional<checkpoint> checkpoint_store::load() {
     point.input_state = load_blob("SELECT state FROM input WHERE id = 1");
     point.incremental = !load_blob("SELECT x'01' FROM layout WHERE id = 1").empty();
     if (point.incremental) {
-        if (point.fingerprint.ends_with(incremental_mark)) {
-            point.fingerprint.resize(point.fingerprint.size() - incremental_mark.size());
+        for (const std::string_view mark : {incremental_mark, rows_mark}) {
+            if (point.fingerprint.ends_with(mark)) {
+                point.fingerprint.resize(point.fingerprint.size() - mark.size());
+                break;
+            }
         }
         point.partitions = load_partitions();
     }

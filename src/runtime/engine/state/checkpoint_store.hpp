@@ -30,14 +30,20 @@ struct checkpoint {
     /// the whole state, as checkpoints before incremental ones hold it.
     bool incremental = false;
     std::vector<partition_row> partitions;
+    /// On save: `partitions` holds every key, and the rows stored before are dropped (the
+    /// store asks for this with `rewrite_due`).
+    bool every_key = false;
     /// What identifies the input's consumed bytes (`input_identity`); empty in checkpoints of
     /// older releases and for inputs identified by name.
     std::vector<std::byte> input_identity;
 };
 
 /// Checkpoints in one SQLite file (WAL; one transaction per checkpoint; the newest replaces
-/// the previous one). An incremental checkpoint keeps one row per partition key and rewrites
-/// only the rows it is given, so it costs what changed since the previous one.
+/// the previous one). An incremental checkpoint appends the rows it is given, packed into a few
+/// blobs (table `segment`), so it writes what changed since the previous one and no page of
+/// unchanged keys; a later row of a key replaces an earlier one. Once the appended bytes reach
+/// twice what the last full write held, the next checkpoint writes every key afresh: the file
+/// stays within about three times the state, and rewrites cost at most half what was appended.
 class checkpoint_store {
   public:
     /// Opens or creates `path`. Throws `std::runtime_error` naming the path on failure.
@@ -52,6 +58,10 @@ class checkpoint_store {
     /// Commits `point` atomically.
     void save(const checkpoint& point);
 
+    /// Whether the next incremental checkpoint should hold every key (`checkpoint::every_key`)
+    /// so that the rows it replaces are dropped.
+    [[nodiscard]] bool rewrite_due() const noexcept;
+
   private:
     void exec(const char* sql);
     /// The one-row side tables (`archive`, `input`, `input_identity`): checkpoints written before a
@@ -59,10 +69,14 @@ class checkpoint_store {
     std::vector<std::byte> load_blob(const char* sql);
     void save_blob(const char* table, const std::vector<std::byte>& blob);
     void save_partitions(const checkpoint& point);
+    void append_segment(const std::vector<std::byte>& rows);
     std::vector<partition_row> load_partitions();
 
     std::string path_;
     sqlite3* db_ = nullptr;
+    /// Bytes of rows in the file after its last full write (or load), and appended since.
+    std::uint64_t base_bytes_ = 0;
+    std::uint64_t appended_bytes_ = 0;
 };
 
 }  // namespace streamcp::pipeline
