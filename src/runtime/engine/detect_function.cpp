@@ -64,13 +64,13 @@ std::vector<std::byte> detect_function::snapshot() const {
 }
 
 void detect_function::track_evictions() noexcept {
-    if (auto* asa = std::get_if<anomaly_detection_change_point<partition_key>>(&function_)) {
+    if (auto* asa = std::get_if<asa_function>(&function_)) {
         asa->track_evictions();
     }
 }
 
 std::vector<partition_key> detect_function::take_evicted() noexcept {
-    auto* asa = std::get_if<anomaly_detection_change_point<partition_key>>(&function_);
+    auto* asa = std::get_if<asa_function>(&function_);
     return asa != nullptr ? asa->take_evicted() : std::vector<partition_key>{};
 }
 
