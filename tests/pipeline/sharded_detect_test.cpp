@@ -206,9 +206,7 @@ run_result run_with_restore(const std::vector<std::string>& lines, std::size_t c
     std::uint64_t rejects_size = 0;
     std::vector<std::byte> state;
     {
-        const auto first = make_detect_engine(
-            make_query(before, c.tolerance, c.action, c.only_anomalies, c.detector), output,
-            &rejects);
+        const auto first = make_detect_engine(make_query(before, c), output, &rejects);
         feed(*first, lines, 0, cut);
         output_size = output.position();
         rejects_size = rejects.position();
@@ -220,9 +218,7 @@ run_result run_with_restore(const std::vector<std::string>& lines, std::size_t c
     rejects.truncate(rejects_size);
     run_result out;
     {
-        const auto second = make_detect_engine(
-            make_query(after, c.tolerance, c.action, c.only_anomalies, c.detector), output,
-            &rejects);
+        const auto second = make_detect_engine(make_query(after, c), output, &rejects);
         second->load_state(state);
         feed(*second, lines, cut, lines.size());
         second->finish();
@@ -378,6 +374,36 @@ TEST(ShardedDetect, IncrementalCheckpointsResumeExactly) {
                          std::to_string(after) + " threads, last cut at " +
                          std::to_string(cuts.back()));
             expect_same(run_with_incremental_restore(lines, cuts, before, after, c), one);
+        }
+    }
+}
+
+// Fixed checkpoints {600, 2500}, every thread count on either side of the restore, current and
+// nanosecond-era checkpoints, whole and incremental: with --idle-ttl the function's clock is
+// the newest time over all keys (semantics.md#partitions), which one shard alone does not see.
+TEST(ShardedDetect, CheckpointsAtFixedCutsResumeExactly) {
+    const std::vector<order_case> cases{
+        {20s, out_of_order_action::adjust, false},
+        {20s, out_of_order_action::drop, false},
+        {20s, out_of_order_action::drop, false, detector_kind::asa, 30, 1min},
+        {20s, out_of_order_action::adjust, false, detector_kind::asa, 0, 1min}};
+    const auto lines = make_lines(4000, 9);
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+        const order_case& c = cases[i];
+        const run_result one = run(make_query(1, c), lines);
+        for (const unsigned before : {1U, 2U, 3U}) {
+            SCOPED_TRACE("case " + std::to_string(i) + ", " + std::to_string(before) + " threads");
+            expect_same(run(make_query(before, c), lines), one);
+            for (const unsigned after : {1U, 2U, 3U}) {
+                SCOPED_TRACE("restored with " + std::to_string(after) + " threads");
+                expect_same(run_with_restore(lines, 2500, before, after, c), one);
+                for (const bool nanoseconds : {false, true}) {
+                    SCOPED_TRACE(nanoseconds ? "incremental, nanoseconds" : "incremental");
+                    expect_same(run_with_incremental_restore(lines, {600, 2500}, before, after, c,
+                                                             nanoseconds),
+                                one);
+                }
+            }
         }
     }
 }

@@ -72,7 +72,9 @@ void detect_engine::validate(const detect_query& query) {
 std::unique_ptr<detect_engine> make_detect_engine(const detect_query& query, line_sink& output,
                                                   line_sink* rejects) {
     detect_engine::validate(query);
-    if (query.threads == 1) {
+    // The idle TTL compares a key with the newest event time over all keys
+    // (semantics.md#partitions), which no shard sees alone: it runs on one thread.
+    if (query.threads == 1 || query.idle_ttl.count() != 0) {
         return std::make_unique<single_thread_detect>(query, output, rejects);
     }
     return std::make_unique<sharded_detect>(query, output, rejects);
