@@ -499,7 +499,7 @@ TEST(ShardedDetect, IncrementalCheckpointsDropTheModelsTheIdleTtlEvicted) {
         std::size_t modelled = 0;
         for (const partition_row& row : after.rows) {
             ASSERT_FALSE(row.state.empty());  // the ordering stage keeps each key's latest time
-            modelled += (std::to_integer<unsigned>(row.state.front()) & 2U) != 0 ? 1 : 0;
+            modelled += (std::to_integer<unsigned>(row.state.front()) & 2U) != 0 ? 1U : 0U;
         }
         EXPECT_EQ(modelled, 1U) << "only \"b\" holds a model";
     }
