@@ -122,9 +122,19 @@ void file_archive::prepare() {
         throw std::runtime_error("cannot use archive directory " + dir + ": " +
                                  (error ? error.message() : std::string("not a directory")));
     }
-    // Permissions alone do not tell (root, read-only mounts): a file created and removed does.
+    // Permissions alone do not tell (root, read-only mounts): creating a file does. An unnamed
+    // file first, so a kill -9 during the probe leaves nothing in the archive.
+    int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        ::close(fd);
+        return;
+    }
+    if (errno != EOPNOTSUPP && errno != EISDIR) {
+        io_error("cannot write in archive directory", dir);
+    }
+    // The file system has no unnamed files: a named one, created and removed.
     const std::string probe = dir + "/.streamcp-probe-" + std::to_string(::getpid()) + ".tmp";
-    const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) {
         io_error("cannot write in archive directory", dir);
     }
