@@ -15,6 +15,10 @@ from streamcp._order import order_key, order_keys
 
 Releases = list[tuple[int, int]]
 
+#: 100 ns: event times are whole .NET ticks (docs/semantics.md#time), so the random times and
+#: tolerances below are whole ticks in nanoseconds.
+TICK = 100
+
 
 def reference(times: list[int], tolerance: int, drop: bool) -> tuple[Releases, list[int]]:
     """The stage as the CLI runs it: (arrival, time) in release order, and the dropped arrivals."""
@@ -69,8 +73,8 @@ def in_pieces(times: list[int], cuts: list[int], tolerance: int, drop: bool) -> 
 def test_order_key_equals_the_cli_stage(seed: int) -> None:
     rng = random.Random(seed)
     n = rng.randrange(1, 60)
-    times = [10 * i + rng.choice([0, 0, 0, -rng.randrange(0, 80)]) for i in range(n)]
-    tolerance = rng.choice([0, 5, 20, 50])
+    times = [TICK * (10 * i + rng.choice([0, 0, 0, -rng.randrange(0, 80)])) for i in range(n)]
+    tolerance = TICK * rng.choice([0, 5, 20, 50])
     drop = rng.random() < 0.5
     cuts = sorted(rng.sample(range(1, n), k=min(n - 1, rng.randrange(0, 5)))) if n > 1 else []
     assert in_pieces(times, cuts, tolerance, drop) == reference(times, tolerance, drop)
@@ -81,10 +85,11 @@ def test_order_keys_equals_the_cli_stage_per_key(seed: int) -> None:
     # Many keys at once, as streamcp.spark scores a whole sorted partition: per key, the
     # releases, drops and end-of-input holds of the CLI's stage.
     rng = random.Random(1000 + seed)
-    tolerance = rng.choice([0, 5, 20, 50])
+    tolerance = TICK * rng.choice([0, 5, 20, 50])
     drop = rng.random() < 0.5
     # Keys far apart in time too: the stage must not mix them.
-    keys = [[10 * i + rng.choice([0, 0, -rng.randrange(0, 80)]) + offset for i in range(rng.randrange(1, 40))]
+    keys = [[TICK * (10 * i + rng.choice([0, 0, -rng.randrange(0, 80)])) + offset
+             for i in range(rng.randrange(1, 40))]
             for offset in (10**15 * rng.randrange(-2, 3) for _ in range(rng.randrange(1, 8)))]
     segments = np.concatenate([np.full(len(k), 7 * n + 3) for n, k in enumerate(keys)])
     result = order_keys(segments, np.concatenate([np.array(k, dtype=np.int64) for k in keys]),
@@ -99,3 +104,14 @@ def test_order_keys_equals_the_cli_stage_per_key(seed: int) -> None:
         assert list(np.flatnonzero(result.dropped[start:end])) == expected_dropped
         assert list(np.flatnonzero(result.held_at_end[start:end])) == expected_held
         start = end
+
+
+def test_times_and_tolerances_finer_than_a_tick_act_as_the_cli_does() -> None:
+    # Times floor to ticks (1199 ns is 1100); with a 150 ns tolerance the latest acceptable time
+    # is 950 ns, so 850 and 899 ns are late and adjusted to it, floored to 900; the rest are held
+    # and released in (time, arrival) order at the end.
+    result = order_key(np.array([], dtype=np.int64), np.array([1_000, 1_199, 850, 899, 1_000], dtype=np.int64),
+                       latest=None, tolerance_ns=150, drop=False, flush=True)
+    assert list(result.times) == [1_000, 1_100, 900, 900, 1_000]
+    assert list(result.released) == [2, 3, 0, 4, 1]
+    assert result.latest == 1_100

@@ -5,7 +5,8 @@ which runs the runtime's own rule (src/runtime/engine/order/key_order.hpp) over 
 ``streamcp detect`` holds events late by at most the out-of-order tolerance and releases them in
 time order (ties in arrival order); an event later than that is adjusted to the key's latest time
 minus the tolerance, or dropped. Keys never interact, so a caller that groups by key gets the
-CLI's per-key release order.
+CLI's per-key release order. Times go in and come out as int64 nanoseconds but are whole 100 ns
+ticks inside, as the CLI's are (finer times floor; docs/semantics.md#time).
 """
 
 from __future__ import annotations
