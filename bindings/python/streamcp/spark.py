@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from ._convert import to_duration_ns, to_time_ns, to_times_ns
+from ._convert import to_duration_ns, to_time_ns, to_time_ticks, to_times_ns
 from ._functions import AnomalyDetectionChangePoint
 from ._order import order_key, order_keys
 
@@ -80,6 +80,19 @@ class _Query:
 # --------------------------------------------------------------------------------------------
 
 
+#: The instants int64 nanoseconds reach, in microseconds (Spark's timestamp unit).
+_NS_MICROS = (-(2**63) // 1000 + 1, (2**63 - 1) // 1000)
+
+
+def _time_reason(text: object) -> str:
+    """Why a time text has no nanoseconds: it does not parse, or it parses beyond 1677..2262."""
+    try:
+        to_time_ticks(text)
+    except (ValueError, TypeError):
+        return "bad_timestamp"
+    return "time_out_of_range"
+
+
 def _read_times(column: pd.Series, query: _Query, reasons: np.ndarray) -> np.ndarray:
     """Event times in ns; rows without one get missing_timestamp / bad_timestamp."""
     n = len(column)
@@ -88,7 +101,13 @@ def _read_times(column: pd.Series, query: _Query, reasons: np.ndarray) -> np.nda
     reasons[missing & (reasons == None)] = "missing_timestamp"  # noqa: E711 (elementwise)
     present = ~missing
     if not query.time_is_string:
-        times[present] = column.to_numpy()[present].astype(np.int64) * 1000
+        micros = column.to_numpy()[present].astype(np.int64)
+        # Spark's instants reach years 1..9999, this module's nanoseconds 1677..2262: a time
+        # beyond them is refused, never wrapped (docs/spark.md#event-time-range).
+        beyond = (micros < _NS_MICROS[0]) | (micros > _NS_MICROS[1])
+        times[present] = np.where(beyond, 0, micros) * 1000
+        beyond_rows = np.flatnonzero(present)[beyond]
+        reasons[beyond_rows[reasons[beyond_rows] == None]] = "time_out_of_range"  # noqa: E711
         return times
     texts = column.to_numpy(dtype=object)[present]
     try:
@@ -96,15 +115,16 @@ def _read_times(column: pd.Series, query: _Query, reasons: np.ndarray) -> np.nda
     except (ValueError, TypeError):
         # Some row does not parse: read them one by one so that only it is rejected.
         parsed = np.zeros(len(texts), dtype=np.int64)
-        bad = np.zeros(len(texts), dtype=bool)
+        why = np.full(len(texts), None, dtype=object)
         for i, text in enumerate(texts):
             try:
                 parsed[i] = to_time_ns(text)
             except (ValueError, TypeError):
-                bad[i] = True
+                why[i] = _time_reason(text)
         times[present] = parsed
-        bad_rows = np.flatnonzero(present)[bad]
-        reasons[bad_rows[reasons[bad_rows] == None]] = "bad_timestamp"  # noqa: E711
+        for reason in ("bad_timestamp", "time_out_of_range"):
+            rows = np.flatnonzero(present)[why == reason]
+            reasons[rows[reasons[rows] == None]] = reason  # noqa: E711
     return times
 
 
