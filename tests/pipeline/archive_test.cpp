@@ -136,6 +136,7 @@ TEST(FileArchive, RollsByMinuteAndLateEventsOpenANewFileOfTheirMinute) {
     archive.close();
     const auto done = files_under(dir.path());
     std::vector<std::string> names;
+    names.reserve(done.size());
     for (const auto& [name, text] : done) {
         names.push_back(name);
     }
@@ -330,6 +331,7 @@ TEST(FileArchive, TheRunnerArchivesEveryLineWithATimestampOnce) {
     EXPECT_EQ(counts.read, 6U);
     const auto done = files_under(dir.path() / "archive");
     std::vector<std::string> names;
+    names.reserve(done.size());
     for (const auto& [name, text] : done) {
         names.push_back(name);
     }
