@@ -10,7 +10,9 @@ session is started and warmed on a small frame first). At local[1] it also times
 shuffle, sort and Arrow round trip (``mapInArrow``) with a Python function that returns its
 input (what Spark costs before streamcp does anything). Then times ``streamcp.pandas.detect`` on the same events
 in this process. Prints seconds, events/s and the ratios local[1]/local[2] (target >= 1.6 on
-two otherwise idle cores) and spark local[1] / pandas, and the share of the Spark plumbing.
+two otherwise idle cores) and spark local[1] / pandas, and the share of the Spark plumbing. It also
+prints the cores each master kept busy (the whole machine's busy CPU time over the job's wall
+time), which bounds the scaling: local[1] already overlaps the JVM and the Python worker.
 
 Usage: python bench/python/bench_spark.py [--events N] [--devices K] [--short]
 """
@@ -46,8 +48,17 @@ def make_events(events: int, devices: int) -> pd.DataFrame:
     })
 
 
-def time_spark(master: str, parquet: Path, partitions: int) -> tuple[float, float | None]:
-    """Seconds of the detect job, and (at local[1]) of the same plumbing without scoring."""
+def busy_cpu_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (/proc/stat): the JVM's threads and the
+    Python workers alike, which per-process counters would split."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        fields = [int(f) for f in stat.readline().split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def time_spark(master: str, parquet: Path, partitions: int) -> tuple[float, float, float | None]:
+    """Seconds of the detect job, the cores it kept busy on average, and (at local[1]) the
+    seconds of the same plumbing without scoring."""
     from pyspark.sql import SparkSession  # noqa: PLC0415
 
     import streamcp.spark  # noqa: PLC0415
@@ -64,9 +75,11 @@ def time_spark(master: str, parquet: Path, partitions: int) -> tuple[float, floa
     frame = spark.read.parquet(str(parquet))
     # Warm-up: the Python workers and the JIT, on a small slice.
     streamcp.spark.detect(frame.limit(10_000), **args).write.format("noop").mode("overwrite").save()
+    busy_before = busy_cpu_seconds()
     start = time.perf_counter()
     streamcp.spark.detect(frame, **args).write.format("noop").mode("overwrite").save()
     elapsed = time.perf_counter() - start
+    cores = (busy_cpu_seconds() - busy_before) / elapsed
     plumbing = None
     if master == "local[1]":
         # detect's plan without the scoring: shuffle by key, sort by (key, seq), Arrow batches to
@@ -77,7 +90,7 @@ def time_spark(master: str, parquet: Path, partitions: int) -> tuple[float, floa
          .write.format("noop").mode("overwrite").save())
         plumbing = time.perf_counter() - start
     spark.stop()
-    return elapsed, plumbing
+    return elapsed, cores, plumbing
 
 
 def main() -> None:
@@ -97,8 +110,8 @@ def main() -> None:
         parquet = Path(tmp) / "events.parquet"
         events.to_parquet(parquet)
         # Two shuffle partitions per core: both cores stay busy to the end of the job.
-        one, plumbing = time_spark("local[1]", parquet, 2)
-        two, _ = time_spark("local[2]", parquet, 4)
+        one, cores_one, plumbing = time_spark("local[1]", parquet, 2)
+        two, cores_two, _ = time_spark("local[2]", parquet, 4)
     start = time.perf_counter()
     streamcp.pandas.detect(events, value="temp", timestamp="datetime", partition_by="device",
                            confidence=80, history=12, duration="30m")
@@ -110,6 +123,10 @@ def main() -> None:
     print(f"spark local[1] plumbing {plumbing:8.2f} s  (shuffle, sort, Arrow to Python and back; no scoring)")
     print(f"streamcp.pandas.detect  {pandas_seconds:8.2f} s  {n / pandas_seconds:12.0f} events/s")
     print(f"scaling local[1]/local[2]: {one / two:.2f}x (target >= 1.6 on two idle cores)")
+    # local[1] is one task thread, but the JVM's other threads and the Python worker run beside
+    # it: the cores it keeps busy bound what a second task thread can add.
+    print(f"cores busy (machine, /proc/stat): local[1] {cores_one:.2f}, local[2] {cores_two:.2f}; "
+          f"scaling ceiling on {os.cpu_count()} cores: {os.cpu_count() / cores_one:.2f}x")
     print(f"cost per event, spark local[1] / pandas: {one / pandas_seconds:.2f}x")
     print(f"share of local[1] in Spark's plumbing: {plumbing / one:.0%}; in the Python function: "
           f"{(one - plumbing) / one:.0%}")
