@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cassert>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
@@ -25,6 +26,7 @@
 #include "streamcp/detail/model_access.hpp"
 #include "streamcp/detail/validate.hpp"
 #include "streamcp/function/event_time.hpp"
+#include "streamcp/function/partition_cursor.hpp"
 #include "streamcp/function/partition_store.hpp"
 #include "streamcp/model/change_point_detector.hpp"
 #include "streamcp/model/spike_and_dip_detector.hpp"
@@ -168,6 +170,28 @@ class partitioned_function {
         return to_record(step(i, key, ticks, x));
     }
 
+    /// `evaluate` for a caller that remembers `key`'s partition in `cursor` (which belongs to
+    /// `key` alone): a cursor this function set skips the lookup, any other is looked up, and
+    /// either way the cursor then points at the partition. Same results and errors as `evaluate`.
+    std::optional<record> evaluate(partition_cursor& cursor, const Key& key, event_time time,
+                                   std::optional<double> value, bool when = true) {
+        if (!when || !value) {
+            return std::nullopt;
+        }
+        const float x = detail::to_model_value(*value);
+        detail::check_event_time(time);
+        const dotnet_ticks ticks = to_dotnet_ticks(time);
+        std::size_t i = layout_.slot_of(cursor);
+        if (i == store::npos) {
+            i = partitions_.find(key);
+        }
+        assert(i == partitions_.find(key));  // a cursor belongs to one key
+        if (i != store::npos) {
+            detail::check_event_order(ticks, partitions_.slots().ticks(i));
+        }
+        return to_record(step(i, key, ticks, x, &cursor));
+    }
+
     /// Scores events in order into `out`, as repeated `evaluate` calls. `when` may be empty
     /// (all true) or as long as the others; `nullopt` values are NULL. The whole batch is
     /// validated first: when any event would throw, nothing changes, and a `batch_error` says
@@ -251,6 +275,15 @@ class partitioned_function {
         evaluate_many(keys, times, values, {}, out);
     }
 
+    /// Starts loading the partition `cursor` points at, if this function set it: a caller that
+    /// scores a batch calls it some events ahead, so cache misses overlap with earlier work.
+    void prefetch(const partition_cursor& cursor) const noexcept {
+        const std::size_t i = layout_.slot_of(cursor);
+        if (i != store::npos) {
+            partitions_.slots().prefetch(i);
+        }
+    }
+
     /// Partitions currently held.
     [[nodiscard]] std::size_t partition_count() const noexcept { return partitions_.size(); }
 
@@ -271,7 +304,12 @@ class partitioned_function {
     /// Removes partitions whose last event is more than `max_idle` before `now` and returns
     /// how many. Their keys start afresh on their next event.
     std::size_t evict_idle(event_time now, std::chrono::nanoseconds max_idle) {
-        return partitions_.erase_if(idle_since(to_dotnet_ticks(now), to_dotnet_ticks(max_idle)));
+        const std::size_t removed =
+            partitions_.erase_if(idle_since(to_dotnet_ticks(now), to_dotnet_ticks(max_idle)));
+        if (removed > 0) {
+            layout_.change();
+        }
+        return removed;
     }
 
     [[nodiscard]] double confidence() const noexcept { return confidence_; }
@@ -297,6 +335,7 @@ class partitioned_function {
         contents restored = read_snapshot(bytes);
         restored.partitions.shrink_to_fit();
         partitions_ = std::move(restored.partitions);
+        layout_.change();
         newest_ticks_ = restored.latest;  // at least every clock, as evaluate_many's check assumes
         next_sweep_ticks_ = restored.next_sweep;
     }
@@ -499,14 +538,16 @@ class partitioned_function {
     }
 
     /// Feeds one validated, included event: imputation, then the event itself. Returns the
-    /// model's result, p-value included.
+    /// model's result, p-value included; `cursor`, if given, is set to the event's partition.
     typename detail::model_slots<Model>::result_type step(std::size_t at, const Key& key,
-                                                          dotnet_ticks ticks, float x) {
+                                                          dotnet_ticks ticks, float x,
+                                                          partition_cursor* cursor = nullptr) {
         newest_ticks_ = std::max(newest_ticks_, ticks);
         const dotnet_ticks ttl = to_dotnet_ticks(options_.idle_ttl);
         auto& slots = partitions_.slots();
         if (at != store::npos && ttl > 0 && newest_ticks_ - slots.ticks(at) > ttl) {
             partitions_.erase(at);  // idle past the TTL: the key starts afresh
+            layout_.change();
             at = store::npos;
         }
         typename detail::model_slots<Model>::result_type out{};
@@ -528,6 +569,10 @@ class partitioned_function {
             out = slots.step(at, x);
             slots.ticks(at) = ticks;
         }
+        if (cursor != nullptr) {
+            *cursor = {at,
+                       layout_.id()};  // before the sweep, which changes the layout if it erases
+        }
         sweep_idle(ttl);
         return out;
     }
@@ -546,7 +591,9 @@ class partitioned_function {
                 }
             }
         }
-        (void)partitions_.erase_if(idle);
+        if (partitions_.erase_if(idle) > 0) {
+            layout_.change();
+        }
         next_sweep_ticks_ = newest_ticks_ + ttl;
     }
 
@@ -567,6 +614,7 @@ class partitioned_function {
     dotnet_ticks newest_ticks_ = 0;
     dotnet_ticks next_sweep_ticks_ = 0;
     store partitions_;
+    detail::partition_layout layout_;  // changes whenever partitions move: cursors go stale
     bool tracking_evictions_ = false;
     std::vector<Key> evicted_;
 };

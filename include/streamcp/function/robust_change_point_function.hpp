@@ -24,6 +24,7 @@
 #include "streamcp/detail/model_access.hpp"
 #include "streamcp/detail/validate.hpp"
 #include "streamcp/function/event_time.hpp"
+#include "streamcp/function/partition_cursor.hpp"
 #include "streamcp/function/partitioned_function.hpp"
 #include "streamcp/model/robust_change_point_detector.hpp"
 #include "streamcp/state/byte_codec.hpp"
@@ -66,6 +67,17 @@ class robust_change_point_function {
             return std::nullopt;
         }
         return to_record(update(key, time, *value));
+    }
+
+    /// `evaluate` for a caller that remembers `key`'s partition in `cursor` (which belongs to
+    /// `key` alone), as `anomaly_detection_change_point::evaluate` takes one: a cursor this
+    /// function set skips the lookup. Same results and errors as `evaluate`.
+    std::optional<record> evaluate(partition_cursor& cursor, const Key& key, event_time time,
+                                   std::optional<double> value, bool when = true) {
+        if (!when || !value) {
+            return std::nullopt;
+        }
+        return to_record(update(key, time, *value, &cursor));
     }
 
     /// Scores events in order into `out`, as repeated `evaluate` calls; `when` may be empty
@@ -133,6 +145,15 @@ class robust_change_point_function {
     /// What `snapshot()` writes into the envelope.
     static constexpr snapshot_kind kind = snapshot_kind::robust_change_point_function;
 
+    /// Starts loading the partition `cursor` points at, if this function set it (see
+    /// `anomaly_detection_change_point::prefetch`).
+    void prefetch(const partition_cursor& cursor) const noexcept {
+        const std::size_t i = layout_.slot_of(cursor);
+        if (i != partition_cursor::no_slot) {
+            detail::prefetch_line(&partitions_[i], true);
+        }
+    }
+
     /// Every partition and the parameters, in the versioned snapshot format (docs/snapshot.md).
     [[nodiscard]] std::vector<std::byte> snapshot() const { return write_snapshot(partitions_); }
 
@@ -144,6 +165,7 @@ class robust_change_point_function {
         read_partitions(bytes, restored, index);
         partitions_ = std::move(restored);
         index_ = std::move(index);
+        layout_.change();
     }
 
     /// Appends partition `key`'s record (key, clock, model) as `snapshot` lays it out; false,
@@ -273,19 +295,31 @@ class robust_change_point_function {
     }
 
     /// An included event's model result (imputation first); throws as `evaluate` does.
-    robust_change_point_result update(const Key& key, event_time time, double value) {
+    /// `cursor`, if given, is read and set as `evaluate(cursor, ...)` says.
+    robust_change_point_result update(const Key& key, event_time time, double value,
+                                      partition_cursor* cursor = nullptr) {
         if (std::isinf(value)) {
             throw std::invalid_argument("value must be finite or NaN");
         }
         detail::check_event_time(time);
         const dotnet_ticks ticks = to_dotnet_ticks(time);
-        const auto found = index_.find(key);
-        if (found == index_.end()) {
-            index_.emplace(key, partitions_.size());
-            partitions_.push_back({key, robust_change_point_detector{model_options_}, ticks});
-            return partitions_.back().model.update(value);  // no imputation
+        std::size_t at = cursor != nullptr ? layout_.slot_of(*cursor) : partition_cursor::no_slot;
+        if (at == partition_cursor::no_slot) {
+            const auto found = index_.find(key);
+            if (found == index_.end()) {
+                index_.emplace(key, partitions_.size());
+                partitions_.push_back({key, robust_change_point_detector{model_options_}, ticks});
+                if (cursor != nullptr) {
+                    *cursor = {partitions_.size() - 1, layout_.id()};
+                }
+                return partitions_.back().model.update(value);  // no imputation
+            }
+            at = found->second;
+            if (cursor != nullptr) {
+                *cursor = {at, layout_.id()};
+            }
         }
-        partition& p = partitions_[found->second];
+        partition& p = partitions_[at];
         detail::check_event_order(ticks, p.last_ticks);
         if (interval_ > 0 && !std::isnan(value)) {
             const dotnet_ticks gap = ticks / interval_ - p.last_ticks / interval_ - 1;
@@ -313,6 +347,7 @@ class robust_change_point_function {
     dotnet_ticks interval_ = 0;
     std::vector<partition> partitions_;  // in first-seen order
     index_map index_;
+    detail::partition_layout layout_;  // changes when partitions move (a restore): cursors go stale
 };
 
 STREAMCP_END_NAMESPACE

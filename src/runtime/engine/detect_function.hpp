@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <streamcp/function/anomaly_detection_change_point.hpp>
+#include <streamcp/function/partition_cursor.hpp>
 #include <streamcp/function/robust_change_point_function.hpp>
 
 #include "detect_job.hpp"
@@ -26,10 +27,22 @@ class detect_function {
     /// are out of range.
     explicit detect_function(const detect_query& query);
 
-    /// One event of partition `key`, as the chosen function scores it.
+    /// One event of partition `key`, as the chosen function scores it. `cursor`, if given, is
+    /// where the caller remembers the key's partition (the function's `evaluate(cursor, ...)`).
     std::optional<record> evaluate(const partition_key& key, event_time time,
-                                   std::optional<double> value, bool when) {
-        return std::visit([&](auto& f) { return f.evaluate(key, time, value, when); }, function_);
+                                   std::optional<double> value, bool when,
+                                   partition_cursor* cursor = nullptr) {
+        return std::visit(
+            [&](auto& f) {
+                return cursor != nullptr ? f.evaluate(*cursor, key, time, value, when)
+                                         : f.evaluate(key, time, value, when);
+            },
+            function_);
+    }
+
+    /// Starts loading the partition `cursor` points at (a batch calls it some events ahead).
+    void prefetch(const partition_cursor& cursor) const noexcept {
+        std::visit([&](const auto& f) { f.prefetch(cursor); }, function_);
     }
 
     /// How many partitions the function holds (the metrics' active keys).

@@ -110,6 +110,55 @@ void partition_scorer::accept(const decoded_event& event, std::string_view line,
     }
 }
 
+void partition_scorer::accept_many(std::span<const batch_entry> entries,
+                                   const std::function<void(std::size_t)>& ordered,
+                                   const std::function<void(std::size_t)>& scored) {
+    staged_.clear();
+    kept_.clear();
+    released_by_.clear();
+    for (std::size_t k = 0; k < entries.size(); ++k) {
+        const batch_entry& entry = entries[k];
+        const std::string_view raw = trim_json_whitespace(entry.line);
+        const bool kept =
+            order_.submit(*entry.event, raw, entry.line_number,
+                          [&](const released_event& released) { stage(released, *entry.event); });
+        if (!kept) {
+            write_reject(rejects_, counts_,
+                         {reject_reason::out_of_order,
+                          "later than the out-of-order tolerance behind its partition's latest "
+                          "event"},
+                         entry.line, entry.line_number);
+        }
+        ordered(k);
+        released_by_.push_back(staged_.size());
+    }
+    // Far enough ahead for a partition to arrive from memory while the model scores others.
+    constexpr std::size_t prefetch_ahead = 8;
+    std::size_t next = 0;
+    for (std::size_t k = 0; k < entries.size(); ++k) {
+        for (; next < released_by_[k]; ++next) {
+            if (next + prefetch_ahead < staged_.size() &&
+                staged_[next + prefetch_ahead].cursor != nullptr) {
+                function_.prefetch(*staged_[next + prefetch_ahead].cursor);
+            }
+            const staged_event& s = staged_[next];
+            evaluate(released_event{*s.event, s.time, s.raw, s.line, s.cursor});
+        }
+        scored(k);
+    }
+}
+
+void partition_scorer::stage(const released_event& released, const decoded_event& arriving) {
+    if (&released.event == &arriving) {  // the batch holds it until the second pass
+        staged_.push_back({&arriving, released.time, released.raw, released.line, released.cursor});
+        return;
+    }
+    // A held event: the ordering stage lets go of it when this returns.
+    kept_.push_back(kept_event{released.event, std::string(released.raw)});
+    const kept_event& copy = kept_.back();
+    staged_.push_back({&copy.event, released.time, copy.raw, released.line, released.cursor});
+}
+
 void partition_scorer::finish(const std::function<void(event_time, std::uint64_t)>& after_each) {
     order_.flush([&](const released_event& released) {
         evaluate(released);
@@ -132,7 +181,8 @@ void partition_scorer::evaluate(const released_event& released) {
     const decoded_event& event = released.event;
     std::optional<record> result;
     try {
-        result = function_.evaluate(event.key, released.time, event.value, event.when);
+        result =
+            function_.evaluate(event.key, released.time, event.value, event.when, released.cursor);
     } catch (const std::invalid_argument& error) {
         // The decoder and the ordering stage make this unreachable; keep the run going anyway.
         write_reject(rejects_, counts_, {reject_reason::out_of_order, error.what()}, released.raw,

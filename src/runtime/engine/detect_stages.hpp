@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <span>
 #include <string>
@@ -99,6 +100,20 @@ class partition_scorer {
     /// Orders, scores and writes a decoded event; `line` need not be padded.
     void accept(const decoded_event& event, std::string_view line, std::uint64_t line_number);
 
+    /// One decoded event of a batch for `accept_many`; `event` must outlive the call.
+    struct batch_entry {
+        const decoded_event* event;
+        std::string_view line;
+        std::uint64_t line_number;
+    };
+    /// `accept` for a batch, in two passes: the ordering stage over every entry (it finds each
+    /// key once, and writes the drops), then the function over every released event, with the
+    /// partitions of events further on prefetched meanwhile. `ordered(k)` runs once entry k's
+    /// rejects are written, `scored(k)` once the outputs of the events its arrival released are.
+    void accept_many(std::span<const batch_entry> entries,
+                     const std::function<void(std::size_t)>& ordered,
+                     const std::function<void(std::size_t)>& scored);
+
     /// Releases every held event: the end of the input. `after_each(time, line)`, if given,
     /// runs once each released event is written.
     void finish(const std::function<void(event_time, std::uint64_t)>& after_each = {});
@@ -122,7 +137,22 @@ class partition_scorer {
     void restore(event_order order, std::span<const std::byte> function);
 
   private:
+    /// A released event waiting for the second pass of `accept_many`; one released from the
+    /// held events is copied to `kept_`, the others point into the batch.
+    struct staged_event {
+        const decoded_event* event;
+        event_time time;
+        std::string_view raw;
+        std::uint64_t line;
+        partition_cursor* cursor;
+    };
+    struct kept_event {
+        decoded_event event;
+        std::string raw;
+    };
+
     void evaluate(const released_event& released);
+    void stage(const released_event& released, const decoded_event& arriving);
 
     bool only_anomalies_;
     line_sink& output_;
@@ -133,6 +163,9 @@ class partition_scorer {
     detect_function function_;
     output_encoder encoder_;
     std::string line_buffer_;
+    std::vector<staged_event> staged_;
+    std::deque<kept_event> kept_;           // a deque: staged views into it stay valid as it grows
+    std::vector<std::size_t> released_by_;  // per batch entry: the end of its share of staged_
 };
 
 }  // namespace streamcp::pipeline

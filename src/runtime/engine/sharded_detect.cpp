@@ -123,6 +123,7 @@ struct sharded_detect::worker {
     detect_counts decoded;      ///< its intake's, as of the last batch written
     detect_counts live_counts;  ///< the scorer's, as it goes (worker thread)
     partition_scorer scorer;
+    std::vector<partition_scorer::batch_entry> entries;  ///< its share of a batch (reused)
     std::mutex mutex;
     std::condition_variable wake;
     std::deque<task> tasks;
@@ -349,12 +350,15 @@ void sharded_detect::work_on(batch& b, worker& w, std::size_t index) {
     }
     w.output.target = &mine.output;
     w.rejects.target = &mine.rejects;
+    w.entries.clear();
     for (const std::uint32_t k : mine.items) {
-        batch::item& item = b.items[k];
-        w.scorer.accept(b.events[item.event], text.substr(item.offset, item.size), item.line);
-        item.output_end = mine.output.size();
-        item.rejects_end = mine.rejects.size();
+        const batch::item& item = b.items[k];
+        w.entries.push_back(
+            {&b.events[item.event], text.substr(item.offset, item.size), item.line});
     }
+    w.scorer.accept_many(
+        w.entries, [&](std::size_t j) { b.items[mine.items[j]].rejects_end = mine.rejects.size(); },
+        [&](std::size_t j) { b.items[mine.items[j]].output_end = mine.output.size(); });
     mine.counts = w.live_counts;
     mine.held = w.scorer.held();
 }

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include <streamcp/function/partition_cursor.hpp>
 #include <streamcp/state/byte_codec.hpp>
 
 #include "event_decoder.hpp"
@@ -29,6 +30,9 @@ struct released_event {
     event_time time;
     std::string_view raw;
     std::uint64_t line;
+    /// Where the function keeps the event's partition, remembered with the key's ordering
+    /// state so that one lookup per event serves both stages; null: the function looks it up.
+    partition_cursor* cursor = nullptr;
 };
 
 /// ASA's out-of-order policy per partition key (semantics.md#order, #decision-9), the rule of
@@ -55,15 +59,15 @@ class event_order {
             return false;
         }
         if (arrival.what == key_state::verdict::release) {
-            release(released_event{event, arrival.time, raw, line});
+            release(released_event{event, arrival.time, raw, line, &state.cursor});
             return true;
         }
         state.hold(event.time, next_sequence_++, held_payload{event, std::string(raw), line});
         ++held_count_;
         state.release_due(in_ticks_, [&](held_event&& held) {
             --held_count_;
-            release(
-                released_event{held.payload.event, held.time, held.payload.raw, held.payload.line});
+            release(released_event{held.payload.event, held.time, held.payload.raw,
+                                   held.payload.line, &state.cursor});
         });
         return true;
     }
@@ -134,10 +138,11 @@ class event_order {
         std::string raw;
         std::uint64_t line;
     };
-    // A key's rule and whether the key is in `changed_keys_`.
+    // A key's rule, whether the key is in `changed_keys_`, and where the function keeps it.
     struct key_state : key_order<held_payload> {
         using key_order::key_order;
         bool changed = false;
+        partition_cursor cursor;
     };
     using held_event = key_state::held_event;
 
