@@ -80,6 +80,13 @@ TEST(RingBuffer, SegmentsVisitEveryElementOldestFirstAtEveryRotation) {
         EXPECT_EQ(via_segments(rb), reference) << "after pushing " << i;
         EXPECT_EQ(contents(rb), reference) << "after pushing " << i;
         EXPECT_EQ(rb.front(), reference.front());
+        // storage() is the same contents rotated: FIFO order from oldest_index(), wrapping.
+        const auto stored = rb.storage();
+        ASSERT_EQ(stored.size(), reference.size());
+        for (std::size_t k = 0; k < stored.size(); ++k) {
+            EXPECT_EQ(stored[(rb.oldest_index() + k) % stored.size()], reference[k])
+                << "after pushing " << i;
+        }
     }
 }
 
