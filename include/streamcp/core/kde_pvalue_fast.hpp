@@ -484,11 +484,10 @@ erf_sum_updating_stored_avx2(std::span<const float> stored, std::size_t oldest, 
     const float* v = stored.data();
     const std::size_t n = stored.size();
     const __m256d vx = _mm256_set1_pd(xd);
+    // Masked loads read nothing beyond the history (lanes i + k < n); the masked lanes' terms
+    // are never read.
     const __m128i lane = _mm_setr_epi32(0, 1, 2, 3);
-    // Masked loads read nothing beyond the history; the masked lanes' terms are never read.
-    const auto lanes_from = [&](std::size_t i) noexcept {
-        return _mm_cmpgt_epi32(_mm_set1_epi32(static_cast<int>(n - i)), lane);
-    };
+    const __m128i count = _mm_set1_epi32(static_cast<int>(n));
     const std::size_t last = (n - 1) & ~std::size_t{3};
     {
         const __m128 vo = _mm_set1_ps(v[oldest]);
@@ -497,7 +496,9 @@ erf_sum_updating_stored_avx2(std::span<const float> stored, std::size_t oldest, 
         // second copy then overwrites.
         for (std::size_t i = last + 4; i != 0;) {
             i -= 4;
-            const __m128 r = _mm_maskload_ps(v + i, lanes_from(i));
+            const __m128i in =
+                _mm_cmpgt_epi32(count, _mm_add_epi32(_mm_set1_epi32(static_cast<int>(i)), lane));
+            const __m128 r = _mm_maskload_ps(v + i, in);
             const __m256d d = _mm256_sub_pd(vx, _mm256_cvtps_pd(r));
             const __m256d add = _mm256_mul_pd(d, d);
             _mm256_storeu_pd(adds.data() + i, add);
@@ -517,7 +518,8 @@ erf_sum_updating_stored_avx2(std::span<const float> stored, std::size_t oldest, 
     const __m256d vinv = _mm256_set1_pd(inv_bw);
     __m256d acc = _mm256_setzero_pd();
     for (std::size_t i = 0; i <= last; i += 4) {
-        const __m128i in = lanes_from(i);
+        const __m128i in =
+            _mm_cmpgt_epi32(count, _mm_add_epi32(_mm_set1_epi32(static_cast<int>(i)), lane));
         const __m256d d = _mm256_sub_pd(vx, _mm256_cvtps_pd(_mm_maskload_ps(v + i, in)));
         const __m256d erfs = erf_mlnet_avx2<poly_scheme::estrin>(_mm256_mul_pd(d, vinv));
         acc =
