@@ -175,13 +175,15 @@ template <class History>
     double acc = 0.0;
     double sum = pairwise_sum;
     const auto [older, newer] = history.segments();
+    bool in_place = false;
 #if STREAMCP_HAVE_AVX2_KERNEL
-    if (n <= detail::stack_history && detail::cpu_has_avx2_fma()) {
+    in_place = n <= detail::stack_history && detail::cpu_has_avx2_fma();
+    if (in_place) {
         detail::add_erf_terms_stored_avx2(history.storage(), history.oldest_index(), xd, bandwidth,
                                           acc, sum);
-    } else
+    }
 #endif
-    {
+    if (!in_place) {
         for (const auto run : {older, newer}) {
             detail::add_erf_terms(run, xd, bandwidth, acc, sum);
         }
