@@ -3,13 +3,16 @@
 // #threshold), cooldown.
 #include <array>
 #include <cmath>
+#include <cstdint>
 #include <limits>
+#include <random>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "streamcp/core/betting.hpp"
 #include "streamcp/core/erf.hpp"
+#include "streamcp/core/kde_pvalue.hpp"
 #include "streamcp/core/martingale.hpp"
 #include "streamcp/core/ring_buffer.hpp"
 #include "streamcp/streamcp.hpp"
@@ -80,6 +83,13 @@ TEST(RingBuffer, SegmentsVisitEveryElementOldestFirstAtEveryRotation) {
         EXPECT_EQ(via_segments(rb), reference) << "after pushing " << i;
         EXPECT_EQ(contents(rb), reference) << "after pushing " << i;
         EXPECT_EQ(rb.front(), reference.front());
+        // storage() is the same contents rotated: FIFO order from oldest_index(), wrapping.
+        const auto stored = rb.storage();
+        ASSERT_EQ(stored.size(), reference.size());
+        for (std::size_t k = 0; k < stored.size(); ++k) {
+            EXPECT_EQ(stored[(rb.oldest_index() + k) % stored.size()], reference[k])
+                << "after pushing " << i;
+        }
     }
 }
 
@@ -142,6 +152,71 @@ TEST(ErfMlnet, IsTheApproximationNotStdErf) {
     }
     EXPECT_TRUE(any_differs);
     EXPECT_NEAR(erf_mlnet(1.0), 0.8427006897475899, 1e-12);  // the A&S value, not 0.84270079
+}
+
+/// semantics.md#kde-p-value transcribed value by value: the order every kernel of the exact path
+/// must reproduce bit for bit.
+double kde_pvalue_reference(const ring_buffer<float>& history, double& pairwise_sum, float x) {
+    const std::size_t n = history.size();
+    if (n == 0) {
+        return 0.5;
+    }
+    const double xd = x;
+    const double bandwidth = streamcp::kde_bandwidth(n, pairwise_sum);
+    double acc = 0.0;
+    double sum = pairwise_sum;
+    for (std::size_t i = 0; i < n; ++i) {
+        const double d = xd - static_cast<double>(history[i]);
+        acc -= erf_mlnet(d / bandwidth);
+        sum += d * d;
+    }
+    if (history.full()) {
+        for (std::size_t i = 1; i < n; ++i) {
+            const double d = history.front() - history[i];  // float32 subtraction
+            sum -= d * d;
+        }
+        const double d = static_cast<double>(history.front()) - xd;
+        sum -= d * d;
+    }
+    pairwise_sum = sum;
+    return 0.5 + acc / static_cast<double>(2 * n);
+}
+
+TEST(KdePValue, ExactKernelIsTheReferenceBitForBit) {
+    // Histories up to 64 values are read in place in storage order, longer ones run by run: every
+    // rotation, block remainder and both ring types, with ties and level shifts.
+    for (const std::size_t capacity :
+         {1U, 2U, 3U, 4U, 5U, 6U, 7U, 8U, 9U, 12U, 13U, 31U, 64U, 65U, 100U}) {
+        ring_buffer<float> ring{capacity};
+        std::vector<float> slots(capacity);
+        std::uint32_t size = 0;
+        std::uint32_t head = 0;
+        streamcp::ring_span<float> span{slots.data(), capacity, size, head};
+        double s_ref = 0.0;
+        double s_ring = 0.0;
+        double s_span = 0.0;
+        std::mt19937_64 rng{capacity};
+        std::normal_distribution<float> noise{0.0F, 1.0F};
+        float level = 5.0F;
+        for (int i = 0; i < 1500; ++i) {
+            if (i % 97 == 0) {
+                level += 8.0F;
+            }
+            float x = level + noise(rng);
+            if (i % 7 == 0) {
+                x = std::round(x);
+            }
+            const double expected = kde_pvalue_reference(ring, s_ref, x);
+            EXPECT_EQ(streamcp::kde_pvalue(ring, s_ring, x), expected)
+                << "capacity " << capacity << " event " << i;
+            EXPECT_EQ(streamcp::kde_pvalue(span, s_span, x), expected)
+                << "capacity " << capacity << " event " << i;
+            ASSERT_EQ(s_ring, s_ref) << "capacity " << capacity << " event " << i;
+            ASSERT_EQ(s_span, s_ref) << "capacity " << capacity << " event " << i;
+            ring.push_back(x);
+            span.push_back(x);
+        }
+    }
 }
 
 TEST(Betting, PowerBetMatchesFormula) {

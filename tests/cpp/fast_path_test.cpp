@@ -151,19 +151,35 @@ TEST(FastPath, RandomData) {
 
 TEST(FastPath, PairwiseSumIsBitForBit) {
     // S is carried across events: the fast kernel must advance it exactly as the exact one.
-    for (const std::size_t capacity : {1U, 2U, 7U, 12U, 33U, 600U}) {
+    // Short histories are read in place (storage order), longer ones and two runs gathered: the
+    // capacities cover both sides of the limit, every block remainder and both ring types.
+    for (const std::size_t capacity : {1U, 2U, 3U, 4U, 5U, 7U, 12U, 33U, 64U, 65U, 600U}) {
         streamcp::ring_buffer<float> ring{capacity};
+        std::vector<float> slots(capacity);
+        std::uint32_t size = 0;
+        std::uint32_t head = 0;
+        streamcp::ring_span<float> span{slots.data(), capacity, size, head};
         double s_exact = 0.0;
         double s_fast = 0.0;
+        double s_span = 0.0;
+        double s_runs = 0.0;
         std::mt19937_64 rng{capacity};
         std::normal_distribution<float> noise{3.0F, 2.0F};
         for (int i = 0; i < 2000; ++i) {
             const float x = noise(rng);
             const double pe = streamcp::kde_pvalue(ring, s_exact, x);
             const double pf = streamcp::kde_pvalue_fast(ring, s_fast, x);
+            const double ps = streamcp::kde_pvalue_fast(span, s_span, x);
+            const auto [older, newer] = ring.segments();
+            const double pr = streamcp::kde_pvalue_fast(older, newer, ring.full(), s_runs, x);
             ASSERT_EQ(s_exact, s_fast) << "capacity " << capacity << " event " << i;
+            ASSERT_EQ(s_exact, s_span) << "capacity " << capacity << " event " << i;
+            ASSERT_EQ(s_exact, s_runs) << "capacity " << capacity << " event " << i;
             ASSERT_LE(std::abs(pe - pf), p_bound) << "capacity " << capacity << " event " << i;
+            ASSERT_EQ(pf, ps) << "capacity " << capacity << " event " << i;
+            ASSERT_LE(std::abs(pe - pr), p_bound) << "capacity " << capacity << " event " << i;
             ring.push_back(x);
+            span.push_back(x);
         }
     }
 }

@@ -58,6 +58,11 @@ class ring_buffer {
         return {all.subspan(head_), all.first(head_)};
     }
 
+    /// The contents in storage order: the oldest element at `oldest_index()`, then the others in
+    /// FIFO order, wrapping around (`segments()` is `storage()` rotated). For order-free work.
+    [[nodiscard]] std::span<const T> storage() const noexcept { return data_; }
+    [[nodiscard]] std::size_t oldest_index() const noexcept { return head_; }
+
   private:
     std::vector<T> data_;
     std::size_t capacity_ = 0;
@@ -101,6 +106,9 @@ class ring_span {
         const std::span<const T> all{data_, *size_};
         return {all.subspan(*head_), all.first(*head_)};
     }
+
+    [[nodiscard]] std::span<const T> storage() const noexcept { return {data_, *size_}; }
+    [[nodiscard]] std::size_t oldest_index() const noexcept { return *head_; }
 
   private:
     T* data_;
