@@ -192,14 +192,16 @@ void append_json_string(std::string& out, std::string_view text) {
     out += '"';
 }
 
-void append_json_number(std::string& out, double value) {
+char* write_json_number(char* out, double value) noexcept {
+    const auto copy_text = [out](std::string_view text) {
+        std::memcpy(out, text.data(), text.size());
+        return out + text.size();
+    };
     if (!std::isfinite(value)) {
-        out += "null";
-        return;
+        return copy_text("null");
     }
     if (value == 0) {
-        out += std::signbit(value) ? "-0" : "0";
-        return;
+        return copy_text(std::signbit(value) ? "-0" : "0");
     }
     // The shortest digits that read back (Dragonbox: the same digits as std::to_chars' Ryu,
     // the closest, ties to even), laid out as std::to_chars lays them: fixed or scientific,
@@ -216,8 +218,7 @@ void append_json_number(std::string& out, double value) {
     const int scientific_size = count + (count > 1 ? 1 : 0) + 2 + (magnitude >= 100 ? 3 : 2);
     const int fixed_size =
         exponent >= 0 ? count + exponent : (count + exponent > 0 ? count + 1 : 2 - exponent);
-    std::array<char, 40> text{};  // at most 24: the shorter form, at most the scientific one
-    char* p = text.data();
+    char* p = out;  // at most 24 characters: the shorter form, at most the scientific one
     if (value < 0) {
         *p++ = '-';
     }
@@ -252,7 +253,12 @@ void append_json_number(std::string& out, double value) {
         p += -exponent - count;
         copy(first, count);
     }
-    out.append(text.data(), p);
+    return p;
+}
+
+void append_json_number(std::string& out, double value) {
+    std::array<char, max_json_number_size> buffer{};
+    out.append(buffer.data(), write_json_number(buffer.data(), value));
 }
 
 void split_json_members(std::string_view object, std::vector<json_member>& members) {
