@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: MIT
 // Durations, timestamps, JSON text helpers and the simulator's schedule syntax.
 #include <array>
+#include <bit>
+#include <charconv>
 #include <chrono>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -167,6 +173,71 @@ TEST(JsonText, ShortestNumbersAndEscapes) {
     out.clear();
     append_json_string(out, std::string{"a\"\\\n\x01\xff\xc3\xa9"});
     EXPECT_EQ(out, "\"a\\\"\\\\\\n\\u0001\\u00ff\xc3\xa9\"");
+}
+
+/// append_json_number as it was written with std::to_chars: the reference for the layout.
+std::string number_by_to_chars(double value) {
+    std::array<char, 32> buffer{};
+    const auto result = std::abs(value) >= 1e15
+                            ? std::to_chars(buffer.data(), buffer.data() + buffer.size(), value,
+                                            std::chars_format::scientific)
+                            : std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+    return {buffer.data(), result.ptr};
+}
+
+TEST(JsonText, NumbersAreWhatStdToCharsWrites) {
+    // Random bit patterns (every exponent, subnormals), random values in [0, 1) like scores,
+    // short decimals (ties between fixed and scientific), powers of ten and two, and the
+    // neighbours of the 1e15 switch.
+    std::mt19937_64 rng{15};
+    std::vector<double> values{0.0,
+                               -0.0,
+                               1.0,
+                               -1.0,
+                               0.001,
+                               0.0001,
+                               1e-5,
+                               1e5,
+                               1e15,
+                               -1e15,
+                               1e16,
+                               1e-7,
+                               5e-324,
+                               1.7976931348623157e308,
+                               2.2250738585072014e-308,
+                               123456789012345.0,
+                               0.1,
+                               0.3};
+    for (int i = 0; i < 1'000'000; ++i) {
+        values.push_back(std::bit_cast<double>(rng()));
+        values.push_back(std::uniform_real_distribution<double>{0.0, 1.0}(rng));
+        values.push_back(static_cast<double>(rng() % 100'000) *
+                         std::pow(10.0, static_cast<double>(static_cast<int>(rng() % 40) - 20)));
+    }
+    for (int e = -330; e <= 310; ++e) {
+        for (const double v : {std::pow(10.0, e), std::ldexp(1.0, e * 3)}) {
+            values.push_back(v);
+            values.push_back(std::nextafter(v, 0.0));
+            values.push_back(std::nextafter(v, 1e300));
+        }
+    }
+    double below = 1e15;
+    double above = 1e15;
+    for (int k = 0; k < 64; ++k) {
+        below = std::nextafter(below, 0.0);
+        above = std::nextafter(above, 1e300);
+        values.push_back(below);
+        values.push_back(above);
+    }
+    std::string out;
+    for (const double value : values) {
+        if (!std::isfinite(value)) {
+            continue;
+        }
+        out.clear();
+        append_json_number(out, value);
+        ASSERT_EQ(out, number_by_to_chars(value)) << std::bit_cast<std::uint64_t>(value);
+    }
 }
 
 TEST(JsonText, SplitsTopLevelMembers) {

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "event_decoder.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <utility>
 
 #include <streamcp/detail/validate.hpp>
@@ -95,21 +97,49 @@ bool is_leap_second(std::string_view text) {
            text[t + 6] == ':' && text.substr(t + 7, 2) == "60";
 }
 
+/// Whether the `size` bytes at `a` and `b` are equal. Member names are mostly short: two
+/// overlapping word compares then do instead of a call to memcmp.
+bool same_bytes(const char* a, const char* b, std::size_t size) noexcept {
+    const auto load8 = [](const char* p) {
+        std::uint64_t word = 0;
+        std::memcpy(&word, p, sizeof word);
+        return word;
+    };
+    const auto load4 = [](const char* p) {
+        std::uint32_t word = 0;
+        std::memcpy(&word, p, sizeof word);
+        return word;
+    };
+    if (size > 16) {
+        return std::memcmp(a, b, size) == 0;
+    }
+    if (size >= 8) {
+        return load8(a) == load8(b) && load8(a + size - 8) == load8(b + size - 8);
+    }
+    if (size >= 4) {
+        return load4(a) == load4(b) && load4(a + size - 4) == load4(b + size - 4);
+    }
+    for (std::size_t i = 0; i < size; ++i) {
+        if (a[i] != b[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
 reject_details reject(reject_reason reason, std::string detail) {
     return {reason, std::move(detail)};
 }
 
-std::optional<reject_details> read_time(element field, const event_fields& fields,
-                                        event_time& out) {
+/// The timestamp of a text that is not one of the fixed shapes (`read_fixed_iso8601` is tried
+/// first, inline), or of an epoch number.
+std::optional<reject_details> read_other_time(element field, const event_fields& fields,
+                                              event_time& out) {
     const std::string& name = fields.timestamp.text;
     if (fields.time_format == timestamp_format::iso8601) {
         std::string_view text;
         if (field.get(text) != simdjson::SUCCESS) {
             return reject(reject_reason::bad_timestamp, name + " is not an ISO-8601 string");
-        }
-        if (const auto fixed = detail::text::read_fixed_iso8601(text)) {
-            out = *fixed;
-            return std::nullopt;
         }
         const std::string_view why = read_iso8601_time(text, out);
         if (why == detail::text::time_out_of_range_why) {
@@ -152,7 +182,8 @@ std::optional<reject_details> read_time(element field, const event_fields& field
     return std::nullopt;
 }
 
-std::optional<reject_details> read_value(std::optional<element> field, const event_fields& fields,
+/// `field`: null when absent.
+std::optional<reject_details> read_value(const element* field, const event_fields& fields,
                                          std::optional<double>& out) {
     if (!field || field->is_null()) {
         out.reset();  // ASA reads a missing property as NULL
@@ -170,7 +201,8 @@ std::optional<reject_details> read_value(std::optional<element> field, const eve
     return std::nullopt;
 }
 
-std::optional<reject_details> read_key(std::optional<element> field, const event_fields& fields,
+/// `field`: null when absent.
+std::optional<reject_details> read_key(const element* field, const event_fields& fields,
                                        partition_key& out) {
     if (!field || field->is_null()) {
         out.emplace<std::monostate>();
@@ -179,7 +211,13 @@ std::optional<reject_details> read_key(std::optional<element> field, const event
     std::string_view text;
     if (field->get(text) == simdjson::SUCCESS) {
         if (auto* existing = std::get_if<std::string>(&out)) {
-            existing->assign(text);  // reuses the string's buffer: no allocation per event
+            // Reuses the string's buffer: no allocation per event. Keys of one length (ids)
+            // are common, and a plain copy then spares assign's general replace.
+            if (existing->size() == text.size()) {
+                std::memcpy(existing->data(), text.data(), text.size());
+            } else {
+                existing->assign(text);
+            }
         } else {
             out.emplace<std::string>(text);
         }
@@ -214,9 +252,27 @@ std::string_view field_path::output_name() const noexcept {
 
 event_decoder::event_decoder(event_fields fields, std::vector<std::string> output_names)
     : fields_(std::move(fields)), output_names_(std::move(output_names)) {
-    for (const field_path* path :
-         {&fields_.timestamp, &fields_.value, &fields_.partition, &fields_.when}) {
-        wanted_fields_ += path->empty() ? 0U : 1U;
+    const std::array<const field_path*, 4> paths = {&fields_.timestamp, &fields_.value,
+                                                    &fields_.partition, &fields_.when};
+    for (std::size_t f = 0; f < paths.size(); ++f) {
+        if (!paths[f]->empty()) {
+            ++wanted_fields_;
+            names_.push_back({paths[f]->text, f});
+            has_dotted_path_ = has_dotted_path_ || paths[f]->segments.size() > 1;
+        }
+    }
+    for (const std::string& name : output_names_) {
+        names_.push_back({name, paths.size()});
+    }
+    const auto bucket = [](std::size_t size) { return std::min(size, long_name + 1); };
+    std::stable_sort(names_.begin(), names_.end(), [&](const member_name& a, const member_name& b) {
+        return bucket(a.text.size()) < bucket(b.text.size());
+    });
+    for (std::size_t b = 0; b < by_length_.size(); ++b) {
+        by_length_[b] = static_cast<std::size_t>(
+            std::find_if(names_.begin(), names_.end(),
+                         [&](const member_name& name) { return bucket(name.text.size()) >= b; }) -
+            names_.begin());
     }
 }
 
@@ -236,53 +292,78 @@ std::optional<reject_details> event_decoder::decode(std::string_view line, decod
     }
     // One pass over the members finds the top-level fields and the output names (each the
     // first member of its name, as at_key finds it) instead of a scan per name.
-    std::array<std::optional<element>, 4> top;  // timestamp, value, partition, when
-    const std::array<const field_path*, 4> paths = {&fields_.timestamp, &fields_.value,
-                                                    &fields_.partition, &fields_.when};
+    std::array<element, 4> top;  // timestamp, value, partition, when
+    unsigned found_fields = 0;   // bit f: top[f] is set
     std::size_t member_count = 0;
     std::size_t found = 0;
     const std::size_t wanted = wanted_fields_;
-    event.has_output_names = false;
-    for (const auto member : members) {
+    bool has_output_names = false;
+    const auto end = members.end();
+    for (auto member = members.begin(); member != end; ++member) {
         ++member_count;
-        for (std::size_t f = 0; f < paths.size(); ++f) {
-            if (!top[f] && !paths[f]->empty() && member.key == paths[f]->text) {
-                top[f] = member.value;
+        const std::string_view key = member.key();
+        const std::size_t b = std::min(key.size(), long_name + 1);
+        for (std::size_t i = by_length_[b]; i < by_length_[b + 1]; ++i) {
+            const member_name& name = names_[i];
+            if (name.text.size() != key.size() ||
+                !same_bytes(name.text.data(), key.data(), key.size())) {
+                continue;
+            }
+            if (name.target >= top.size()) {
+                has_output_names = true;
+            } else if ((found_fields & (1U << name.target)) == 0) {
+                top[name.target] = member.value();
+                found_fields |= 1U << name.target;
                 ++found;
             }
         }
-        for (const std::string& name : output_names_) {
-            event.has_output_names = event.has_output_names || member.key == name;
-        }
-        if (found == wanted && output_names_.empty()) {
+        if (found == wanted && (has_output_names || output_names_.empty())) {
             break;  // the rest of the members cannot matter
         }
     }
-    for (std::size_t f = 0; f < paths.size(); ++f) {
-        if (!top[f] && paths[f]->segments.size() > 1) {
-            top[f] = find_field(members, *paths[f]);  // a.b: nested
+    event.has_output_names = has_output_names;
+    if (has_dotted_path_) {
+        const std::array<const field_path*, 4> paths = {&fields_.timestamp, &fields_.value,
+                                                        &fields_.partition, &fields_.when};
+        for (std::size_t f = 0; f < paths.size(); ++f) {
+            if ((found_fields & (1U << f)) == 0 && paths[f]->segments.size() > 1) {
+                if (const auto nested = find_field(members, *paths[f])) {  // a.b: nested
+                    top[f] = *nested;
+                    found_fields |= 1U << f;
+                }
+            }
         }
     }
-    const std::optional<element>& time_field = top[0];
-    if (!time_field || time_field->is_null()) {
+    const auto field_at = [&](std::size_t f) {
+        return (found_fields & (1U << f)) != 0 ? &top[f] : nullptr;
+    };
+    if ((found_fields & 1U) == 0 || top[0].is_null()) {
         return reject(reject_reason::missing_timestamp, fields_.timestamp.text + " is missing");
     }
-    if (auto bad = read_time(*time_field, fields_, event.time)) {
+    std::string_view time_text;
+    if (fields_.time_format == timestamp_format::iso8601 &&
+        top[0].get(time_text) == simdjson::SUCCESS) {
+        if (const auto fixed = detail::text::read_fixed_iso8601(time_text, time_memo_)) {
+            event.time = *fixed;
+        } else if (auto bad = read_other_time(top[0], fields_, event.time)) {
+            return bad;
+        }
+    } else if (auto bad = read_other_time(top[0], fields_, event.time)) {
         return bad;
     }
-    if (auto bad = read_value(top[1], fields_, event.value)) {
+    if (auto bad = read_value(field_at(1), fields_, event.value)) {
         return bad;
     }
     if (fields_.partition.empty()) {
         event.key.emplace<std::monostate>();
-    } else if (auto bad = read_key(top[2], fields_, event.key)) {
+    } else if (auto bad = read_key(field_at(2), fields_, event.key)) {
         return bad;
     }
     if (fields_.when.empty()) {
         event.when = true;
     } else {
         bool flag = false;
-        event.when = top[3] && top[3]->get(flag) == simdjson::SUCCESS && flag;
+        event.when = field_at(3) != nullptr && top[3].get(flag) == simdjson::SUCCESS && flag;
     }
     event.empty_object = member_count == 0;
     return std::nullopt;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include <streamcp/function/event_time.hpp>
 
+#include "iso8601_parse.hpp"
 #include "reject_reason.hpp"
 #include "timestamp_parse.hpp"
 
@@ -71,9 +73,25 @@ class event_decoder {
     [[nodiscard]] const event_fields& fields() const noexcept { return fields_; }
 
   private:
+    /// A member name the decoder looks for: a field's whole path (`target` 0-3: timestamp,
+    /// value, partition, when) or an output name (`target` 4).
+    struct member_name {
+        std::string text;
+        std::size_t target = 0;
+    };
+    /// Names longer than this share one bucket of `by_length_`.
+    static constexpr std::size_t long_name = 32;
+
     event_fields fields_;
     std::vector<std::string> output_names_;
     std::size_t wanted_fields_ = 0;  ///< the non-empty paths among the four fields
+    /// The names, ordered by length; those of length L (L <= long_name, else the longer
+    /// ones) are `names_[by_length_[L]]` up to `names_[by_length_[L + 1]]`: a member is
+    /// compared only with names of its length.
+    std::vector<member_name> names_;
+    std::array<std::size_t, long_name + 3> by_length_{};
+    bool has_dotted_path_ = false;  ///< some field is `a.b`, to look up nested when not top-level
+    detail::text::fixed_iso8601_memo time_memo_;
     simdjson::dom::parser parser_;
     std::string widened_;  ///< a line whose big integers were made floats (rare; reused)
 };

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "output_encoder.hpp"
 
+#include <array>
+#include <cstring>
+#include <string_view>
 #include <utility>
 
 namespace streamcp::pipeline {
@@ -22,11 +25,34 @@ void append_is_anomaly(std::string& out, const std::optional<record>& result) {
     }
 }
 
+/// The most characters `write_added_fields` writes.
+constexpr std::size_t max_added_fields_size = 8 + max_json_number_size + 13 + 4;
+
+/// Writes `"Score":…,"IsAnomaly":…` at `p` (room for max_added_fields_size characters) and
+/// returns its end: one append per line instead of one per piece.
+char* write_added_fields(char* p, const std::optional<record>& result) noexcept {
+    const auto copy = [&p](std::string_view text) {
+        std::memcpy(p, text.data(), text.size());
+        p += text.size();
+    };
+    copy("\"Score\":");
+    if (result && result->score) {
+        p = write_json_number(p, *result->score);
+    } else {
+        copy("null");
+    }
+    copy(",\"IsAnomaly\":");
+    if (result) {
+        *p++ = result->is_anomaly ? '1' : '0';
+    } else {
+        copy("null");
+    }
+    return p;
+}
+
 void append_added_fields(std::string& out, const std::optional<record>& result) {
-    out += "\"Score\":";
-    append_score(out, result);
-    out += ",\"IsAnomaly\":";
-    append_is_anomaly(out, result);
+    std::array<char, max_added_fields_size> buffer{};
+    out.append(buffer.data(), write_added_fields(buffer.data(), result));
 }
 
 }  // namespace
@@ -56,9 +82,11 @@ void output_encoder::encode_whole(std::string& out, const released_event& event,
     if (!event.event.has_output_names) {
         // The common case: the object's bytes up to its closing brace, untouched.
         out.append(raw.substr(0, raw.rfind('}')));
-        out += ',';
-        append_added_fields(out, result);
-        out += '}';
+        std::array<char, 2 + max_added_fields_size> tail{};
+        tail[0] = ',';
+        char* end = write_added_fields(tail.data() + 1, result);
+        *end++ = '}';
+        out.append(tail.data(), end);
         return;
     }
     // Members named like the added fields are replaced: ASA's SELECT *, cp.* has one of each.

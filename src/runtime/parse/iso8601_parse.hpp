@@ -110,14 +110,47 @@ inline constexpr std::string_view time_out_of_range_why =
     return hi <= 9 && lo <= 9 ? static_cast<int>(hi * 10 + lo) : -1;
 }
 
+/// What `read_fixed_iso8601` remembers between calls. A stream's timestamps share their date
+/// for hours and their minute for many events: text equal to the last one but for the seconds
+/// then costs three word compares, and a new minute of the same date no calendar arithmetic.
+struct fixed_iso8601_memo {
+    std::size_t size = 0;              ///< of the last text that parsed; 0: none yet
+    std::uint64_t head = 0;            ///< its bytes 0-7
+    std::uint64_t middle = 0;          ///< its bytes 8-15
+    std::uint64_t tail = 0;            ///< its last 8 bytes, the seconds (17-18) zeroed
+    std::uint64_t tail_mask = 0;       ///< zeroes the seconds in the last 8 bytes
+    std::int64_t minute_ticks = 0;     ///< its instant at second 0, within range
+    std::array<char, 10> date_text{};  ///< the last `YYYY-MM-DD` that is a day
+    std::chrono::sys_days day{};       ///< that day
+};
+
+/// The 8 bytes at `p` as one word (in memory order: only compared, or masked by
+/// `seconds_mask`, which is built the same way).
+[[nodiscard]] inline std::uint64_t word_at(const char* p) noexcept {
+    std::uint64_t word = 0;
+    std::memcpy(&word, p, sizeof word);
+    return word;
+}
+
+/// The mask that zeroes bytes 17 and 18 (the seconds) of a text of `size` 19..25 in the word
+/// of its last 8 bytes.
+[[nodiscard]] inline std::uint64_t seconds_mask(std::size_t size) noexcept {
+    std::array<unsigned char, 8> bytes{};
+    bytes.fill(0xFF);
+    bytes[25 - size] = 0;
+    bytes[26 - size] = 0;
+    std::uint64_t mask = 0;
+    std::memcpy(&mask, bytes.data(), sizeof mask);
+    return mask;
+}
+
 /// The day of `YYYY-MM-DD` at `p` (already checked to be digits and dashes), or empty for a
-/// day that does not exist. The last date is remembered: a stream's timestamps share their
-/// date for hours, and the calendar arithmetic then runs once per day instead of per event.
-[[nodiscard]] inline std::optional<std::chrono::sys_days> remembered_day(const char* p) noexcept {
-    thread_local std::array<char, 10> last_text{};
-    thread_local std::chrono::sys_days last_day{};
-    if (std::memcmp(p, last_text.data(), last_text.size()) == 0) {
-        return last_day;
+/// day that does not exist. The last date is remembered: the calendar arithmetic then runs
+/// once per day instead of per minute.
+[[nodiscard]] inline std::optional<std::chrono::sys_days> remembered_day(
+    const char* p, fixed_iso8601_memo& memo) noexcept {
+    if (std::memcmp(p, memo.date_text.data(), memo.date_text.size()) == 0) {
+        return memo.day;
     }
     const std::chrono::year_month_day date{
         std::chrono::year{two_digits(p) * 100 + two_digits(p + 2)},
@@ -126,16 +159,14 @@ inline constexpr std::string_view time_out_of_range_why =
     if (!date.ok()) {
         return std::nullopt;
     }
-    std::memcpy(last_text.data(), p, last_text.size());
-    last_day = std::chrono::sys_days{date};
-    return last_day;
+    std::memcpy(memo.date_text.data(), p, memo.date_text.size());
+    memo.day = std::chrono::sys_days{date};
+    return memo.day;
 }
 
-/// The fixed shapes most streams write, `YYYY-MM-DDTHH:MM:SS` then nothing, `Z`, `+hhmm` or
-/// `+hh:mm`, without the general grammar's checks per character. Empty whenever the text is
-/// not exactly such a shape, valid and in range: the general grammar then decides, so the
-/// results are the same.
-[[nodiscard]] inline std::optional<event_time> read_fixed_iso8601(std::string_view text) noexcept {
+/// `read_fixed_iso8601` for a text not of the remembered minute; remembers the text's.
+[[nodiscard]] inline std::optional<event_time> read_fixed_iso8601_anew(
+    std::string_view text, fixed_iso8601_memo& memo) noexcept {
     const std::size_t n = text.size();
     if (n != 19 && n != 20 && n != 24 && n != 25) {
         return std::nullopt;
@@ -167,13 +198,46 @@ inline constexpr std::string_view time_out_of_range_why =
         }
         offset_minutes = (o[0] == '-' ? -1 : 1) * (offset_hours * 60 + offset_mins);
     }
-    const auto day = remembered_day(p);
+    const auto day = remembered_day(p, memo);
     event_time out{};
     if (!day ||
         !to_instant(*day, hour * 3'600 + minute * 60 + second, 0, offset_minutes, out).empty()) {
         return std::nullopt;
     }
+    memo.size = n;
+    memo.head = word_at(p);
+    memo.middle = word_at(p + 8);
+    memo.tail_mask = seconds_mask(n);
+    memo.tail = word_at(p + n - 8) & memo.tail_mask;
+    memo.minute_ticks = out.time_since_epoch().count() - second * ticks_per_second;
     return out;
+}
+
+/// The fixed shapes most streams write, `YYYY-MM-DDTHH:MM:SS` then nothing, `Z`, `+hhmm` or
+/// `+hh:mm`, without the general grammar's checks per character. Empty whenever the text is
+/// not exactly such a shape, valid and in range: the general grammar then decides, so the
+/// results are the same.
+[[nodiscard]] inline std::optional<event_time> read_fixed_iso8601(
+    std::string_view text, fixed_iso8601_memo& memo) noexcept {
+    const std::size_t n = text.size();
+    const char* p = text.data();
+    // The remembered minute holds whole: the range's ends are whole minutes (offsets too), so
+    // every second of a minute whose second 0 is in range is, and only its seconds differ.
+    if (n == memo.size && n != 0 && word_at(p) == memo.head && word_at(p + 8) == memo.middle &&
+        (word_at(p + n - 8) & memo.tail_mask) == memo.tail && p[16] == ':') {
+        const int second = two_digits(p + 17);
+        if (second < 0 || second > 59) {
+            return std::nullopt;
+        }
+        return event_time{tick_duration{memo.minute_ticks + second * ticks_per_second}};
+    }
+    return read_fixed_iso8601_anew(text, memo);
+}
+
+/// `read_fixed_iso8601` with a memo per thread.
+[[nodiscard]] inline std::optional<event_time> read_fixed_iso8601(std::string_view text) noexcept {
+    thread_local fixed_iso8601_memo memo;
+    return read_fixed_iso8601(text, memo);
 }
 
 }  // namespace detail::text

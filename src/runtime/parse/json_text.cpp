@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "json_text.hpp"
 
-#include <charconv>
+#include <array>
+#include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+
+#include <fmt/format.h>
 
 namespace streamcp::pipeline {
 namespace {
@@ -14,6 +18,48 @@ void append_escaped_byte(std::string& out, unsigned char byte) {
     out += "\\u00";
     out += hex_digits[byte >> 4];
     out += hex_digits[byte & 0xF];
+}
+
+/// "00" to "99": two digits per division.
+constexpr char digit_pairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/// The 8 decimal digits of `value` (< 10^8) as byte values 0-9, the first in the lowest byte:
+/// each step splits every lane in two (SWAR) instead of one division per digit.
+[[nodiscard]] constexpr std::uint64_t digit_lanes(std::uint32_t value) noexcept {
+    std::uint64_t x = value / 10'000 | std::uint64_t{value % 10'000} << 32;
+    const std::uint64_t hundreds = (x * 10'486) >> 20 & 0x0000'007F'0000'007FULL;  // /100, < 10^4
+    x = hundreds | (x - hundreds * 100) << 16;
+    const std::uint64_t tens = (x * 103) >> 10 & 0x000F'000F'000F'000FULL;  // /10, < 100
+    return tens | (x - tens * 10) << 8;
+}
+
+/// Writes the decimal digits of `value` (> 0, below 10^17: a double's shortest significand)
+/// just before `end`, which has 24 bytes before it; returns where they start.
+char* write_digits(char* end, std::uint64_t value) noexcept {
+    if constexpr (std::endian::native == std::endian::little) {
+        constexpr std::uint64_t ascii_zeros = 0x3030'3030'3030'3030ULL;
+        while (value >= 100'000'000) {
+            const std::uint64_t text =
+                digit_lanes(static_cast<std::uint32_t>(value % 100'000'000)) | ascii_zeros;
+            end -= 8;
+            std::memcpy(end, &text, 8);
+            value /= 100'000'000;
+        }
+        const std::uint64_t lanes = digit_lanes(static_cast<std::uint32_t>(value));
+        const std::uint64_t text = lanes | ascii_zeros;
+        end -= 8;
+        std::memcpy(end, &text, 8);
+        return end + std::countr_zero(lanes) / 8;  // past the leading zeros
+    } else {
+        do {
+            *--end = static_cast<char>('0' + value % 10);
+            value /= 10;
+        } while (value != 0);
+        return end;
+    }
 }
 
 /// Length of the valid UTF-8 sequence starting at `pos`, or 0 when it is not valid.
@@ -146,20 +192,73 @@ void append_json_string(std::string& out, std::string_view text) {
     out += '"';
 }
 
-void append_json_number(std::string& out, double value) {
+char* write_json_number(char* out, double value) noexcept {
+    const auto copy_text = [out](std::string_view text) {
+        std::memcpy(out, text.data(), text.size());
+        return out + text.size();
+    };
     if (!std::isfinite(value)) {
-        out += "null";
-        return;
+        return copy_text("null");
     }
-    char buffer[32];
-    // Shortest form, but never a long integer: 19664131024779923456 is exact JSON, yet many
-    // readers (simdjson among them) refuse integers beyond 64 bits, so large values go in
-    // scientific notation.
-    const auto result =
-        std::abs(value) >= 1e15
-            ? std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific)
-            : std::to_chars(buffer, buffer + sizeof buffer, value);
-    out.append(buffer, result.ptr);
+    if (value == 0) {
+        return copy_text(std::signbit(value) ? "-0" : "0");
+    }
+    // The shortest digits that read back (Dragonbox: the same digits as std::to_chars' Ryu,
+    // the closest, ties to even), laid out as std::to_chars lays them: fixed or scientific,
+    // whichever is shorter, fixed on a tie. Never a long integer: 19664131024779923456 is exact
+    // JSON, yet many readers (simdjson among them) refuse integers beyond 64 bits, so from 1e15
+    // on always scientific.
+    const auto decimal = fmt::detail::dragonbox::to_decimal(std::abs(value));
+    std::array<char, 24> digits{};  // the significand's (at most 17), at the end
+    const char* first = write_digits(digits.data() + digits.size(), decimal.significand);
+    const int count = static_cast<int>(digits.data() + digits.size() - first);
+    const int exponent = decimal.exponent;  // value = significand * 10^exponent
+    const int scientific_exponent = exponent + count - 1;
+    const int magnitude = scientific_exponent < 0 ? -scientific_exponent : scientific_exponent;
+    const int scientific_size = count + (count > 1 ? 1 : 0) + 2 + (magnitude >= 100 ? 3 : 2);
+    const int fixed_size =
+        exponent >= 0 ? count + exponent : (count + exponent > 0 ? count + 1 : 2 - exponent);
+    char* p = out;  // at most 24 characters: the shorter form, at most the scientific one
+    if (value < 0) {
+        *p++ = '-';
+    }
+    const auto copy = [&p](const char* from, int size) {
+        std::memcpy(p, from, static_cast<std::size_t>(size));
+        p += size;
+    };
+    if (std::abs(value) >= 1e15 || fixed_size > scientific_size) {
+        *p++ = first[0];
+        if (count > 1) {
+            *p++ = '.';
+            copy(first + 1, count - 1);
+        }
+        *p++ = 'e';
+        *p++ = scientific_exponent < 0 ? '-' : '+';
+        if (magnitude >= 100) {
+            *p++ = static_cast<char>('0' + magnitude / 100);
+        }
+        copy(&digit_pairs[2 * (magnitude % 100)], 2);
+    } else if (exponent >= 0) {
+        copy(first, count);
+        std::memset(p, '0', static_cast<std::size_t>(exponent));
+        p += exponent;
+    } else if (count + exponent > 0) {
+        copy(first, count + exponent);
+        *p++ = '.';
+        copy(first + count + exponent, -exponent);
+    } else {
+        *p++ = '0';
+        *p++ = '.';
+        std::memset(p, '0', static_cast<std::size_t>(-exponent - count));
+        p += -exponent - count;
+        copy(first, count);
+    }
+    return p;
+}
+
+void append_json_number(std::string& out, double value) {
+    std::array<char, max_json_number_size> buffer{};
+    out.append(buffer.data(), write_json_number(buffer.data(), value));
 }
 
 void split_json_members(std::string_view object, std::vector<json_member>& members) {

@@ -16,6 +16,13 @@ void append_json_string(std::string& out, std::string_view text);
 /// is not finite (JSON cannot carry infinity; semantics.md#decision-11).
 void append_json_number(std::string& out, double value);
 
+/// The most characters `write_json_number` writes (`-1.2345678901234567e-308`).
+inline constexpr std::size_t max_json_number_size = 24;
+
+/// Writes `value` as `append_json_number` appends it to `out`, which has room for
+/// `max_json_number_size` characters; returns the end of what it wrote.
+char* write_json_number(char* out, double value) noexcept;
+
 /// One top-level member of a JSON object, as byte ranges of the object's text.
 struct json_member {
     /// The key as written, without its quotes (escapes not decoded).
