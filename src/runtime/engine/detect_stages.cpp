@@ -56,7 +56,8 @@ bool event_intake::decode_into(std::string_view line, std::uint64_t line_number,
     if (archive_ != nullptr) {
         archive_->write(line, event.time, archive_partition_);
     }
-    if (!admission_.admit(event.key, event.time, tracking_ ? &changed_ : nullptr)) {
+    if (admission_.enabled() &&
+        !admission_.admit(event.key, event.time, tracking_ ? &changed_ : nullptr)) {
         write_reject(rejects_, counts_,
                      {reject_reason::partition_limit,
                       "a new partition key while " + std::to_string(admission_.limit()) +

@@ -285,7 +285,7 @@ void split_json_members(std::string_view object, std::vector<json_member>& membe
     }
 }
 
-std::string_view trim_json_whitespace(std::string_view text) noexcept {
+std::string_view trim_json_whitespace_ends(std::string_view text) noexcept {
     const std::size_t begin = skip_whitespace(text, 0);
     std::size_t end = text.size();
     while (end > begin && (text[end - 1] == ' ' || text[end - 1] == '\t' || text[end - 1] == '\n' ||

@@ -37,7 +37,16 @@ struct json_member {
 /// top-level members, in order. Used where output must keep the input's exact bytes.
 void split_json_members(std::string_view object, std::vector<json_member>& members);
 
-/// Trims JSON whitespace (space, tab, CR, LF) from both ends.
-[[nodiscard]] std::string_view trim_json_whitespace(std::string_view text) noexcept;
+/// `trim_json_whitespace` for text that starts or ends with whitespace.
+[[nodiscard]] std::string_view trim_json_whitespace_ends(std::string_view text) noexcept;
+
+/// Trims JSON whitespace (space, tab, CR, LF) from both ends. Inline: nearly every line is an
+/// object with nothing around it, and then a two-byte check suffices.
+[[nodiscard]] inline std::string_view trim_json_whitespace(std::string_view text) noexcept {
+    if (!text.empty() && text.front() == '{' && text.back() == '}') {
+        return text;
+    }
+    return trim_json_whitespace_ends(text);
+}
 
 }  // namespace streamcp::pipeline
