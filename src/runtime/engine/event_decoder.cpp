@@ -185,7 +185,7 @@ std::optional<reject_details> read_other_time(element field, const event_fields&
 /// `field`: null when absent.
 std::optional<reject_details> read_value(const element* field, const event_fields& fields,
                                          std::optional<double>& out) {
-    if (!field || field->is_null()) {
+    if (field == nullptr || field->is_null()) {
         out.reset();  // ASA reads a missing property as NULL
         return std::nullopt;
     }
@@ -204,7 +204,7 @@ std::optional<reject_details> read_value(const element* field, const event_field
 /// `field`: null when absent.
 std::optional<reject_details> read_key(const element* field, const event_fields& fields,
                                        partition_key& out) {
-    if (!field || field->is_null()) {
+    if (field == nullptr || field->is_null()) {
         out.emplace<std::monostate>();
         return std::nullopt;
     }

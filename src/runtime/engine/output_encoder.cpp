@@ -111,11 +111,11 @@ std::optional<std::string_view> output_encoder::raw_field(std::string_view objec
         }
     }
     std::string_view current = object;
-    for (std::size_t i = 0; i < path.segments.size(); ++i) {
+    for (const std::string& segment : path.segments) {
         split_json_members(current, nested_members_);
         std::optional<std::string_view> found;
         for (const json_member& member : nested_members_) {
-            if (member.key == path.segments[i]) {
+            if (member.key == segment) {
                 found = member.value;
                 break;
             }

@@ -6,13 +6,14 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <string_view>
 
 #include <fmt/format.h>
 
 namespace streamcp::pipeline {
 namespace {
 
-constexpr char hex_digits[] = "0123456789abcdef";
+constexpr std::string_view hex_digits = "0123456789abcdef";
 
 void append_escaped_byte(std::string& out, unsigned char byte) {
     out += "\\u00";
@@ -21,7 +22,7 @@ void append_escaped_byte(std::string& out, unsigned char byte) {
 }
 
 /// "00" to "99": two digits per division.
-constexpr char digit_pairs[] =
+constexpr std::string_view digit_pairs =
     "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
@@ -82,13 +83,13 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t pos) noexcep
     if (pos + length > text.size()) {
         return 0;
     }
-    std::uint32_t code = lead & (0x7Fu >> length);
+    std::uint32_t code = lead & (0x7FU >> length);
     for (std::size_t i = 1; i < length; ++i) {
         const auto c = static_cast<unsigned char>(text[pos + i]);
         if ((c & 0xC0) != 0x80) {
             return 0;
         }
-        code = (code << 6) | (c & 0x3Fu);
+        code = (code << 6) | (c & 0x3FU);
     }
     if (code < min_code || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
         return 0;
@@ -237,7 +238,7 @@ char* write_json_number(char* out, double value) noexcept {
         if (magnitude >= 100) {
             *p++ = static_cast<char>('0' + magnitude / 100);
         }
-        copy(&digit_pairs[2 * (magnitude % 100)], 2);
+        copy(digit_pairs.substr(2 * static_cast<std::size_t>(magnitude % 100), 2).data(), 2);
     } else if (exponent >= 0) {
         copy(first, count);
         std::memset(p, '0', static_cast<std::size_t>(exponent));
